@@ -1,0 +1,81 @@
+/** Where log lines go; tests inject an array collector. */
+export type LogSink = (line: string) => void;
+
+const encoder = new TextEncoder();
+
+/** Write a whole line to stderr. */
+export function stderrSink(line: string): void {
+  Deno.stderr.writeSync(encoder.encode(line + "\n"));
+}
+
+/** A tiny leveled logger that writes one line per event, prefixed with a component name. */
+export class Logger {
+  readonly #name: string;
+  readonly #sink: LogSink;
+  readonly #quiet: boolean;
+
+  constructor(name: string, options: { sink?: LogSink; quiet?: boolean } = {}) {
+    this.#name = name;
+    this.#sink = options.sink ?? stderrSink;
+    this.#quiet = options.quiet ?? false;
+  }
+
+  /** A logger for a sub-component that shares this one's sink. */
+  child(name: string): Logger {
+    return new Logger(`${this.#name}/${name}`, { sink: this.#sink, quiet: this.#quiet });
+  }
+
+  info(message: string): void {
+    if (!this.#quiet) this.#sink(`[${this.#name}] ${message}`);
+  }
+
+  warn(message: string): void {
+    this.#sink(`[${this.#name}] warning: ${message}`);
+  }
+
+  error(message: string): void {
+    this.#sink(`[${this.#name}] error: ${message}`);
+  }
+}
+
+/**
+ * Logs at most `perWindow` lines per window, then one line with the count it suppressed, so a
+ * flood of bad frames cannot fill the log.
+ */
+export class RateLimitedLog {
+  readonly #logger: Logger;
+  readonly #perWindow: number;
+  readonly #windowMs: number;
+  readonly #now: () => number;
+  #windowStart = 0;
+  #count = 0;
+  #suppressed = 0;
+
+  constructor(
+    logger: Logger,
+    options: { perWindow?: number; windowMs?: number; now?: () => number } = {},
+  ) {
+    this.#logger = logger;
+    this.#perWindow = options.perWindow ?? 10;
+    this.#windowMs = options.windowMs ?? 10_000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  warn(message: string): void {
+    const now = this.#now();
+    if (now - this.#windowStart >= this.#windowMs) {
+      if (this.#suppressed > 0) {
+        this.#logger.warn(`${this.#suppressed} similar message(s) suppressed`);
+      }
+      this.#windowStart = now;
+      this.#count = 0;
+      this.#suppressed = 0;
+    }
+    if (this.#count < this.#perWindow) {
+      this.#count++;
+      this.#logger.warn(message);
+    } else {
+      this.#suppressed++;
+    }
+  }
+}

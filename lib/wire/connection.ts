@@ -1,0 +1,234 @@
+import { type Address } from "../common/address.ts";
+import { ProtocolError } from "../common/errors.ts";
+import { decodeMessage, encodeMessage } from "./codec.ts";
+import { encodeFrame, FrameReader } from "./frame.ts";
+import { FRAME_LIMIT_BYTES, FrameType, MAGIC, PROTOCOL_VERSION } from "./limits.ts";
+import { ErrorFrameSchema, type Hello, HelloSchema, type Role } from "./messages.ts";
+
+/** How long either side waits for the other's magic and Hello. */
+export const HELLO_TIMEOUT_MS = 10_000;
+
+/** A remote refused the connection with an error frame. */
+export class RemoteError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = "RemoteError";
+    this.code = code;
+  }
+}
+
+/** Who we are in a Hello. */
+export interface HelloOptions {
+  role: Role;
+  id: string;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  limits?: ReadonlyMap<number, number>;
+}
+
+/**
+ * A connection past its Hello exchange: frames in, frames out, in order. Writes are awaited,
+ * which is the back-pressure: a slow reader slows only the writer of its own connection.
+ */
+export class WireConnection {
+  readonly conn: Deno.Conn;
+  readonly reader: FrameReader;
+  /** The remote's Hello. */
+  readonly remote: Hello;
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #closed = false;
+
+  constructor(
+    conn: Deno.Conn,
+    reader: FrameReader,
+    writer: WritableStreamDefaultWriter<Uint8Array>,
+    remote: Hello,
+  ) {
+    this.conn = conn;
+    this.reader = reader;
+    this.#writer = writer;
+    this.remote = remote;
+  }
+
+  /** The remote's IP address. */
+  get remoteHost(): string {
+    const addr = this.conn.remoteAddr;
+    return addr.transport === "tcp" ? addr.hostname : "unknown";
+  }
+
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /** Send one frame whose payload is a control message. */
+  async send(type: number, message: unknown): Promise<void> {
+    await this.#writer.write(encodeFrame(type, encodeMessage(message)));
+  }
+
+  /** Send raw frame bytes (already encoded). */
+  async sendRaw(bytes: Uint8Array): Promise<void> {
+    await this.#writer.write(bytes);
+  }
+
+  /** Send one error frame and close; never throws. */
+  async fail(code: string, message: string): Promise<void> {
+    await sendErrorAndClose(this.conn, this.#writer, code, message);
+    this.#closed = true;
+  }
+
+  /** Close the socket; safe to call more than once. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    closeQuietly(this.conn);
+  }
+}
+
+/** Close a connection that may already be closed. */
+export function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch (error) {
+    // Already closed (by us or by a reset): nothing left to release.
+    if (!(error instanceof Deno.errors.BadResource)) throw error;
+  }
+}
+
+async function sendErrorAndClose(
+  conn: Deno.Conn,
+  writer: WritableStreamDefaultWriter<Uint8Array>,
+  code: string,
+  message: string,
+): Promise<void> {
+  try {
+    const frame = encodeFrame(FrameType.ERROR, encodeMessage({ code, message }));
+    await Promise.race([
+      writer.write(frame),
+      new Promise((resolve) => setTimeout(resolve, 1000)),
+    ]);
+  } catch (error) {
+    // The remote may be gone already; the close below is what matters.
+    if (!(error instanceof Error)) throw error;
+  }
+  closeQuietly(conn);
+}
+
+function helloFrame(options: HelloOptions): Uint8Array {
+  const hello: Hello = { version: PROTOCOL_VERSION, role: options.role, id: options.id };
+  const frame = encodeFrame(FrameType.HELLO, encodeMessage(hello));
+  const bytes = new Uint8Array(MAGIC.length + frame.length);
+  bytes.set(MAGIC);
+  bytes.set(frame, MAGIC.length);
+  return bytes;
+}
+
+function withTimeout<T>(promise: Promise<T>, conn: Deno.Conn, options: HelloOptions): Promise<T> {
+  const ms = options.timeoutMs ?? HELLO_TIMEOUT_MS;
+  const signal = options.signal
+    ? AbortSignal.any([options.signal, AbortSignal.timeout(ms)])
+    : AbortSignal.timeout(ms);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      closeQuietly(conn);
+      reject(signal.reason);
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+/**
+ * Connect to `address`, send our magic and Hello, and read the remote's.
+ *
+ * @throws {RemoteError} when the remote answers with an error frame
+ * @throws {ProtocolError} when the remote does not speak PeerShare
+ * @throws {Deno.errors.ConnectionRefused} and other connect errors
+ */
+export async function openConnection(
+  address: Address,
+  options: HelloOptions,
+): Promise<WireConnection> {
+  const conn = await Deno.connect({ hostname: address.host, port: address.port });
+  try {
+    conn.setNoDelay(true);
+    const reader = new FrameReader(conn.readable, options.limits ?? FRAME_LIMIT_BYTES);
+    const writer = conn.writable.getWriter();
+    const remote = await withTimeout(
+      (async () => {
+        await writer.write(helloFrame(options));
+        await reader.readMagic();
+        const frame = await reader.read();
+        if (frame === null) throw new ProtocolError("truncated", "Connection closed before Hello");
+        if (frame.type === FrameType.ERROR) {
+          const error = decodeMessage(ErrorFrameSchema, frame.payload, "error frame");
+          throw new RemoteError(error.code, error.message);
+        }
+        if (frame.type !== FrameType.HELLO) {
+          throw new ProtocolError("unexpected_frame", `Expected Hello, got frame ${frame.type}`);
+        }
+        return decodeMessage(HelloSchema, frame.payload, "Hello");
+      })(),
+      conn,
+      options,
+    );
+    return new WireConnection(conn, reader, writer, remote);
+  } catch (error) {
+    closeQuietly(conn);
+    throw error;
+  }
+}
+
+/** Decide whether to take a connection, given the remote's Hello. */
+export type HelloCheck = (hello: Hello) => { code: string; message: string } | null;
+
+/**
+ * Accept a connection: read the remote's magic and Hello, check them, answer with ours.
+ * A wrong magic, an unsupported version or a refused role gets one error frame, then close.
+ *
+ * @throws {ProtocolError} after the refusal was sent
+ */
+export async function acceptConnection(
+  conn: Deno.Conn,
+  options: HelloOptions & { check?: HelloCheck },
+): Promise<WireConnection> {
+  const reader = new FrameReader(conn.readable, options.limits ?? FRAME_LIMIT_BYTES);
+  const writer = conn.writable.getWriter();
+  try {
+    const remote = await withTimeout(
+      (async () => {
+        await reader.readMagic();
+        const frame = await reader.read();
+        if (frame === null) throw new ProtocolError("truncated", "Connection closed before Hello");
+        if (frame.type !== FrameType.HELLO) {
+          throw new ProtocolError("expected_hello", `Expected Hello, got frame ${frame.type}`);
+        }
+        const hello = decodeMessage(HelloSchema, frame.payload, "Hello");
+        if (hello.version !== PROTOCOL_VERSION) {
+          throw new ProtocolError(
+            "unsupported_version",
+            `Unsupported protocol version ${hello.version}: this tracker speaks ${PROTOCOL_VERSION}`,
+          );
+        }
+        const refusal = options.check?.(hello);
+        if (refusal) throw new ProtocolError(refusal.code, refusal.message);
+        return hello;
+      })(),
+      conn,
+      options,
+    );
+    await writer.write(helloFrame(options));
+    return new WireConnection(conn, reader, writer, remote);
+  } catch (error) {
+    if (error instanceof ProtocolError) {
+      // A wrong magic is answered with our magic too, so the remote can tell who refused it.
+      if (error.code === "bad_magic") await writer.write(MAGIC).catch(() => {});
+      await sendErrorAndClose(conn, writer, error.code, error.message);
+    } else {
+      closeQuietly(conn);
+    }
+    throw error;
+  }
+}

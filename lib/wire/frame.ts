@@ -1,0 +1,120 @@
+import { ProtocolError } from "../common/errors.ts";
+import { FRAME_HEADER_BYTES, FRAME_LIMIT_BYTES, MAGIC } from "./limits.ts";
+
+/** One frame off the wire. */
+export interface Frame {
+  readonly type: number;
+  readonly payload: Uint8Array;
+}
+
+/** Encode `u32 length | u8 type | payload` into one buffer. */
+export function encodeFrame(type: number, payload: Uint8Array): Uint8Array {
+  const bytes = new Uint8Array(FRAME_HEADER_BYTES + payload.length);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, payload.length);
+  view.setUint8(4, type);
+  bytes.set(payload, FRAME_HEADER_BYTES);
+  return bytes;
+}
+
+/**
+ * Check a frame header against the per-type limit, before anything is allocated.
+ *
+ * @returns the payload length
+ * @throws {ProtocolError} `unknown_type` or `frame_too_large`
+ */
+export function checkFrameHeader(
+  type: number,
+  length: number,
+  limits: ReadonlyMap<number, number> = FRAME_LIMIT_BYTES,
+): number {
+  const limit = limits.get(type);
+  if (limit === undefined) {
+    throw new ProtocolError("unknown_type", `Unknown frame type ${type}`);
+  }
+  if (length > limit) {
+    throw new ProtocolError(
+      "frame_too_large",
+      `Frame of type ${type} is ${length} bytes, over its limit of ${limit}`,
+    );
+  }
+  return length;
+}
+
+/**
+ * Reads exact-length frames off a byte stream with BYOB reads, so a frame is read into one
+ * buffer of exactly its size and nothing is buffered beyond it.
+ */
+export class FrameReader {
+  readonly #reader: ReadableStreamBYOBReader;
+  readonly #limits: ReadonlyMap<number, number>;
+
+  constructor(
+    readable: ReadableStream<Uint8Array>,
+    limits: ReadonlyMap<number, number> = FRAME_LIMIT_BYTES,
+  ) {
+    this.#reader = readable.getReader({ mode: "byob" });
+    this.#limits = limits;
+  }
+
+  /**
+   * Read exactly `length` bytes.
+   *
+   * @returns the bytes, or `null` when the stream ended cleanly before the first byte
+   * @throws {ProtocolError} `truncated` when it ended part-way
+   */
+  async readExactly(length: number): Promise<Uint8Array | null> {
+    if (length === 0) return new Uint8Array(0);
+    const { value, done } = await this.#reader.read(new Uint8Array(length), { min: length });
+    if (value === undefined || value.length === 0) {
+      if (done) return null;
+      throw new ProtocolError("truncated", "Connection closed in the middle of a frame");
+    }
+    if (value.length < length) {
+      throw new ProtocolError("truncated", "Connection closed in the middle of a frame");
+    }
+    return value;
+  }
+
+  /**
+   * Read and check the 4 magic bytes that open a connection.
+   *
+   * @throws {ProtocolError} `bad_magic` or `truncated`
+   */
+  async readMagic(): Promise<void> {
+    const bytes = await this.readExactly(MAGIC.length);
+    if (bytes === null) throw new ProtocolError("truncated", "Connection closed before the magic");
+    if (!bytes.every((byte, i) => byte === MAGIC[i])) {
+      throw new ProtocolError("bad_magic", "Wrong magic: this is not a PeerShare connection");
+    }
+  }
+
+  /**
+   * Read one frame.
+   *
+   * @returns the frame, or `null` on a clean end of stream between frames
+   * @throws {ProtocolError} on an unknown type, an oversized or a truncated frame
+   */
+  async read(): Promise<Frame | null> {
+    const header = await this.readExactly(FRAME_HEADER_BYTES);
+    if (header === null) return null;
+    const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
+    const type = view.getUint8(4);
+    const length = checkFrameHeader(type, view.getUint32(0), this.#limits);
+    const payload = await this.readExactly(length);
+    if (payload === null) {
+      throw new ProtocolError("truncated", "Connection closed in the middle of a frame");
+    }
+    return { type, payload };
+  }
+
+  /** Stop reading; a pending read resolves as done. */
+  async cancel(): Promise<void> {
+    try {
+      await this.#reader.cancel();
+    } catch (error) {
+      // The stream may already be errored by a reset connection; there is nothing left to stop.
+      if (!(error instanceof Error)) throw error;
+    }
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * Control messages: their schemas, and the TypeScript types inferred from them. Every frame
+ * payload is MessagePack, decoded and then validated here before anything acts on it.
+ * docs/PROTOCOL.md documents each one.
+ */
+import { z } from "zod";
+import { NAME_PATTERN } from "../common/ids.ts";
+import { MAX_PAGE_ITEMS } from "./limits.ts";
+
+/** Roles a connection may declare in its Hello. */
+export const ROLES = ["peer", "tracker", "seeder", "status"] as const;
+/** A connection role. */
+export type Role = typeof ROLES[number];
+
+/** Hello: `{ version, role, id }`, the first frame each way, after the magic. */
+export const HelloSchema = z.strictObject({
+  version: z.number().int().min(0).max(0xffff),
+  role: z.enum(ROLES),
+  id: z.string().min(1).max(128),
+});
+/** A decoded Hello. */
+export type Hello = z.infer<typeof HelloSchema>;
+
+/** Error frame: a fatal connection-level error, sent once before closing. */
+export const ErrorFrameSchema = z.strictObject({
+  code: z.string().min(1).max(64),
+  message: z.string().max(1024),
+});
+/** A decoded error frame. */
+export type ErrorFrame = z.infer<typeof ErrorFrameSchema>;
+
+const name = z.string().regex(NAME_PATTERN, "must be 1-64 characters of A-Z a-z 0-9 . _ -");
+const password = z.string().min(1).max(256);
+const cursor = z.string().max(256).optional();
+const token = z.string().min(1).max(1024);
+
+/** Arguments of each request op. */
+export const REQUEST_ARGS = {
+  status: z.strictObject({}),
+  create_user: z.strictObject({ user: name, password }),
+  login: z.strictObject({
+    user: name,
+    password,
+    peerId: z.string().min(1).max(64),
+    port: z.number().int().min(0).max(65535),
+  }),
+  renew: z.strictObject({}),
+  logout: z.strictObject({}),
+  create_group: z.strictObject({ group: name }),
+  join_group: z.strictObject({ group: name }),
+  leave_group: z.strictObject({ group: name }),
+  list_requests: z.strictObject({ group: name, cursor }),
+  accept_request: z.strictObject({ group: name, user: name }),
+  reject_request: z.strictObject({ group: name, user: name }),
+  list_groups: z.strictObject({ cursor }),
+  list_files: z.strictObject({ group: name, cursor }),
+} as const;
+
+/** A request op name. */
+export type Op = keyof typeof REQUEST_ARGS;
+/** The arguments of op `O`. */
+export type ArgsOf<O extends Op> = z.infer<typeof REQUEST_ARGS[O]>;
+
+/** Ops that change state: they carry a cluster-unique `requestId` so retries are idempotent. */
+export const WRITE_OPS: ReadonlySet<Op> = new Set<Op>([
+  "create_user",
+  "logout",
+  "create_group",
+  "join_group",
+  "leave_group",
+  "accept_request",
+  "reject_request",
+]);
+
+/** Ops that need no session token. */
+export const PUBLIC_OPS: ReadonlySet<Op> = new Set<Op>(["status", "create_user", "login"]);
+
+const opNames = Object.keys(REQUEST_ARGS) as [Op, ...Op[]];
+
+/** Request envelope: `{ rid, op, args, token?, requestId? }`. */
+export const RequestSchema = z.strictObject({
+  rid: z.number().int().min(0).max(0xffffffff),
+  op: z.enum(opNames),
+  args: z.record(z.string(), z.unknown()),
+  token: token.optional(),
+  requestId: z.string().min(1).max(128).optional(),
+});
+/** A decoded request envelope (args not yet checked against the op's schema). */
+export type Request = z.infer<typeof RequestSchema>;
+
+/** Response envelope: `{ rid, ok: true, result }` or `{ rid, ok: false, code, message }`. */
+export const ResponseSchema = z.discriminatedUnion("ok", [
+  z.strictObject({
+    rid: z.number().int().min(0).max(0xffffffff),
+    ok: z.literal(true),
+    result: z.record(z.string(), z.unknown()),
+  }),
+  z.strictObject({
+    rid: z.number().int().min(0).max(0xffffffff),
+    ok: z.literal(false),
+    code: z.string().min(1).max(64),
+    message: z.string().max(1024),
+  }),
+]);
+/** A decoded response envelope. */
+export type Response = z.infer<typeof ResponseSchema>;
+
+const page = <T extends z.ZodType>(item: T) => z.array(item).max(MAX_PAGE_ITEMS);
+
+/** Result of each op, validated by the client. */
+export const RESULTS = {
+  status: z.strictObject({
+    trackerId: z.string(),
+    ops: z.number().int().min(0),
+    digest: z.string(),
+  }),
+  create_user: z.strictObject({}),
+  login: z.strictObject({ token, expiresAt: z.number(), user: name }),
+  renew: z.strictObject({ token, expiresAt: z.number() }),
+  logout: z.strictObject({}),
+  create_group: z.strictObject({}),
+  join_group: z.strictObject({}),
+  leave_group: z.strictObject({ removed: z.boolean(), newOwner: name.optional() }),
+  list_requests: z.strictObject({ requests: page(name), next: cursor }),
+  accept_request: z.strictObject({}),
+  reject_request: z.strictObject({}),
+  list_groups: z.strictObject({
+    groups: page(z.strictObject({ id: name, owner: name, members: z.number().int().min(0) })),
+    next: cursor,
+  }),
+  list_files: z.strictObject({
+    files: page(z.strictObject({
+      name: z.string().max(255),
+      size: z.number().int().min(0),
+      sha1: z.string().max(64),
+      pieces: z.number().int().min(0),
+      seeders: z.number().int().min(0),
+    })),
+    next: cursor,
+  }),
+} as const satisfies Record<Op, z.ZodType>;
+
+/** The result of op `O`. */
+export type ResultOf<O extends Op> = z.infer<typeof RESULTS[O]>;
+
+/** Stable error codes sent in failed responses and error frames. */
+export const ErrorCode = {
+  BAD_REQUEST: "bad_request",
+  NOT_LOGGED_IN: "not_logged_in",
+  SESSION_EXPIRED: "session_expired",
+  WRONG_PASSWORD: "wrong_password",
+  NO_SUCH_USER: "no_such_user",
+  USER_EXISTS: "user_exists",
+  THROTTLED: "throttled",
+  NO_SUCH_GROUP: "no_such_group",
+  GROUP_EXISTS: "group_exists",
+  NOT_MEMBER: "not_member",
+  NOT_OWNER: "not_owner",
+  ALREADY_MEMBER: "already_member",
+  REQUEST_PENDING: "request_pending",
+  NO_SUCH_REQUEST: "no_such_request",
+  NAME_TAKEN: "name_taken",
+  INTERNAL: "internal",
+} as const;

@@ -1,0 +1,40 @@
+/**
+ * The one place that knows bytes on the wire: magic and Hello, length-prefixed frames with a
+ * limit per type, MessagePack control messages validated against their schemas, and
+ * request/response correlation by `rid`. Used by tracker and peer alike.
+ *
+ * @module
+ */
+export { decodeMessage, encodeMessage } from "./codec.ts";
+export {
+  acceptConnection,
+  closeQuietly,
+  HELLO_TIMEOUT_MS,
+  type HelloCheck,
+  type HelloOptions,
+  openConnection,
+  RemoteError,
+  WireConnection,
+} from "./connection.ts";
+export { checkFrameHeader, encodeFrame, type Frame, FrameReader } from "./frame.ts";
+export {
+  CONTROL_FRAME_LIMIT_BYTES,
+  FRAME_HEADER_BYTES,
+  FRAME_LIMIT_BYTES,
+  FrameType,
+  type FrameTypeId,
+  MAGIC,
+  MAX_PAGE_ITEMS,
+  PROTOCOL_VERSION,
+} from "./limits.ts";
+export * from "./messages.ts";
+export {
+  ConnectionLostError,
+  decodeRequest,
+  type RequestHandler,
+  type RequestOptions,
+  RpcClient,
+  type ServeOptions,
+  serveRequests,
+  type ValidRequest,
+} from "./rpc.ts";
