@@ -1,0 +1,52 @@
+/**
+ * The rows of tracker state. Each is stored under one key in the `entities` table and held in
+ * memory in a map; the state digest covers all of them.
+ */
+import type { ScryptParams } from "./ops.ts";
+
+/** A registered user. `creation` is the id of the operation that created it. */
+export interface UserEntity {
+  readonly kind: "user";
+  readonly name: string;
+  readonly creation: string;
+  readonly salt: string;
+  readonly hash: string;
+  readonly params: ScryptParams;
+}
+
+/** A member or a pending request, with the order key of the operation that made it. */
+export interface Membership {
+  readonly user: string;
+  /** Order key of the operation that made this user a member (or asked to join). */
+  readonly since: string;
+}
+
+/** A group: owner, members in order of standing, pending join requests. */
+export interface GroupEntity {
+  readonly kind: "group";
+  readonly name: string;
+  readonly creation: string;
+  readonly owner: string;
+  readonly members: readonly Membership[];
+  readonly requests: readonly Membership[];
+}
+
+/** A creation that lost its name to an earlier one; its creator is told `name_taken`. */
+export interface ConflictEntity {
+  readonly kind: "conflict";
+  readonly what: "user" | "group";
+  readonly name: string;
+  readonly creation: string;
+}
+
+/** Sessions of (user, peer) issued at or before `at` (a formatted hybrid timestamp) are over. */
+export interface LogoutEntity {
+  readonly kind: "logout";
+  readonly user: string;
+  readonly userCreation: string;
+  readonly peerId: string;
+  readonly at: string;
+}
+
+/** Any state row. */
+export type Entity = UserEntity | GroupEntity | ConflictEntity | LogoutEntity;

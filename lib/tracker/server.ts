@@ -1,0 +1,227 @@
+/**
+ * The tracker process: its locked data folder, database, state and listener. Each accepted
+ * connection is served on its own task with a bounded number of requests in flight, so a client
+ * that stops reading holds up only itself.
+ */
+import { type Address, formatAddress } from "../common/address.ts";
+import { ProtocolError } from "../common/errors.ts";
+import { FolderLock } from "../common/lock.ts";
+import { Logger, RateLimitedLog } from "../common/logger.ts";
+import { acceptConnection, closeQuietly, type Hello, serveRequests } from "../wire/mod.ts";
+import { loadClusterKey } from "./cluster_key.ts";
+import { Commands } from "./commands.ts";
+import { HybridClock } from "./hlc.ts";
+import { SessionKeys } from "./sessions.ts";
+import type { State } from "./state.ts";
+import { Store } from "./store.ts";
+import { LoginThrottle } from "./throttle.ts";
+
+/** Defaults for the flags of `tracker.ts`. */
+export const TRACKER_DEFAULTS = {
+  sessionTtlMs: 60 * 60 * 1000,
+  loginMaxFailures: 5,
+  loginWindowMs: 60_000,
+  maxConnections: 1024,
+  maxInFlight: 32,
+  writeTimeoutMs: 30_000,
+  helloTimeoutMs: 10_000,
+} as const;
+
+/** Options of {@linkcode TrackerServer.start}. */
+export interface TrackerOptions {
+  listen: Address;
+  dataDir: string;
+  clusterKeyPath: string;
+  sessionTtlMs?: number;
+  loginMaxFailures?: number;
+  loginWindowMs?: number;
+  maxConnections?: number;
+  writeTimeoutMs?: number;
+  helloTimeoutMs?: number;
+  logger?: Logger;
+}
+
+const CLIENT_ROLES = new Set(["peer", "status"]);
+
+/** A running tracker. */
+export class TrackerServer {
+  readonly #lock: FolderLock;
+  readonly #store: Store;
+  readonly #listener: Deno.TcpListener;
+  readonly #commands: Commands;
+  readonly #options: TrackerOptions;
+  readonly #logger: Logger;
+  readonly #badFrames: RateLimitedLog;
+  readonly #connections = new Map<Deno.Conn, Promise<void>>();
+  readonly #acceptLoop: Promise<void>;
+  readonly state: State;
+  #closing: Promise<void> | null = null;
+  readonly #finished = Promise.withResolvers<void>();
+
+  private constructor(
+    lock: FolderLock,
+    store: Store,
+    listener: Deno.TcpListener,
+    commands: Commands,
+    state: State,
+    options: TrackerOptions,
+  ) {
+    this.#lock = lock;
+    this.#store = store;
+    this.#listener = listener;
+    this.#commands = commands;
+    this.state = state;
+    this.#options = options;
+    this.#logger = options.logger ?? new Logger("tracker");
+    this.#badFrames = new RateLimitedLog(this.#logger);
+    this.#acceptLoop = this.#accept();
+  }
+
+  /**
+   * Lock the data folder, open the database and start listening.
+   *
+   * @throws {Error} with one line when the folder is in use, the port is taken, or a permission is missing
+   */
+  static async start(options: TrackerOptions): Promise<TrackerServer> {
+    const lock = await FolderLock.acquire(options.dataDir);
+    let store: Store | undefined;
+    try {
+      const secret = await loadClusterKey(options.clusterKeyPath);
+      store = Store.open(`${options.dataDir}/tracker.db`);
+      const state = store.loadState();
+      const clock = new HybridClock();
+      const lastHlc = store.maxHlc();
+      if (lastHlc) clock.observe(lastHlc);
+      const commands = new Commands({
+        store,
+        state,
+        clock,
+        sessions: new SessionKeys(secret),
+        throttle: new LoginThrottle({
+          maxFailures: options.loginMaxFailures ?? TRACKER_DEFAULTS.loginMaxFailures,
+          windowMs: options.loginWindowMs ?? TRACKER_DEFAULTS.loginWindowMs,
+        }),
+        sessionTtlMs: options.sessionTtlMs ?? TRACKER_DEFAULTS.sessionTtlMs,
+      });
+      const listener = listen(options.listen);
+      return new TrackerServer(lock, store, listener, commands, state, options);
+    } catch (error) {
+      await store?.close();
+      lock.release();
+      throw error;
+    }
+  }
+
+  /** The address actually bound (port 0 resolved). */
+  get address(): Address {
+    const addr = this.#listener.addr;
+    return { host: addr.hostname, port: addr.port };
+  }
+
+  /** This tracker's random id. */
+  get trackerId(): string {
+    return this.#store.trackerId;
+  }
+
+  /** Operations in the log. */
+  get opCount(): number {
+    return this.#store.opCount;
+  }
+
+  async #accept(): Promise<void> {
+    const max = this.#options.maxConnections ?? TRACKER_DEFAULTS.maxConnections;
+    try {
+      for await (const conn of this.#listener) {
+        if (this.#connections.size >= max) {
+          this.#badFrames.warn(`Refused a connection: ${max} connections already open`);
+          closeQuietly(conn);
+          continue;
+        }
+        const task = this.#serve(conn).finally(() => this.#connections.delete(conn));
+        this.#connections.set(conn, task);
+      }
+    } catch (error) {
+      // Closing the listener ends the loop; anything else is unexpected and logged.
+      if (!(error instanceof Deno.errors.BadResource)) this.#logger.error(String(error));
+    }
+  }
+
+  async #serve(conn: Deno.Conn): Promise<void> {
+    const host = conn.remoteAddr.transport === "tcp" ? conn.remoteAddr.hostname : "unknown";
+    try {
+      const wire = await acceptConnection(conn, {
+        role: "tracker",
+        id: this.trackerId,
+        timeoutMs: this.#options.helloTimeoutMs ?? TRACKER_DEFAULTS.helloTimeoutMs,
+        check: refuseNonClients,
+      });
+      await serveRequests(wire, (request) => this.#commands.handle(request, { host }), {
+        maxInFlight: TRACKER_DEFAULTS.maxInFlight,
+        writeTimeoutMs: this.#options.writeTimeoutMs ?? TRACKER_DEFAULTS.writeTimeoutMs,
+        onInternalError: (error) => this.#logger.error(`Command failed: ${describe(error)}`),
+      });
+    } catch (error) {
+      if (error instanceof ProtocolError) {
+        this.#badFrames.warn(`Closed connection from ${host}: ${error.message}`);
+      } else if (!(error instanceof Error)) {
+        throw error;
+      } else if (error.name !== "TimeoutError" && !(error instanceof Deno.errors.BadResource)) {
+        this.#badFrames.warn(`Connection from ${host} ended: ${error.message}`);
+      }
+    } finally {
+      closeQuietly(conn);
+    }
+  }
+
+  /** Stop listening, close every connection, flush and close the database, unlock. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#listener.close();
+      await this.#acceptLoop;
+      for (const conn of this.#connections.keys()) closeQuietly(conn);
+      await Promise.allSettled(this.#connections.values());
+      await this.#store.close();
+      this.#lock.release();
+      this.#finished.resolve();
+    })();
+    return this.#closing;
+  }
+
+  /** Resolves once the tracker has stopped (after {@linkcode close}). */
+  get finished(): Promise<void> {
+    return this.#finished.promise;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** One line for the operator: where it listens and what it holds. */
+  describe(): string {
+    return `Tracker ${this.trackerId} listening on ${formatAddress(this.address)} ` +
+      `(${this.#store.opCount} operations, data in ${this.#options.dataDir})`;
+  }
+}
+
+function refuseNonClients(hello: Hello) {
+  if (CLIENT_ROLES.has(hello.role)) return null;
+  return { code: "role_refused", message: `Role "${hello.role}" is not served here yet` };
+}
+
+function listen(address: Address): Deno.TcpListener {
+  try {
+    return Deno.listen({ hostname: address.host, port: address.port });
+  } catch (error) {
+    if (error instanceof Deno.errors.AddrInUse) {
+      throw new Error(`Cannot listen on ${formatAddress(address)}: the port is already in use`);
+    }
+    if (error instanceof Deno.errors.NotCapable) {
+      throw new Error(`Cannot listen on ${formatAddress(address)}: run with --allow-net`);
+    }
+    throw new Error(`Cannot listen on ${formatAddress(address)}: ${describe(error)}`);
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,245 @@
+/**
+ * Tracker state as a pure, deterministic function of its operations: `apply(op)` in the total
+ * order `(hlc, origin, seq)`. No sockets, files or clocks in here.
+ *
+ * An operation that is not valid at its place in that order (a creation whose name is taken, a
+ * change under a creation that lost its name, an accept of a request that is gone) is set aside:
+ * it stays in the log but changes nothing except, for a losing creation, a conflict record.
+ * So trackers that hold the same operations hold the same state, whatever order they got them in.
+ */
+import { createHash } from "node:crypto";
+import type { Entity, GroupEntity, Membership, UserEntity } from "./entities.ts";
+import { formatHlc } from "./hlc.ts";
+import { type Operation, opId, orderKey } from "./ops.ts";
+
+/** What applying one operation did. */
+export type ApplyOutcome = "applied" | "set_aside" | "duplicate";
+
+/** The in-memory state: entity rows by key, plus what is needed to apply in order. */
+export class State {
+  readonly #entities = new Map<string, Entity>();
+  readonly #requestIds = new Set<string>();
+  readonly #dirty = new Set<string>();
+  #lastOrderKey = "";
+
+  /** Load rows read back from storage (no replay). */
+  static load(
+    rows: Iterable<[string, Entity]>,
+    requestIds: Iterable<string>,
+    lastOrderKey: string,
+  ): State {
+    const state = new State();
+    for (const [key, entity] of rows) state.#entities.set(key, entity);
+    for (const id of requestIds) state.#requestIds.add(id);
+    state.#lastOrderKey = lastOrderKey;
+    return state;
+  }
+
+  /** Build the state from operations in any order: sort, then apply each. */
+  static fromOperations(ops: Iterable<Operation>): State {
+    const state = new State();
+    const sorted = [...ops].sort((a, b) => (orderKey(a) < orderKey(b) ? -1 : 1));
+    for (const op of sorted) state.apply(op);
+    return state;
+  }
+
+  /** Order key of the last operation applied; a new one must sort after it. */
+  get lastOrderKey(): string {
+    return this.#lastOrderKey;
+  }
+
+  /** Whether `op` sorts after everything applied, so it can be applied without a rebuild. */
+  canAppend(op: Operation): boolean {
+    return orderKey(op) > this.#lastOrderKey;
+  }
+
+  /** Whether an operation with this client request id was applied already. */
+  hasRequest(requestId: string): boolean {
+    return this.#requestIds.has(requestId);
+  }
+
+  get(key: string): Entity | undefined {
+    return this.#entities.get(key);
+  }
+
+  user(name: string): UserEntity | undefined {
+    const entity = this.#entities.get(`user/${name}`);
+    return entity?.kind === "user" ? entity : undefined;
+  }
+
+  group(name: string): GroupEntity | undefined {
+    const entity = this.#entities.get(`group/${name}`);
+    return entity?.kind === "group" ? entity : undefined;
+  }
+
+  /** Every group, sorted by name. */
+  groups(): GroupEntity[] {
+    const groups: GroupEntity[] = [];
+    for (const entity of this.#entities.values()) if (entity.kind === "group") groups.push(entity);
+    return groups.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** Keys changed since the last call, with their rows (null = deleted); clears the set. */
+  takeDirty(): Array<[string, Entity | null]> {
+    const rows: Array<[string, Entity | null]> = [];
+    for (const key of this.#dirty) rows.push([key, this.#entities.get(key) ?? null]);
+    this.#dirty.clear();
+    return rows;
+  }
+
+  /** Number of entity rows. */
+  get size(): number {
+    return this.#entities.size;
+  }
+
+  /**
+   * Apply one operation at the end of the order.
+   *
+   * @throws {RangeError} when `op` does not sort after the last one applied (rebuild instead)
+   */
+  apply(op: Operation): ApplyOutcome {
+    const key = orderKey(op);
+    if (key <= this.#lastOrderKey) {
+      throw new RangeError(`Operation ${opId(op)} is out of order: rebuild the state`);
+    }
+    this.#lastOrderKey = key;
+    if (op.requestId !== null) {
+      if (this.#requestIds.has(op.requestId)) return "duplicate";
+      this.#requestIds.add(op.requestId);
+    }
+    return this.#applyBody(op, key) ? "applied" : "set_aside";
+  }
+
+  #applyBody(op: Operation, since: string): boolean {
+    const body = op.body;
+    switch (body.type) {
+      case "create_user": {
+        if (this.user(body.user)) return this.#setAside("user", body.user, opId(op));
+        const { user: name, salt, hash, params } = body;
+        this.#put(`user/${name}`, { kind: "user", name, creation: opId(op), salt, hash, params });
+        return true;
+      }
+      case "create_group": {
+        if (this.group(body.group)) return this.#setAside("group", body.group, opId(op));
+        if (!this.#isCurrentUser(body.owner, body.ownerCreation)) return false;
+        this.#putGroup({
+          kind: "group",
+          name: body.group,
+          creation: opId(op),
+          owner: body.owner,
+          members: [{ user: body.owner, since }],
+          requests: [],
+        });
+        return true;
+      }
+      case "join_request": {
+        const group = this.#currentGroup(body.group, body.groupCreation);
+        if (!group || !this.#isCurrentUser(body.user, body.userCreation)) return false;
+        if (isListed(group.members, body.user) || isListed(group.requests, body.user)) return false;
+        this.#putGroup({ ...group, requests: [...group.requests, { user: body.user, since }] });
+        return true;
+      }
+      case "resolve_request": {
+        const group = this.#currentGroup(body.group, body.groupCreation);
+        if (!group || !isListed(group.requests, body.user)) return false;
+        const requests = group.requests.filter((r) => r.user !== body.user);
+        const members = body.accept
+          ? [...group.members, { user: body.user, since }]
+          : group.members;
+        this.#putGroup({ ...group, requests, members });
+        return true;
+      }
+      case "leave_group": {
+        const group = this.#currentGroup(body.group, body.groupCreation);
+        if (!group || !this.#isCurrentUser(body.user, body.userCreation)) return false;
+        if (!isListed(group.members, body.user)) return false;
+        this.#leave(group, body.user);
+        return true;
+      }
+      case "logout": {
+        if (!this.#isCurrentUser(body.user, body.userCreation)) return false;
+        const { user, userCreation, peerId } = body;
+        const key = `logout/${user}/${peerId}`;
+        const previous = this.#entities.get(key);
+        const at = formatHlc(op.hlc);
+        const previousAt = previous?.kind === "logout" ? previous.at : "";
+        this.#put(key, {
+          kind: "logout",
+          user,
+          userCreation,
+          peerId,
+          at: at > previousAt ? at : previousAt,
+        });
+        return true;
+      }
+    }
+  }
+
+  /** Remove a member; the longest-standing member inherits ownership; no members, no group. */
+  #leave(group: GroupEntity, user: string): void {
+    const members = group.members.filter((m) => m.user !== user);
+    if (members.length === 0) {
+      this.#delete(`group/${group.name}`);
+      return;
+    }
+    const owner = group.owner === user ? longestStanding(members).user : group.owner;
+    this.#putGroup({ ...group, owner, members });
+  }
+
+  #setAside(what: "user" | "group", name: string, creation: string): false {
+    this.#put(`conflict/${creation}`, { kind: "conflict", what, name, creation });
+    return false;
+  }
+
+  #isCurrentUser(name: string, creation: string): boolean {
+    return this.user(name)?.creation === creation;
+  }
+
+  #currentGroup(name: string, creation: string): GroupEntity | undefined {
+    const group = this.group(name);
+    return group?.creation === creation ? group : undefined;
+  }
+
+  #putGroup(group: GroupEntity): void {
+    this.#put(`group/${group.name}`, group);
+  }
+
+  #put(key: string, entity: Entity): void {
+    this.#entities.set(key, entity);
+    this.#dirty.add(key);
+  }
+
+  #delete(key: string): void {
+    this.#entities.delete(key);
+    this.#dirty.add(key);
+  }
+
+  /** SHA-256 over every row in key order: equal digests mean equal state. */
+  digest(): string {
+    const hash = createHash("sha256");
+    const keys = [...this.#entities.keys()].sort();
+    for (const key of keys) {
+      hash.update(key);
+      hash.update("\0");
+      hash.update(canonicalJson(this.#entities.get(key)));
+      hash.update("\n");
+    }
+    return hash.digest("hex");
+  }
+}
+
+function isListed(list: readonly Membership[], user: string): boolean {
+  return list.some((m) => m.user === user);
+}
+
+function longestStanding(members: readonly Membership[]): Membership {
+  return members.reduce((a, b) => (b.since < a.since ? b : a));
+}
+
+/** JSON with object keys sorted, so equal values always give equal text. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v) => {
+    if (v === null || typeof v !== "object" || Array.isArray(v)) return v;
+    return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)));
+  });
+}

@@ -1,0 +1,54 @@
+/** `tracker.ts status`: ask every tracker in the list for its operation count and digest. */
+import { type Address, formatAddress } from "../common/address.ts";
+import { openConnection, RpcClient } from "../wire/mod.ts";
+
+/** How long to wait for one tracker before calling it down. */
+export const STATUS_TIMEOUT_MS = 3000;
+
+/** One tracker's answer. */
+export type TrackerStatus =
+  | { address: string; up: true; trackerId: string; ops: number; digest: string }
+  | { address: string; up: false; error: string };
+
+/** Query one tracker. Never throws: a tracker that does not answer is reported down. */
+export async function queryStatus(
+  address: Address,
+  timeoutMs = STATUS_TIMEOUT_MS,
+): Promise<TrackerStatus> {
+  const text = formatAddress(address);
+  const signal = AbortSignal.timeout(timeoutMs);
+  let client: RpcClient | undefined;
+  try {
+    const wire = await openConnection(address, { role: "status", id: "status", signal });
+    client = new RpcClient(wire);
+    const result = await client.request("status", {}, { signal });
+    return { address: text, up: true, ...result };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return { address: text, up: false, error: reason };
+  } finally {
+    await client?.close();
+  }
+}
+
+/** Query every tracker in the list at once. */
+export function queryAll(addresses: readonly Address[]): Promise<TrackerStatus[]> {
+  return Promise.all(addresses.map((address) => queryStatus(address)));
+}
+
+/** A human table: address, up/down, operations, digest. */
+export function formatStatus(statuses: readonly TrackerStatus[]): string {
+  const lines = statuses.map((s, i) =>
+    s.up
+      ? `${i + 1}  ${s.address.padEnd(21)}  up    ${String(s.ops).padStart(8)} ops  ${s.digest}`
+      : `${i + 1}  ${s.address.padEnd(21)}  down  ${s.error}`
+  );
+  const up = statuses.filter((s) => s.up);
+  const digests = new Set(up.map((s) => s.digest));
+  const summary = up.length === 0
+    ? "No tracker answered"
+    : digests.size === 1
+    ? `${up.length} of ${statuses.length} up, all in the same state`
+    : `${up.length} of ${statuses.length} up, states differ`;
+  return [...lines, summary].join("\n");
+}

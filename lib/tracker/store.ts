@@ -1,0 +1,216 @@
+/**
+ * Durable tracker storage in SQLite (`node:sqlite`, WAL, `synchronous=FULL`): the operation log
+ * and the current state rows, written in one transaction. Writes queued during one turn of the
+ * event loop share one transaction (group commit); each caller's promise resolves after COMMIT.
+ * A restart opens the database and loads the rows: nothing is replayed.
+ */
+import { decode, encode } from "@msgpack/msgpack";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { randomId } from "../common/ids.ts";
+import type { Entity } from "./entities.ts";
+import type { Hlc } from "./hlc.ts";
+import type { Operation } from "./ops.ts";
+import { State } from "./state.ts";
+
+/** Bump when the schema changes; `PRAGMA user_version` holds it. */
+export const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE ops (
+  origin TEXT NOT NULL, seq INTEGER NOT NULL, wall INTEGER NOT NULL, counter INTEGER NOT NULL,
+  key TEXT NOT NULL, request_id TEXT, body BLOB NOT NULL, PRIMARY KEY (origin, seq)
+) WITHOUT ROWID;
+CREATE INDEX ops_by_request ON ops (request_id) WHERE request_id IS NOT NULL;
+CREATE TABLE entities (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE answers (request_id TEXT PRIMARY KEY, result BLOB NOT NULL) WITHOUT ROWID;
+`;
+
+/** One write: operations, the state rows they changed, and the answer to keep for retries. */
+export interface WriteBatch {
+  ops: readonly Operation[];
+  rows: ReadonlyArray<readonly [string, Entity | null]>;
+  answer?: { requestId: string; result: Record<string, unknown> };
+}
+
+interface Queued {
+  batch: WriteBatch;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/** The tracker's database. */
+export class Store {
+  readonly #db: DatabaseSync;
+  readonly #insertOp: StatementSync;
+  readonly #putRow: StatementSync;
+  readonly #deleteRow: StatementSync;
+  readonly #putAnswer: StatementSync;
+  readonly #putMeta: StatementSync;
+  #queue: Queued[] = [];
+  #flushScheduled = false;
+  #failure: Error | null = null;
+  /** Id of this tracker: random, made with the database, never its line number. */
+  readonly trackerId: string;
+  #seq: number;
+  #opCount: number;
+
+  private constructor(db: DatabaseSync) {
+    this.#db = db;
+    this.#insertOp = db.prepare(
+      "INSERT INTO ops (origin, seq, wall, counter, key, request_id, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    );
+    this.#putRow = db.prepare("INSERT OR REPLACE INTO entities (key, value) VALUES (?, ?)");
+    this.#deleteRow = db.prepare("DELETE FROM entities WHERE key = ?");
+    this.#putAnswer = db.prepare(
+      "INSERT OR REPLACE INTO answers (request_id, result) VALUES (?, ?)",
+    );
+    this.#putMeta = db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
+    this.trackerId = this.getMeta("tracker_id") ?? "";
+    const row = db.prepare("SELECT MAX(seq) AS seq FROM ops WHERE origin = ?").get(this.trackerId);
+    this.#seq = Number(row?.seq ?? 0);
+    this.#opCount = Number(db.prepare("SELECT COUNT(*) AS n FROM ops").get()?.n ?? 0);
+  }
+
+  /**
+   * Open (or create) the database at `path`.
+   *
+   * @throws {Error} when the file is from a newer schema version
+   */
+  static open(path: string): Store {
+    const db = new DatabaseSync(path);
+    db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
+    const version = Number(db.prepare("PRAGMA user_version").get()?.user_version ?? 0);
+    if (version > SCHEMA_VERSION) {
+      db.close();
+      throw new Error(
+        `Database "${path}" has schema ${version}; this build knows ${SCHEMA_VERSION}`,
+      );
+    }
+    if (version === 0) {
+      db.exec("BEGIN");
+      db.exec(SCHEMA);
+      db.prepare("INSERT INTO meta (key, value) VALUES ('tracker_id', ?)").run(randomId());
+      db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+      db.exec("COMMIT");
+    }
+    return new Store(db);
+  }
+
+  /** A value from the meta table. */
+  getMeta(key: string): string | undefined {
+    const row = this.#db.prepare("SELECT value FROM meta WHERE key = ?").get(key);
+    return row === undefined ? undefined : String(row.value);
+  }
+
+  /** Set a meta value durably, at once (not batched). */
+  setMeta(key: string, value: string): void {
+    this.#putMeta.run(key, value);
+  }
+
+  /** The next sequence number for an operation of this tracker. */
+  nextSeq(): number {
+    return ++this.#seq;
+  }
+
+  /** The greatest hybrid timestamp in the log, so a restarted clock never goes back. */
+  maxHlc(): Hlc | undefined {
+    const row = this.#db.prepare(
+      "SELECT wall, counter FROM ops ORDER BY wall DESC, counter DESC LIMIT 1",
+    ).get();
+    return row === undefined ? undefined : { wall: Number(row.wall), counter: Number(row.counter) };
+  }
+
+  /** Number of operations in the log. */
+  get opCount(): number {
+    return this.#opCount;
+  }
+
+  /** Load the state rows saved by the last commit. */
+  loadState(): State {
+    const rows = this.#db.prepare("SELECT key, value FROM entities").all().map((
+      row,
+    ) => [String(row.key), decode(row.value as Uint8Array) as Entity] as [string, Entity]);
+    const requestIds = this.#db.prepare(
+      "SELECT request_id FROM ops WHERE request_id IS NOT NULL",
+    ).all().map((row) => String(row.request_id));
+    return State.load(rows, requestIds, this.getMeta("last_order_key") ?? "");
+  }
+
+  /** The answer kept for a client request id, if this tracker answered it before. */
+  answerFor(requestId: string): Record<string, unknown> | undefined {
+    const row = this.#db.prepare("SELECT result FROM answers WHERE request_id = ?").get(requestId);
+    return row === undefined
+      ? undefined
+      : decode(row.result as Uint8Array) as Record<string, unknown>;
+  }
+
+  /**
+   * Queue a write; it commits with whatever else this turn of the event loop queued.
+   *
+   * @returns a promise that resolves after COMMIT
+   */
+  write(batch: WriteBatch, lastOrderKey: string): Promise<void> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    this.#pendingOrderKey = lastOrderKey;
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ batch, resolve, reject });
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true;
+        setTimeout(() => this.#flush(), 0);
+      }
+    });
+  }
+
+  #pendingOrderKey = "";
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    const queue = this.#queue;
+    this.#queue = [];
+    if (queue.length === 0) return;
+    try {
+      this.#db.exec("BEGIN IMMEDIATE");
+      for (const { batch } of queue) this.#writeBatch(batch);
+      this.#putMeta.run("last_order_key", this.#pendingOrderKey);
+      this.#db.exec("COMMIT");
+    } catch (cause) {
+      if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
+      // Memory is now ahead of the disk: refuse every later write too; the server stops.
+      this.#failure = new Error("Database write failed", { cause });
+      for (const { reject } of queue) reject(this.#failure);
+      return;
+    }
+    for (const { batch } of queue) this.#opCount += batch.ops.length;
+    for (const { resolve } of queue) resolve();
+  }
+
+  #writeBatch(batch: WriteBatch): void {
+    for (const op of batch.ops) {
+      this.#insertOp.run(
+        op.origin,
+        op.seq,
+        op.hlc.wall,
+        op.hlc.counter,
+        op.key,
+        op.requestId,
+        encode(op.body),
+      );
+    }
+    for (const [key, entity] of batch.rows) {
+      if (entity === null) this.#deleteRow.run(key);
+      else this.#putRow.run(key, encode(entity));
+    }
+    if (batch.answer) {
+      this.#putAnswer.run(batch.answer.requestId, encode(batch.answer.result));
+    }
+  }
+
+  /** Wait for queued writes, then close the database. */
+  async close(): Promise<void> {
+    while (this.#queue.length > 0 || this.#flushScheduled) {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    this.#db.close();
+  }
+}
