@@ -1,0 +1,268 @@
+import { deepStrictEqual, equal, notEqual, ok, throws } from "node:assert/strict";
+import fc from "fast-check";
+import type { Hlc } from "./hlc.ts";
+import { keyOf, type OpBody, type Operation, opId } from "./ops.ts";
+import { State } from "./state.ts";
+
+const PARAMS = { N: 16, r: 1, p: 1 };
+
+/** Builds operations with increasing timestamps, as one tracker would. */
+class OpMaker {
+  #seq = 0;
+  #wall = 1_000;
+  constructor(readonly origin = "T1") {}
+  make(body: OpBody, requestId: string | null = null, hlc?: Hlc): Operation {
+    this.#seq++;
+    return {
+      origin: this.origin,
+      seq: this.#seq,
+      hlc: hlc ?? { wall: this.#wall++, counter: 0 },
+      key: keyOf(body),
+      requestId,
+      body,
+    };
+  }
+}
+
+function userOp(m: OpMaker, user: string, hlc?: Hlc): Operation {
+  return m.make({ type: "create_user", user, salt: "s", hash: "h", params: PARAMS }, null, hlc);
+}
+
+/** A state with users alice, bob, carol and group g owned by alice. */
+function setup() {
+  const m = new OpMaker();
+  const state = new State();
+  const users = Object.fromEntries(
+    ["alice", "bob", "carol"].map((u) => {
+      const op = userOp(m, u);
+      state.apply(op);
+      return [u, opId(op)];
+    }),
+  ) as Record<string, string>;
+  const groupOp = m.make({
+    type: "create_group",
+    group: "g",
+    owner: "alice",
+    ownerCreation: users.alice!,
+  });
+  state.apply(groupOp);
+  const g = opId(groupOp);
+  const join = (user: string) =>
+    state.apply(m.make({
+      type: "join_request",
+      group: "g",
+      groupCreation: g,
+      user,
+      userCreation: users[user]!,
+    }));
+  const resolve = (user: string, accept: boolean) =>
+    state.apply(m.make({ type: "resolve_request", group: "g", groupCreation: g, user, accept }));
+  const leave = (user: string) =>
+    state.apply(m.make({
+      type: "leave_group",
+      group: "g",
+      groupCreation: g,
+      user,
+      userCreation: users[user]!,
+    }));
+  return { m, state, users, g, join, resolve, leave };
+}
+
+Deno.test("State.apply() adds a member only through an accepted request", () => {
+  const { state, join, resolve } = setup();
+  equal(join("bob"), "applied");
+  deepStrictEqual(state.group("g")?.requests.map((r) => r.user), ["bob"]);
+  equal(join("bob"), "set_aside");
+  equal(resolve("bob", true), "applied");
+  deepStrictEqual(state.group("g")?.members.map((m) => m.user), ["alice", "bob"]);
+  deepStrictEqual(state.group("g")?.requests, []);
+  equal(resolve("bob", true), "set_aside");
+});
+
+Deno.test("State.apply() drops a rejected request without adding a member", () => {
+  const { state, join, resolve } = setup();
+  join("carol");
+  equal(resolve("carol", false), "applied");
+  deepStrictEqual(state.group("g")?.members.map((m) => m.user), ["alice"]);
+  deepStrictEqual(state.group("g")?.requests, []);
+});
+
+Deno.test("State.apply() passes ownership to the longest-standing member when the owner leaves", () => {
+  const { state, join, resolve, leave } = setup();
+  join("carol");
+  join("bob");
+  resolve("carol", true);
+  resolve("bob", true);
+  equal(leave("alice"), "applied");
+  equal(state.group("g")?.owner, "carol");
+  equal(leave("carol"), "applied");
+  equal(state.group("g")?.owner, "bob");
+});
+
+Deno.test("State.apply() removes a group when its last member leaves", () => {
+  const { state, leave, join } = setup();
+  join("bob");
+  equal(leave("alice"), "applied");
+  equal(state.group("g"), undefined);
+  equal(join("carol"), "set_aside");
+});
+
+Deno.test("State.apply() keeps the first creation of a name and sets the second aside", () => {
+  const a = new OpMaker("A");
+  const b = new OpMaker("B");
+  const first = userOp(a, "alice", { wall: 5, counter: 0 });
+  const second = userOp(b, "alice", { wall: 6, counter: 0 });
+  const state = State.fromOperations([second, first]);
+  equal(state.user("alice")?.creation, opId(first));
+  ok(state.get(`conflict/${opId(second)}`));
+  const group = b.make(
+    {
+      type: "create_group",
+      group: "g2",
+      owner: "alice",
+      ownerCreation: opId(second),
+    },
+    null,
+    { wall: 7, counter: 0 },
+  );
+  const withGroup = State.fromOperations([first, second, group]);
+  equal(withGroup.group("g2"), undefined, "a group made under the losing creation is set aside");
+});
+
+Deno.test("State.apply() applies a request id once", () => {
+  const m = new OpMaker();
+  const state = new State();
+  state.apply(userOp(m, "alice"));
+  const body: OpBody = { type: "create_user", user: "bob", salt: "", hash: "", params: PARAMS };
+  equal(state.apply(m.make(body, "req-1")), "applied");
+  equal(state.apply(m.make({ ...body, user: "dave" }, "req-1")), "duplicate");
+  equal(state.user("dave"), undefined);
+  ok(state.hasRequest("req-1"));
+});
+
+Deno.test("State.apply() refuses an operation that sorts before the last one applied", () => {
+  const m = new OpMaker();
+  const state = new State();
+  const early = userOp(m, "a");
+  state.apply(userOp(m, "b"));
+  throws(() => state.apply(early), RangeError);
+  equal(state.canAppend(early), false);
+});
+
+Deno.test("State.digest() differs for different states and matches after load()", () => {
+  const { state, join } = setup();
+  const before = state.digest();
+  join("bob");
+  const after = state.digest();
+  notEqual(before, after);
+  const rows: Array<[string, import("./entities.ts").Entity]> = [];
+  for (const [key, entity] of state.takeDirty()) if (entity) rows.push([key, entity]);
+  const loaded = State.load(rows, [], state.lastOrderKey);
+  equal(loaded.digest(), after);
+});
+
+const USERS = ["u1", "u2", "u3", "u4"];
+const GROUPS = ["g1", "g2", "g3"];
+
+/** Random operations from three trackers with colliding names, clocks and request ids. */
+const operationsArb = fc.array(
+  fc.record({
+    origin: fc.constantFrom("A", "B", "C"),
+    jitter: fc.integer({ min: -3, max: 3 }),
+    kind: fc.constantFrom(0, 0, 1, 1, 2, 2, 2, 3, 3, 3, 3, 4, 5),
+    user: fc.constantFrom(...USERS),
+    other: fc.constantFrom(...USERS),
+    group: fc.constantFrom(...GROUPS),
+    accept: fc.boolean(),
+    userPick: fc.nat(),
+    groupPick: fc.nat(),
+    requestId: fc.oneof(
+      { weight: 8, arbitrary: fc.constant(null) },
+      { weight: 1, arbitrary: fc.constantFrom("r1", "r2") },
+    ),
+  }),
+  { maxLength: 80, size: "max" },
+).map((specs) => {
+  const seqs = new Map<string, number>();
+  // A live state picks creations that are current at generation time, so most operations
+  // are meaningful; the stale pick (and the clock jitter) makes some of them conflict.
+  const live = new State();
+  const stale = (n: number) => (n % 7 === 3 ? `X:${n}` : undefined);
+  const ops: Operation[] = [];
+  for (const [i, s] of specs.entries()) {
+    const seq = (seqs.get(s.origin) ?? 0) + 1;
+    seqs.set(s.origin, seq);
+    const u = stale(s.userPick) ?? live.user(s.user)?.creation ?? "none";
+    const g = stale(s.groupPick) ?? live.group(s.group)?.creation ?? "none";
+    const bodies: OpBody[] = [
+      { type: "create_user", user: s.user, salt: "", hash: "", params: PARAMS },
+      { type: "create_group", group: s.group, owner: s.user, ownerCreation: u },
+      {
+        type: "join_request",
+        group: s.group,
+        groupCreation: g,
+        user: s.user,
+        userCreation: u,
+      },
+      {
+        type: "resolve_request",
+        group: s.group,
+        groupCreation: g,
+        user: s.other,
+        accept: s.accept,
+      },
+      {
+        type: "leave_group",
+        group: s.group,
+        groupCreation: g,
+        user: s.user,
+        userCreation: u,
+      },
+      { type: "logout", user: s.user, userCreation: u, peerId: "p" },
+    ];
+    const body = bodies[s.kind]!;
+    const op: Operation = {
+      origin: s.origin,
+      seq,
+      hlc: { wall: Math.max(1, i * 2 + s.jitter), counter: seq },
+      key: keyOf(body),
+      requestId: s.requestId,
+      body,
+    };
+    if (live.canAppend(op)) live.apply(op);
+    ops.push(op);
+  }
+  return ops;
+});
+
+Deno.test("State.fromOperations() gives the same digest for any order of the same operations", () => {
+  fc.assert(
+    fc.property(operationsArb, fc.infiniteStream(fc.nat()), (ops, randoms) => {
+      const shuffled = [...ops];
+      for (let i = shuffled.length - 1; i > 0; i--) {
+        const j = randoms.next().value % (i + 1);
+        [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+      }
+      equal(State.fromOperations(shuffled).digest(), State.fromOperations(ops).digest());
+    }),
+    { numRuns: 300 },
+  );
+});
+
+Deno.test("State incremental apply with rebuild on late arrivals equals the sorted fold", () => {
+  fc.assert(
+    fc.property(operationsArb, (ops) => {
+      // Deliver in origin-grouped order, as replication streams would, rebuilding when late.
+      const arrival = [...ops].sort((a, b) => a.origin.localeCompare(b.origin) || a.seq - b.seq);
+      let state = new State();
+      const seen: Operation[] = [];
+      for (const op of arrival) {
+        seen.push(op);
+        if (state.canAppend(op)) state.apply(op);
+        else state = State.fromOperations(seen);
+      }
+      equal(state.digest(), State.fromOperations(ops).digest());
+    }),
+    { numRuns: 300 },
+  );
+});
