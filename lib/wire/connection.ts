@@ -8,6 +8,8 @@ import { ErrorFrameSchema, type Hello, HelloSchema, type Role } from "./messages
 /** How long either side waits for the other's magic and Hello. */
 export const HELLO_TIMEOUT_MS = 10_000;
 
+const ERROR_WRITE_TIMEOUT_MS = 1000;
+
 /** A remote refused the connection with an error frame. */
 export class RemoteError extends Error {
   readonly code: string;
@@ -104,10 +106,12 @@ async function sendErrorAndClose(
 ): Promise<void> {
   try {
     const frame = encodeFrame(FrameType.ERROR, encodeMessage({ code, message }));
+    // A remote that does not read must not hold the socket open: give the write a second.
+    let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
       writer.write(frame),
-      new Promise((resolve) => setTimeout(resolve, 1000)),
-    ]);
+      new Promise((resolve) => timer = setTimeout(resolve, ERROR_WRITE_TIMEOUT_MS)),
+    ]).finally(() => clearTimeout(timer));
   } catch (error) {
     // The remote may be gone already; the close below is what matters.
     if (!(error instanceof Error)) throw error;
@@ -224,11 +228,16 @@ export async function acceptConnection(
   } catch (error) {
     if (error instanceof ProtocolError) {
       // A wrong magic is answered with our magic too, so the remote can tell who refused it.
-      if (error.code === "bad_magic") await writer.write(MAGIC).catch(() => {});
+      if (error.code === "bad_magic") await writer.write(MAGIC).catch(ignoreClosed);
       await sendErrorAndClose(conn, writer, error.code, error.message);
     } else {
       closeQuietly(conn);
     }
     throw error;
   }
+}
+
+/** A write to a socket the remote already closed: the close that follows is what matters. */
+function ignoreClosed(error: unknown): void {
+  if (!(error instanceof Error)) throw error;
 }

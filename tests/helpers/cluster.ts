@@ -1,0 +1,84 @@
+/**
+ * A set of trackers for one test: a tracker_info.txt with free ports, a cluster key and a data
+ * folder per tracker, all in one temporary folder.
+ */
+import { openConnection, RpcClient } from "../../lib/wire/mod.ts";
+import { Child, freePort, ROOT } from "./processes.ts";
+
+/** Permissions a tracker gets in tests: what the shipped task gives, scoped to the test folder. */
+function trackerArgs(dir: string, infoPath: string, n: number, flags: string[]): string[] {
+  return [
+    "run",
+    "--no-prompt",
+    "--allow-net",
+    `--allow-read`,
+    `--allow-write=${dir}`,
+    `${ROOT}tracker.ts`,
+    infoPath,
+    String(n),
+    "--data-dir",
+    `${dir}/tracker-${n}`,
+    "--cluster-key",
+    `${dir}/cluster.key`,
+    ...flags,
+  ];
+}
+
+/** Trackers of one test, listed in `infoPath`. */
+export class Cluster implements AsyncDisposable {
+  readonly dir: string;
+  readonly infoPath: string;
+  readonly ports: number[];
+  readonly trackers = new Map<number, Child>();
+  readonly flags: string[];
+
+  private constructor(dir: string, ports: number[], flags: string[]) {
+    this.dir = dir;
+    this.ports = ports;
+    this.infoPath = `${dir}/tracker_info.txt`;
+    this.flags = flags;
+  }
+
+  /** Write tracker_info.txt with `count` free ports; start none yet. */
+  static async create(dir: string, count = 1, flags: string[] = []): Promise<Cluster> {
+    const ports = Array.from({ length: count }, () => freePort());
+    const cluster = new Cluster(dir, ports, flags);
+    await Deno.writeTextFile(
+      cluster.infoPath,
+      ports.map((p) => `127.0.0.1:${p}`).join("\n") + "\n",
+    );
+    return cluster;
+  }
+
+  /** Start tracker n (1-based) and wait until it listens. */
+  async start(n: number, flags: string[] = []): Promise<Child> {
+    const child = new Child(trackerArgs(this.dir, this.infoPath, n, [...this.flags, ...flags]));
+    await child.stdout.waitFor((line) => line.includes("listening on"));
+    this.trackers.set(n, child);
+    return child;
+  }
+
+  /** kill -9 tracker n and wait for it to be gone. */
+  async kill(n: number, signal: Deno.Signal = "SIGKILL"): Promise<Deno.CommandStatus> {
+    const child = this.trackers.get(n);
+    if (!child) throw new Error(`Tracker ${n} is not running`);
+    child.kill(signal);
+    const status = await child.exited();
+    this.trackers.delete(n);
+    return status;
+  }
+
+  /** An RPC client connected to tracker n. */
+  async client(n: number, id = "test"): Promise<RpcClient> {
+    const wire = await openConnection({ host: "127.0.0.1", port: this.ports[n - 1]! }, {
+      role: "peer",
+      id,
+    });
+    return new RpcClient(wire);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    for (const child of this.trackers.values()) await child[Symbol.asyncDispose]();
+    this.trackers.clear();
+  }
+}
