@@ -7,3 +7,22 @@ export const NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 export function randomId(): string {
   return encodeBase64Url(crypto.getRandomValues(new Uint8Array(16)));
 }
+
+/** Longest file name accepted, in UTF-16 units (a common file system limit is 255 bytes). */
+export const MAX_FILE_NAME_LENGTH = 255;
+
+/**
+ * Whether `name` is a plain file name that cannot escape a destination folder: not empty, no
+ * path separator, no `..`, no control character.
+ */
+export function isSafeFileName(name: string): boolean {
+  if (name.length === 0 || name.length > MAX_FILE_NAME_LENGTH) return false;
+  if (name === "." || name.includes("..") || name.includes("/") || name.includes("\\")) {
+    return false;
+  }
+  for (let i = 0; i < name.length; i++) {
+    const code = name.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return false;
+  }
+  return true;
+}

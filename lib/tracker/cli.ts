@@ -13,6 +13,7 @@ Flags:
   --login-max-failures N     failed logins per user or address before throttling (default ${TRACKER_DEFAULTS.loginMaxFailures})
   --login-window-ms MS       throttle window (default ${TRACKER_DEFAULTS.loginWindowMs})
   --max-connections N        open client connections at most (default ${TRACKER_DEFAULTS.maxConnections})
+  --presence-lease-ms MS     a peer not heard from for this long is no longer handed out (default ${TRACKER_DEFAULTS.presenceLeaseMs})
   --write-timeout-ms MS      close a client that does not read a reply for this long (default ${TRACKER_DEFAULTS.writeTimeoutMs})
   --quiet                    log only warnings and errors
   --json                     (status) print one JSON line
@@ -27,6 +28,7 @@ export const TRACKER_FLAGS = {
   "login-window-ms": { type: "string" },
   "max-connections": { type: "string" },
   "write-timeout-ms": { type: "string" },
+  "presence-lease-ms": { type: "string" },
   quiet: { type: "boolean" },
   json: { type: "boolean" },
   help: { type: "boolean" },
@@ -57,6 +59,7 @@ export function parseTrackerFlags(
     ["login-window-ms", "loginWindowMs"],
     ["max-connections", "maxConnections"],
     ["write-timeout-ms", "writeTimeoutMs"],
+    ["presence-lease-ms", "presenceLeaseMs"],
   ] as const;
   for (const [flag, key] of numbers) {
     const text = values[flag];

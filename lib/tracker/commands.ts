@@ -6,12 +6,16 @@
 import { CommandError } from "../common/errors.ts";
 import { type ArgsOf, ErrorCode, MAX_PAGE_ITEMS, type ValidRequest } from "../wire/mod.ts";
 import type { GroupEntity } from "./entities.ts";
+import * as files from "./file_commands.ts";
+import type { FileKit, TicketSigner } from "./file_commands.ts";
 import { formatHlc, type HybridClock } from "./hlc.ts";
 import { keyOf, type OpBody, type Operation } from "./ops.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
 import type { SessionClaims, SessionKeys } from "./sessions.ts";
 import type { State } from "./state.ts";
 import type { Store } from "./store.ts";
+import type { Presence } from "./presence.ts";
+import type { HashStaging } from "./staging.ts";
 import type { LoginThrottle } from "./throttle.ts";
 
 /** Everything commands need, injected so tests can build one without a server. */
@@ -22,6 +26,9 @@ export interface CommandContext {
   sessions: SessionKeys;
   throttle: LoginThrottle;
   sessionTtlMs: number;
+  presence: Presence;
+  staging: HashStaging;
+  signer: TicketSigner;
   now?: () => number;
 }
 
@@ -37,10 +44,21 @@ const PAGE_SIZE = Math.min(100, MAX_PAGE_ITEMS);
 export class Commands {
   readonly #ctx: CommandContext;
   readonly #now: () => number;
+  readonly #files: FileKit;
 
   constructor(ctx: CommandContext) {
     this.#ctx = ctx;
     this.#now = ctx.now ?? Date.now;
+    this.#files = {
+      state: ctx.state,
+      presence: ctx.presence,
+      staging: ctx.staging,
+      signer: ctx.signer,
+      now: this.#now,
+      memberGroup: (name, session) => this.#memberGroup(name, session),
+      repeated: (requestId) => this.#repeated(requestId),
+      write: (requestId, bodies, makeResult) => this.#write(requestId, bodies, makeResult),
+    };
   }
 
   /**
@@ -56,23 +74,52 @@ export class Commands {
         return this.#createUser(request.args, request.requestId);
       case "login":
         return this.#login(request.args, caller);
+      case "tracker_keys":
+        return Promise.resolve(files.trackerKeys(this.#files));
       default:
-        return this.#withSession(request, this.#verify(request.token));
+        return this.#withSession(request, this.#verify(request.token), caller);
     }
   }
 
-  #withSession(request: ValidRequest, session: SessionClaims): Promise<Result> {
+  #withSession(request: ValidRequest, session: SessionClaims, caller: Caller): Promise<Result> {
     const { requestId } = request;
+    const kit = this.#files;
     switch (request.op) {
+      case "heartbeat":
+        return Promise.resolve(files.heartbeat(kit, request.args, session, caller));
+      case "stage_hashes":
+        if (!this.#ctx.staging.put(request.args.fileId, request.args.chunk, request.args.hashes)) {
+          throw new CommandError(ErrorCode.THROTTLED, "Too many hashes staged: try again later");
+        }
+        return Promise.resolve({});
+      case "upload_file":
+        return files.uploadFile(kit, request.args, session, requestId);
+      case "stop_share":
+        return files.stopShare(kit, request.args, session, requestId);
+      case "file_info":
+        return Promise.resolve(files.fileInfo(kit, request.args, session));
+      case "file_hashes":
+        return Promise.resolve(files.fileHashes(kit, request.args, session));
+      case "get_peers":
+        return Promise.resolve(files.getPeers(kit, request.args, session));
+      case "get_ticket":
+        return files.getTicket(kit, request.args, session);
+      case "announce":
+        return Promise.resolve(files.announce(kit, request.args, session));
+      case "withdraw":
+        this.#memberGroup(request.args.group, session);
+        this.#ctx.presence.withdraw(session.peerId, request.args.group, request.args.fileId);
+        return Promise.resolve({});
       case "renew":
         return Promise.resolve(this.#issue(session.user, session.userCreation, session.peerId));
       case "logout":
-        return this.#write(requestId, {
+        this.#ctx.presence.drop(session.peerId);
+        return this.#write(requestId, [{
           type: "logout",
           user: session.user,
           userCreation: session.userCreation,
           peerId: session.peerId,
-        });
+        }]);
       case "create_group":
         return this.#createGroup(request.args, session, requestId);
       case "join_group":
@@ -96,11 +143,17 @@ export class Commands {
       case "list_groups":
         return Promise.resolve(this.#listGroups(request.args.cursor));
       case "list_files":
-        this.#memberGroup(request.args.group, session);
-        return Promise.resolve({ files: [] });
+        return Promise.resolve(this.#listFiles(request.args, session));
       default:
         throw new CommandError(ErrorCode.BAD_REQUEST, `Unsupported command "${request.op}"`);
     }
+  }
+
+  /** Publish this tracker's ticket key once, as an operation every tracker will hold. */
+  async registerTrackerKey(publicKey: Uint8Array): Promise<void> {
+    const { state, store } = this.#ctx;
+    if (state.get(`tracker/${store.trackerId}`)) return;
+    await this.#write(undefined, [{ type: "tracker_key", trackerId: store.trackerId, publicKey }]);
   }
 
   #status(): Result {
@@ -114,7 +167,7 @@ export class Commands {
     this.#refuseExistingUser(args.user);
     const stored = await hashPassword(args.password);
     this.#refuseExistingUser(args.user); // it may have been registered while we hashed
-    return this.#write(requestId, { type: "create_user", user: args.user, ...stored });
+    return this.#write(requestId, [{ type: "create_user", user: args.user, ...stored }]);
   }
 
   #refuseExistingUser(name: string): void {
@@ -143,6 +196,7 @@ export class Commands {
       throw new CommandError(ErrorCode.WRONG_PASSWORD, `Wrong password for user "${args.user}"`);
     }
     throttle.succeed(keys[0]!);
+    this.#ctx.presence.touch(args.peerId, user.name, caller.host, args.port);
     return { ...this.#issue(user.name, user.creation, args.peerId), user: user.name };
   }
 
@@ -188,12 +242,12 @@ export class Commands {
       throw new CommandError(ErrorCode.GROUP_EXISTS, `Group "${args.group}" already exists`);
     }
     const { user: owner, userCreation: ownerCreation } = session;
-    return this.#write(requestId, {
+    return this.#write(requestId, [{
       type: "create_group",
       group: args.group,
       owner,
       ownerCreation,
-    });
+    }]);
   }
 
   #joinGroup(args: ArgsOf<"join_group">, session: SessionClaims, requestId?: string) {
@@ -209,13 +263,13 @@ export class Commands {
         `A request to join group "${group.name}" is already pending`,
       );
     }
-    return this.#write(requestId, {
+    return this.#write(requestId, [{
       type: "join_request",
       group: group.name,
       groupCreation: group.creation,
       user: session.user,
       userCreation: session.userCreation,
-    });
+    }]);
   }
 
   async #leaveGroup(args: ArgsOf<"leave_group">, session: SessionClaims, requestId?: string) {
@@ -230,7 +284,7 @@ export class Commands {
       user: session.user,
       userCreation: session.userCreation,
     };
-    return await this.#write(requestId, body, () => {
+    return await this.#write(requestId, [body], () => {
       const after = this.#ctx.state.group(group.name);
       const result: Result = { removed: after?.creation !== group.creation };
       if (wasOwner && after?.creation === group.creation) result.newOwner = after.owner;
@@ -254,13 +308,13 @@ export class Commands {
       );
     }
     const { name, creation: groupCreation } = group;
-    return this.#write(requestId, {
+    return this.#write(requestId, [{
       type: "resolve_request",
       group: name,
       groupCreation,
       user: args.user,
       accept,
-    });
+    }]);
   }
 
   #listGroups(cursor: string | undefined): Result {
@@ -301,32 +355,57 @@ export class Commands {
     return this.#ctx.store.answerFor(requestId) ?? {};
   }
 
-  /** Make, apply and commit one operation; answer after COMMIT. */
+  /**
+   * Make, apply and commit operations; answer after COMMIT. The request id goes on the last
+   * one, so a retry is recognised once the whole command was applied.
+   */
   async #write(
     requestId: string | undefined,
-    body: OpBody,
+    bodies: OpBody[],
     makeResult: () => Result = () => ({}),
   ): Promise<Result> {
     const { store, state, clock } = this.#ctx;
-    const op: Operation = {
+    const ops = bodies.map((body, i): Operation => ({
       origin: store.trackerId,
       seq: store.nextSeq(),
       hlc: clock.tick(),
       key: keyOf(body),
-      requestId: requestId ?? null,
+      requestId: i === bodies.length - 1 ? requestId ?? null : null,
       body,
-    };
-    const outcome = state.apply(op);
-    if (outcome !== "applied") {
-      throw new CommandError(ErrorCode.INTERNAL, `Operation was ${outcome} by the state`);
+    }));
+    for (const op of ops) {
+      const outcome = state.apply(op);
+      if (outcome !== "applied") {
+        throw new CommandError(ErrorCode.INTERNAL, `Operation was ${outcome} by the state`);
+      }
     }
     const result = makeResult();
     const answer = requestId === undefined ? undefined : { requestId, result };
     await store.write(
-      { ops: [op], rows: state.takeDirty(), ...(answer ? { answer } : {}) },
+      { ops, rows: state.takeDirty(), ...(answer ? { answer } : {}) },
       state.lastOrderKey,
     );
     return result;
+  }
+
+  #listFiles(args: ArgsOf<"list_files">, session: SessionClaims): Result {
+    const group = this.#memberGroup(args.group, session);
+    const members = new Set(group.members.map((m) => m.user));
+    const { items, next } = page(this.#ctx.state.files(group.name), args.cursor, (f) => f.name);
+    const list = items.map((file) => {
+      const online = this.#ctx.presence.peersFor(group.name, file.fileId)
+        .filter((p) => members.has(p.user));
+      return {
+        name: file.name,
+        size: file.size,
+        sha1: file.sha1,
+        pieces: file.pieceCount,
+        seeders: online.filter((p) => p.isComplete).length,
+        partial: online.filter((p) => !p.isComplete).length,
+        sharers: file.sharers.length,
+      };
+    });
+    return { files: list, next };
   }
 }
 

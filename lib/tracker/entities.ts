@@ -48,5 +48,47 @@ export interface LogoutEntity {
   readonly at: string;
 }
 
+/** Who shares a file: a user, from one of their peers. */
+export interface Sharer {
+  readonly user: string;
+  readonly peerId: string;
+}
+
+/** A file shared in a group under a name. */
+export interface FileEntity {
+  readonly kind: "file";
+  readonly group: string;
+  readonly groupCreation: string;
+  readonly name: string;
+  readonly fileId: string;
+  readonly size: number;
+  readonly pieceLength: number;
+  readonly pieceCount: number;
+  readonly sha1: string;
+  readonly sharers: readonly Sharer[];
+}
+
+/** One chunk of a file's piece hashes (20 bytes per piece). */
+export interface HashesEntity {
+  readonly kind: "hashes";
+  readonly fileId: string;
+  readonly chunk: number;
+  readonly hashes: Uint8Array;
+}
+
+/** A tracker's Ed25519 public key, by tracker id. */
+export interface TrackerKeyEntity {
+  readonly kind: "tracker_key";
+  readonly trackerId: string;
+  readonly publicKey: Uint8Array;
+}
+
 /** Any state row. */
-export type Entity = UserEntity | GroupEntity | ConflictEntity | LogoutEntity;
+export type Entity =
+  | UserEntity
+  | GroupEntity
+  | ConflictEntity
+  | LogoutEntity
+  | FileEntity
+  | HashesEntity
+  | TrackerKeyEntity;

@@ -52,6 +52,42 @@ export type OpBody =
     readonly userCreation: string;
   }
   | {
+    /** A chunk of a file's piece hashes (content-addressed by the file id, so immutable). */
+    readonly type: "add_hashes";
+    readonly fileId: string;
+    readonly chunk: number;
+    readonly hashes: Uint8Array;
+  }
+  | {
+    /** A member shares a file with a group from one of their peers. */
+    readonly type: "share_file";
+    readonly group: string;
+    readonly groupCreation: string;
+    readonly name: string;
+    readonly fileId: string;
+    readonly size: number;
+    readonly pieceLength: number;
+    readonly sha1: string;
+    readonly user: string;
+    readonly userCreation: string;
+    readonly peerId: string;
+  }
+  | {
+    readonly type: "unshare_file";
+    readonly group: string;
+    readonly groupCreation: string;
+    readonly name: string;
+    readonly fileId: string;
+    readonly user: string;
+    readonly peerId: string;
+  }
+  | {
+    /** A tracker's public key for tickets, so every tracker and seeder can check them. */
+    readonly type: "tracker_key";
+    readonly trackerId: string;
+    readonly publicKey: Uint8Array;
+  }
+  | {
     /** Ends every session of (user, peer) issued before this operation's time. */
     readonly type: "logout";
     readonly user: string;
@@ -97,5 +133,12 @@ export function keyOf(body: OpBody): string {
       return `member/${body.group}/${body.user}`;
     case "logout":
       return `logout/${body.user}/${body.peerId}`;
+    case "add_hashes":
+      return `hashes/${body.fileId}/${body.chunk}`;
+    case "share_file":
+    case "unshare_file":
+      return `file/${body.group}/${body.name}`;
+    case "tracker_key":
+      return `tracker/${body.trackerId}`;
   }
 }

@@ -11,6 +11,9 @@ import { acceptConnection, closeQuietly, type Hello, serveRequests } from "../wi
 import { loadClusterKey } from "./cluster_key.ts";
 import { Commands } from "./commands.ts";
 import { HybridClock } from "./hlc.ts";
+import { Presence, PRESENCE_LEASE_MS } from "./presence.ts";
+import { loadSigningKeys } from "./signing.ts";
+import { HashStaging } from "./staging.ts";
 import { SessionKeys } from "./sessions.ts";
 import type { State } from "./state.ts";
 import { Store } from "./store.ts";
@@ -25,6 +28,7 @@ export const TRACKER_DEFAULTS = {
   maxInFlight: 32,
   writeTimeoutMs: 30_000,
   helloTimeoutMs: 10_000,
+  presenceLeaseMs: PRESENCE_LEASE_MS,
 } as const;
 
 /** Options of {@linkcode TrackerServer.start}. */
@@ -38,6 +42,7 @@ export interface TrackerOptions {
   maxConnections?: number;
   writeTimeoutMs?: number;
   helloTimeoutMs?: number;
+  presenceLeaseMs?: number;
   logger?: Logger;
 }
 
@@ -55,6 +60,7 @@ export class TrackerServer {
   readonly #connections = new Map<Deno.Conn, Promise<void>>();
   readonly #acceptLoop: Promise<void>;
   readonly state: State;
+  readonly #sweeper: ReturnType<typeof setInterval>;
   #closing: Promise<void> | null = null;
   readonly #finished = Promise.withResolvers<void>();
 
@@ -64,6 +70,7 @@ export class TrackerServer {
     listener: Deno.TcpListener,
     commands: Commands,
     state: State,
+    presence: Presence,
     options: TrackerOptions,
   ) {
     this.#lock = lock;
@@ -75,6 +82,7 @@ export class TrackerServer {
     this.#logger = options.logger ?? new Logger("tracker");
     this.#badFrames = new RateLimitedLog(this.#logger);
     this.#acceptLoop = this.#accept();
+    this.#sweeper = setInterval(() => presence.sweep(), presence.leaseMs);
   }
 
   /**
@@ -92,10 +100,17 @@ export class TrackerServer {
       const clock = new HybridClock();
       const lastHlc = store.maxHlc();
       if (lastHlc) clock.observe(lastHlc);
+      const keys = await loadSigningKeys(store);
+      const presence = new Presence({
+        leaseMs: options.presenceLeaseMs ?? TRACKER_DEFAULTS.presenceLeaseMs,
+      });
       const commands = new Commands({
         store,
         state,
         clock,
+        presence,
+        staging: new HashStaging(),
+        signer: { keyId: store.trackerId, privateKey: keys.privateKey },
         sessions: new SessionKeys(secret),
         throttle: new LoginThrottle({
           maxFailures: options.loginMaxFailures ?? TRACKER_DEFAULTS.loginMaxFailures,
@@ -103,8 +118,9 @@ export class TrackerServer {
         }),
         sessionTtlMs: options.sessionTtlMs ?? TRACKER_DEFAULTS.sessionTtlMs,
       });
+      await commands.registerTrackerKey(keys.publicKey);
       const listener = listen(options.listen);
-      return new TrackerServer(lock, store, listener, commands, state, options);
+      return new TrackerServer(lock, store, listener, commands, state, presence, options);
     } catch (error) {
       await store?.close();
       lock.release();
@@ -176,6 +192,7 @@ export class TrackerServer {
   /** Stop listening, close every connection, flush and close the database, unlock. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      clearInterval(this.#sweeper);
       this.#listener.close();
       await this.#acceptLoop;
       for (const conn of this.#connections.keys()) closeQuietly(conn);

@@ -8,7 +8,17 @@
  * So trackers that hold the same operations hold the same state, whatever order they got them in.
  */
 import { createHash } from "node:crypto";
-import type { Entity, GroupEntity, Membership, UserEntity } from "./entities.ts";
+import { toHex } from "../common/base64.ts";
+import type {
+  Entity,
+  FileEntity,
+  GroupEntity,
+  HashesEntity,
+  Membership,
+  Sharer,
+  TrackerKeyEntity,
+  UserEntity,
+} from "./entities.ts";
 import { formatHlc } from "./hlc.ts";
 import { type Operation, opId, orderKey } from "./ops.ts";
 
@@ -20,6 +30,8 @@ export class State {
   readonly #entities = new Map<string, Entity>();
   readonly #requestIds = new Set<string>();
   readonly #dirty = new Set<string>();
+  /** File names by group, so listing or removing a group's files needs no scan. */
+  readonly #filesByGroup = new Map<string, Set<string>>();
   #lastOrderKey = "";
 
   /** Load rows read back from storage (no replay). */
@@ -29,7 +41,10 @@ export class State {
     lastOrderKey: string,
   ): State {
     const state = new State();
-    for (const [key, entity] of rows) state.#entities.set(key, entity);
+    for (const [key, entity] of rows) {
+      state.#entities.set(key, entity);
+      state.#index(key, entity);
+    }
     for (const id of requestIds) state.#requestIds.add(id);
     state.#lastOrderKey = lastOrderKey;
     return state;
@@ -70,6 +85,32 @@ export class State {
   group(name: string): GroupEntity | undefined {
     const entity = this.#entities.get(`group/${name}`);
     return entity?.kind === "group" ? entity : undefined;
+  }
+
+  file(group: string, name: string): FileEntity | undefined {
+    const entity = this.#entities.get(`file/${group}/${name}`);
+    return entity?.kind === "file" ? entity : undefined;
+  }
+
+  /** The files of a group, sorted by name. */
+  files(group: string): FileEntity[] {
+    const names = [...(this.#filesByGroup.get(group) ?? [])].sort();
+    return names.map((name) => this.file(group, name)).filter((f) => f !== undefined);
+  }
+
+  /** One chunk of a file's piece hashes. */
+  hashes(fileId: string, chunk: number): HashesEntity | undefined {
+    const entity = this.#entities.get(`hashes/${fileId}/${chunk}`);
+    return entity?.kind === "hashes" ? entity : undefined;
+  }
+
+  /** Every tracker public key. */
+  trackerKeys(): TrackerKeyEntity[] {
+    const keys: TrackerKeyEntity[] = [];
+    for (const entity of this.#entities.values()) {
+      if (entity.kind === "tracker_key") keys.push(entity);
+    }
+    return keys;
   }
 
   /** Every group, sorted by name. */
@@ -156,6 +197,32 @@ export class State {
         this.#leave(group, body.user);
         return true;
       }
+      case "add_hashes": {
+        const key = `hashes/${body.fileId}/${body.chunk}`;
+        if (this.#entities.has(key)) return true; // content-addressed: the same bytes again
+        const { fileId, chunk, hashes } = body;
+        this.#put(key, { kind: "hashes", fileId, chunk, hashes });
+        return true;
+      }
+      case "share_file":
+        return this.#share(body);
+      case "unshare_file": {
+        const file = this.file(body.group, body.name);
+        if (!file || file.fileId !== body.fileId || file.groupCreation !== body.groupCreation) {
+          return false;
+        }
+        const isSharer = (s: Sharer) => s.user === body.user && s.peerId === body.peerId;
+        if (!file.sharers.some(isSharer)) return false;
+        this.#putFileSharers(file, file.sharers.filter((s) => !isSharer(s)));
+        return true;
+      }
+      case "tracker_key": {
+        const key = `tracker/${body.trackerId}`;
+        if (this.#entities.has(key)) return false; // a tracker's key is set once
+        const { trackerId, publicKey } = body;
+        this.#put(key, { kind: "tracker_key", trackerId, publicKey });
+        return true;
+      }
       case "logout": {
         if (!this.#isCurrentUser(body.user, body.userCreation)) return false;
         const { user, userCreation, peerId } = body;
@@ -175,9 +242,51 @@ export class State {
     }
   }
 
+  #share(body: Extract<Operation["body"], { type: "share_file" }>): boolean {
+    const group = this.#currentGroup(body.group, body.groupCreation);
+    if (!group || !this.#isCurrentUser(body.user, body.userCreation)) return false;
+    if (!isListed(group.members, body.user)) return false;
+    const existing = this.file(body.group, body.name);
+    const sharer = { user: body.user, peerId: body.peerId };
+    if (existing) {
+      if (existing.fileId !== body.fileId) return false;
+      if (existing.sharers.some((s) => s.user === sharer.user && s.peerId === sharer.peerId)) {
+        return true;
+      }
+      this.#putFileSharers(existing, [...existing.sharers, sharer]);
+      return true;
+    }
+    const { group: g, groupCreation, name, fileId, size, pieceLength, sha1 } = body;
+    const pieceCount = Math.ceil(size / pieceLength);
+    this.#put(`file/${g}/${name}`, {
+      kind: "file",
+      group: g,
+      groupCreation,
+      name,
+      fileId,
+      size,
+      pieceLength,
+      pieceCount,
+      sha1,
+      sharers: [sharer],
+    });
+    return true;
+  }
+
+  /** Replace a file's sharers; a file nobody shares any more leaves the group. */
+  #putFileSharers(file: FileEntity, sharers: readonly Sharer[]): void {
+    const key = `file/${file.group}/${file.name}`;
+    if (sharers.length === 0) this.#delete(key);
+    else this.#put(key, { ...file, sharers });
+  }
+
   /** Remove a member; the longest-standing member inherits ownership; no members, no group. */
   #leave(group: GroupEntity, user: string): void {
     const members = group.members.filter((m) => m.user !== user);
+    for (const file of this.files(group.name)) {
+      if (members.length === 0) this.#delete(`file/${group.name}/${file.name}`);
+      else this.#putFileSharers(file, file.sharers.filter((s) => s.user !== user));
+    }
     if (members.length === 0) {
       this.#delete(`group/${group.name}`);
       return;
@@ -206,12 +315,22 @@ export class State {
 
   #put(key: string, entity: Entity): void {
     this.#entities.set(key, entity);
+    this.#index(key, entity);
     this.#dirty.add(key);
   }
 
   #delete(key: string): void {
+    const entity = this.#entities.get(key);
+    if (entity?.kind === "file") this.#filesByGroup.get(entity.group)?.delete(entity.name);
     this.#entities.delete(key);
     this.#dirty.add(key);
+  }
+
+  #index(_key: string, entity: Entity): void {
+    if (entity.kind !== "file") return;
+    let names = this.#filesByGroup.get(entity.group);
+    if (!names) this.#filesByGroup.set(entity.group, names = new Set());
+    names.add(entity.name);
   }
 
   /** SHA-256 over every row in key order: equal digests mean equal state. */
@@ -239,6 +358,7 @@ function longestStanding(members: readonly Membership[]): Membership {
 /** JSON with object keys sorted, so equal values always give equal text. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v) => {
+    if (v instanceof Uint8Array) return toHex(v);
     if (v === null || typeof v !== "object" || Array.isArray(v)) return v;
     return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)));
   });

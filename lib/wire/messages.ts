@@ -4,7 +4,7 @@
  * docs/PROTOCOL.md documents each one.
  */
 import { z } from "zod";
-import { NAME_PATTERN } from "../common/ids.ts";
+import { isSafeFileName, NAME_PATTERN } from "../common/ids.ts";
 import { MAX_PAGE_ITEMS } from "./limits.ts";
 
 /** Roles a connection may declare in its Hello. */
@@ -33,6 +33,15 @@ const name = z.string().regex(NAME_PATTERN, "must be 1-64 characters of A-Z a-z 
 const password = z.string().min(1).max(256);
 const cursor = z.string().max(256).optional();
 const token = z.string().min(1).max(1024);
+const fileId = z.string().regex(/^[0-9a-f]{40}$/, "must be 40 lowercase hex digits");
+const fileName = z.string().refine(
+  isSafeFileName,
+  'must be a plain file name: 1-255 characters, no path separator, ".." or control character',
+);
+const bytes = (max: number) => z.instanceof(Uint8Array).refine((b) => b.length <= max, "too long");
+const chunk = z.number().int().min(0).max(1 << 20);
+/** Piece hashes per chunk message (20 bytes each). */
+export const HASH_CHUNK_BYTES = 1024 * 20;
 
 /** Arguments of each request op. */
 export const REQUEST_ARGS = {
@@ -54,6 +63,28 @@ export const REQUEST_ARGS = {
   reject_request: z.strictObject({ group: name, user: name }),
   list_groups: z.strictObject({ cursor }),
   list_files: z.strictObject({ group: name, cursor }),
+  tracker_keys: z.strictObject({}),
+  heartbeat: z.strictObject({ port: z.number().int().min(0).max(65535) }),
+  stage_hashes: z.strictObject({
+    fileId,
+    chunk,
+    hashes: bytes(HASH_CHUNK_BYTES).refine((b) => b.length % 20 === 0, "not whole hashes"),
+  }),
+  upload_file: z.strictObject({
+    group: name,
+    name: fileName,
+    fileId,
+    size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    pieceLength: z.number().int().min(1).max(64 * 1024 * 1024),
+    sha1: fileId,
+  }),
+  file_info: z.strictObject({ group: name, name: fileName }),
+  file_hashes: z.strictObject({ group: name, fileId, chunk }),
+  get_peers: z.strictObject({ group: name, fileId }),
+  get_ticket: z.strictObject({ group: name, fileId, publicKey: bytes(32) }),
+  announce: z.strictObject({ group: name, fileId, complete: z.boolean() }),
+  withdraw: z.strictObject({ group: name, fileId }),
+  stop_share: z.strictObject({ group: name, name: fileName }),
 } as const;
 
 /** A request op name. */
@@ -70,10 +101,17 @@ export const WRITE_OPS: ReadonlySet<Op> = new Set<Op>([
   "leave_group",
   "accept_request",
   "reject_request",
+  "upload_file",
+  "stop_share",
 ]);
 
 /** Ops that need no session token. */
-export const PUBLIC_OPS: ReadonlySet<Op> = new Set<Op>(["status", "create_user", "login"]);
+export const PUBLIC_OPS: ReadonlySet<Op> = new Set<Op>([
+  "status",
+  "create_user",
+  "login",
+  "tracker_keys",
+]);
 
 const opNames = Object.keys(REQUEST_ARGS) as [Op, ...Op[]];
 
@@ -135,9 +173,36 @@ export const RESULTS = {
       sha1: z.string().max(64),
       pieces: z.number().int().min(0),
       seeders: z.number().int().min(0),
+      partial: z.number().int().min(0),
+      sharers: z.number().int().min(0),
     })),
     next: cursor,
   }),
+  tracker_keys: z.strictObject({
+    keys: z.array(z.strictObject({ keyId: z.string().max(128), publicKey: bytes(32) })).max(64),
+  }),
+  heartbeat: z.strictObject({ known: z.boolean(), leaseMs: z.number().int().min(1) }),
+  stage_hashes: z.strictObject({}),
+  upload_file: z.strictObject({ added: z.boolean() }),
+  file_info: z.strictObject({
+    fileId,
+    size: z.number().int().min(0),
+    pieceLength: z.number().int().min(1),
+    pieces: z.number().int().min(0),
+    sha1: fileId,
+  }),
+  file_hashes: z.strictObject({ hashes: bytes(HASH_CHUNK_BYTES) }),
+  get_peers: z.strictObject({
+    peers: page(z.strictObject({
+      peerId: z.string().max(64),
+      address: z.string().max(64),
+      complete: z.boolean(),
+    })),
+  }),
+  get_ticket: z.strictObject({ ticket: bytes(4096), expiresAt: z.number() }),
+  announce: z.strictObject({ known: z.boolean() }),
+  withdraw: z.strictObject({}),
+  stop_share: z.strictObject({}),
 } as const satisfies Record<Op, z.ZodType>;
 
 /** The result of op `O`. */
@@ -160,5 +225,10 @@ export const ErrorCode = {
   REQUEST_PENDING: "request_pending",
   NO_SUCH_REQUEST: "no_such_request",
   NAME_TAKEN: "name_taken",
+  NO_SUCH_FILE: "no_such_file",
+  NAME_EXISTS: "name_exists",
+  NEED_HASHES: "need_hashes",
+  BAD_FILE: "bad_file",
+  NOT_SHARING: "not_sharing",
   INTERNAL: "internal",
 } as const;

@@ -1,0 +1,94 @@
+/**
+ * SHA-1 of pieces and files. A file's id is SHA-1 over (size, piece length, piece hashes), like
+ * BitTorrent's info hash: the same content is the same file id under any name, in any group.
+ */
+import { createHash } from "node:crypto";
+import { open } from "node:fs/promises";
+import { toHex } from "./base64.ts";
+
+/** Bytes of one SHA-1 digest. */
+export const SHA1_BYTES = 20;
+/** Piece hashes travel and are stored in chunks of this many (20 KiB), so no message grows with a file. */
+export const HASHES_PER_CHUNK = 1024;
+
+const FILE_ID_CONTEXT = new TextEncoder().encode("peershare file v1\0");
+
+/** The file id: hex SHA-1 over a context string, u64 size, u32 piece length and the piece hashes. */
+export function computeFileId(size: number, pieceLength: number, pieceHashes: Uint8Array): string {
+  const header = new Uint8Array(12);
+  const view = new DataView(header.buffer);
+  view.setBigUint64(0, BigInt(size));
+  view.setUint32(8, pieceLength);
+  return createHash("sha1").update(FILE_ID_CONTEXT).update(header).update(pieceHashes).digest(
+    "hex",
+  );
+}
+
+/** SHA-1 of one piece (on the calling thread: ~1.6 GiB/s here, faster than crypto.subtle). */
+export function sha1(bytes: Uint8Array): Uint8Array {
+  return createHash("sha1").update(bytes).digest();
+}
+
+/** Number of pieces of a file. */
+export function pieceCount(size: number, pieceLength: number): number {
+  return Math.ceil(size / pieceLength);
+}
+
+/** What hashing a file gives. */
+export interface FileHashes {
+  size: number;
+  pieceLength: number;
+  /** Every piece's SHA-1, concatenated. */
+  pieceHashes: Uint8Array;
+  /** Hex SHA-1 of the whole file. */
+  sha1: string;
+  fileId: string;
+  /** Modification time when hashing started, to tell later whether the file changed. */
+  mtimeMs: number;
+}
+
+/**
+ * Hash a file piece by piece with positional reads, holding one piece in memory at a time.
+ *
+ * @throws {Error} when the file changed size while it was read
+ */
+export async function hashFile(
+  path: string,
+  options: { pieceLength: number; signal?: AbortSignal },
+): Promise<FileHashes> {
+  const { pieceLength } = options;
+  await using handle = await open(path, "r");
+  const stat = await handle.stat();
+  const size = stat.size;
+  const count = pieceCount(size, pieceLength);
+  const pieceHashes = new Uint8Array(count * SHA1_BYTES);
+  const whole = createHash("sha1");
+  const buffer = new Uint8Array(Math.min(pieceLength, Math.max(size, 1)));
+  for (let index = 0; index < count; index++) {
+    options.signal?.throwIfAborted();
+    const position = index * pieceLength;
+    const length = Math.min(pieceLength, size - position);
+    const piece = buffer.subarray(0, length);
+    let read = 0;
+    while (read < length) {
+      const { bytesRead } = await handle.read(piece, read, length - read, position + read);
+      if (bytesRead === 0) throw new Error(`File "${path}" shrank while it was hashed`);
+      read += bytesRead;
+    }
+    pieceHashes.set(sha1(piece), index * SHA1_BYTES);
+    whole.update(piece);
+  }
+  return {
+    size,
+    pieceLength,
+    pieceHashes,
+    sha1: whole.digest("hex"),
+    fileId: computeFileId(size, pieceLength, pieceHashes),
+    mtimeMs: stat.mtimeMs,
+  };
+}
+
+/** Hex of piece `index`'s hash in a concatenated list. */
+export function pieceHashHex(pieceHashes: Uint8Array, index: number): string {
+  return toHex(pieceHashes.subarray(index * SHA1_BYTES, (index + 1) * SHA1_BYTES));
+}

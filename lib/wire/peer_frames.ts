@@ -1,0 +1,172 @@
+/**
+ * Peer-to-peer frames: a downloader connects to a seeder, both send magic and Hello, then
+ *
+ *   seeder     → CHALLENGE  { nonce }                     MessagePack
+ *   downloader → HANDSHAKE  { ticket, proof }             MessagePack
+ *   seeder     → BITFIELD   <bits, piece 0 = high bit of byte 0>
+ *   downloader → REQUEST    <u32 index>                   (many in flight)
+ *   seeder     → PIECE      <u32 index><piece bytes>      (raw, never re-encoded)
+ *   seeder     → HAVE       <u32 index>                   (a partial seeder got a piece)
+ *   seeder     → REJECT     <u32 index>                   (cannot serve that piece now)
+ *   downloader → CANCEL     <u32 index>
+ *
+ * A refusal is one ERROR frame, then close; nothing of the file is sent before the handshake.
+ */
+import { z } from "zod";
+import { ProtocolError } from "../common/errors.ts";
+import { FRAME_HEADER_BYTES, FrameType } from "./limits.ts";
+
+/** Pieces are 512 KiB, as in the seed. */
+export const PIECE_SIZE_BYTES = 512 * 1024;
+
+/** Frame type ids of the peer protocol. */
+export const PeerFrame = {
+  CHALLENGE: 0x10,
+  HANDSHAKE: 0x11,
+  BITFIELD: 0x12,
+  HAVE: 0x13,
+  REQUEST: 0x14,
+  PIECE: 0x15,
+  CANCEL: 0x16,
+  REJECT: 0x17,
+} as const;
+
+/** A bitfield covers at most this many pieces (4 TiB of 512 KiB pieces). */
+export const MAX_PIECES = 8 * 1024 * 1024;
+
+/** Payload limits on a peer connection; anything else is an unknown type there. */
+export const PEER_FRAME_LIMIT_BYTES: ReadonlyMap<number, number> = new Map([
+  [FrameType.HELLO, 1024],
+  [FrameType.ERROR, 4096],
+  [PeerFrame.CHALLENGE, 256],
+  [PeerFrame.HANDSHAKE, 4096],
+  [PeerFrame.BITFIELD, MAX_PIECES / 8],
+  [PeerFrame.HAVE, 4],
+  [PeerFrame.REQUEST, 4],
+  [PeerFrame.PIECE, 4 + PIECE_SIZE_BYTES],
+  [PeerFrame.CANCEL, 4],
+  [PeerFrame.REJECT, 4],
+]);
+
+/** CHALLENGE: the seeder's fresh nonce. */
+export const ChallengeSchema = z.strictObject({ nonce: z.instanceof(Uint8Array) });
+
+/** HANDSHAKE: the ticket from a tracker and the proof of the key it names. */
+export const HandshakeSchema = z.strictObject({
+  ticket: z.instanceof(Uint8Array),
+  proof: z.instanceof(Uint8Array),
+});
+
+/** Encode a frame whose payload is one u32 (HAVE, REQUEST, CANCEL, REJECT). */
+export function encodeIndexFrame(type: number, index: number): Uint8Array {
+  const bytes = new Uint8Array(FRAME_HEADER_BYTES + 4);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, 4);
+  view.setUint8(4, type);
+  view.setUint32(5, index);
+  return bytes;
+}
+
+/**
+ * Decode a u32 payload.
+ *
+ * @throws {ProtocolError} when it is not exactly 4 bytes
+ */
+export function decodeIndex(payload: Uint8Array): number {
+  if (payload.length !== 4) {
+    throw new ProtocolError(
+      "invalid_message",
+      `Index frame of ${payload.length} bytes, expected 4`,
+    );
+  }
+  return new DataView(payload.buffer, payload.byteOffset, 4).getUint32(0);
+}
+
+/**
+ * A PIECE frame buffer with room for `length` data bytes at offset {@linkcode PIECE_DATA_OFFSET},
+ * so the seeder reads the file straight into the frame and nothing is copied.
+ */
+export function allocatePieceFrame(index: number, length: number): Uint8Array {
+  const bytes = new Uint8Array(PIECE_DATA_OFFSET + length);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, 4 + length);
+  view.setUint8(4, PeerFrame.PIECE);
+  view.setUint32(5, index);
+  return bytes;
+}
+
+/** Where piece data starts in a PIECE frame buffer. */
+export const PIECE_DATA_OFFSET = FRAME_HEADER_BYTES + 4;
+
+/**
+ * Split a PIECE payload into index and data (a view, not a copy).
+ *
+ * @throws {ProtocolError} when it is shorter than its index
+ */
+export function decodePiece(payload: Uint8Array): { index: number; data: Uint8Array } {
+  if (payload.length < 4) throw new ProtocolError("invalid_message", "Piece frame without index");
+  const index = new DataView(payload.buffer, payload.byteOffset, 4).getUint32(0);
+  return { index, data: payload.subarray(4) };
+}
+
+/** Bitfields: piece i is bit (7 - i % 8) of byte i / 8, as in BitTorrent. */
+export class Bitfield {
+  readonly bytes: Uint8Array;
+  readonly length: number;
+  #count = 0;
+
+  constructor(length: number, bytes?: Uint8Array) {
+    this.length = length;
+    this.bytes = new Uint8Array(Math.ceil(length / 8));
+    if (bytes) {
+      if (bytes.length !== this.bytes.length) {
+        throw new ProtocolError(
+          "invalid_message",
+          `Bitfield of ${bytes.length} bytes for ${length} pieces`,
+        );
+      }
+      this.bytes.set(bytes);
+      const spare = this.bytes.length * 8 - length;
+      if (spare > 0 && (this.bytes[this.bytes.length - 1]! & ((1 << spare) - 1)) !== 0) {
+        throw new ProtocolError("invalid_message", "Bitfield has bits past the last piece");
+      }
+      for (let i = 0; i < length; i++) if (this.has(i)) this.#count++;
+    }
+  }
+
+  has(index: number): boolean {
+    return (this.bytes[index >> 3]! & (0x80 >> (index & 7))) !== 0;
+  }
+
+  /** Set a bit; returns whether it was newly set. */
+  set(index: number): boolean {
+    if (index < 0 || index >= this.length) throw new RangeError(`Piece ${index} out of range`);
+    if (this.has(index)) return false;
+    this.bytes[index >> 3]! |= 0x80 >> (index & 7);
+    this.#count++;
+    return true;
+  }
+
+  /** Clear a bit (a piece found corrupt on disk). */
+  clear(index: number): void {
+    if (!this.has(index)) return;
+    this.bytes[index >> 3]! &= ~(0x80 >> (index & 7));
+    this.#count--;
+  }
+
+  /** Number of bits set. */
+  get count(): number {
+    return this.#count;
+  }
+
+  get isComplete(): boolean {
+    return this.#count === this.length;
+  }
+
+  /** A bitfield with every piece set. */
+  static full(length: number): Bitfield {
+    const field = new Bitfield(length);
+    for (let i = 0; i < length; i++) field.set(i);
+    return field;
+  }
+}
