@@ -1,0 +1,106 @@
+import { parseArgs } from "node:util";
+import { type Address, formatAddress, parseAddress } from "../common/address.ts";
+
+/** How long one tracker request may take, connecting included, unless `--request-timeout-ms`. */
+export const REQUEST_TIMEOUT_MS = 10_000;
+/** How long connecting to one tracker (TCP and Hello) may take, unless `--connect-timeout-ms`. */
+export const CONNECT_TIMEOUT_MS = 3_000;
+const MIN_TIMEOUT_MS = 10;
+const MAX_TIMEOUT_MS = 600_000;
+
+/** One line that says how to run the peer. */
+export const PEER_USAGE: string = "usage: peer.ts <IP>:<PORT> <tracker_info.txt> [--json] " +
+  "[--state-dir DIR] [--request-timeout-ms MS] [--connect-timeout-ms MS]";
+
+/** Everything the peer needs to start, from its command line. */
+export interface PeerConfig {
+  /** Where the seeder server listens; port 0 means any free port. */
+  listen: Address;
+  /** The tracker list, one `IP:PORT` a line. */
+  trackerInfoPath: string;
+  /** The folder that holds the lock and the identity: `.peershare/peer-<port>` by default. */
+  stateDir: string;
+  /** One JSON line per command and per event instead of human text. */
+  isJson: boolean;
+  /** Deadline of one tracker request, connecting included. */
+  requestTimeoutMs: number;
+  /** Budget for connecting to one tracker (TCP and Hello). */
+  connectTimeoutMs: number;
+}
+
+/** What the command line asks for: run a peer, or print the usage. */
+export type ParsedPeerArgs = { kind: "run"; config: PeerConfig } | { kind: "help" };
+
+/**
+ * Parse the peer's command line (without the program name).
+ *
+ * @throws {TypeError | SyntaxError | RangeError} with one line to print before exiting with 2
+ */
+export function parsePeerArgs(argv: readonly string[]): ParsedPeerArgs {
+  const { values, positionals } = parseStrict(argv);
+  if (values.help) return { kind: "help" };
+  if (positionals.length !== 2) {
+    throw new TypeError(
+      `Expected 2 arguments, got ${positionals.length}: ${PEER_USAGE}`,
+    );
+  }
+  const [addressText, trackerInfoPath] = positionals as [string, string];
+  const listen = parseAddress(addressText, { allowPortZero: true });
+  const stateDir = values["state-dir"] ?? defaultStateDir(listen);
+  return {
+    kind: "run",
+    config: {
+      listen,
+      trackerInfoPath,
+      stateDir,
+      isJson: values.json ?? false,
+      requestTimeoutMs: parseMs(values["request-timeout-ms"], "--request-timeout-ms") ??
+        REQUEST_TIMEOUT_MS,
+      connectTimeoutMs: parseMs(values["connect-timeout-ms"], "--connect-timeout-ms") ??
+        CONNECT_TIMEOUT_MS,
+    },
+  };
+}
+
+function parseStrict(argv: readonly string[]) {
+  try {
+    return parseArgs({
+      args: [...argv],
+      options: {
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+        "state-dir": { type: "string" },
+        "request-timeout-ms": { type: "string" },
+        "connect-timeout-ms": { type: "string" },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    // node:util's messages run on with advice about "--"; keep their first sentence only.
+    const message = error instanceof Error ? error.message : String(error);
+    throw new TypeError(`${message.split(". ")[0]!.replace(/\.$/, "")}: ${PEER_USAGE}`);
+  }
+}
+
+function defaultStateDir(listen: Address): string {
+  if (listen.port === 0) {
+    throw new TypeError(
+      `Listening on port 0 needs --state-dir DIR: a new folder every run would give the peer ` +
+        `a new identity each time (address "${formatAddress(listen)}")`,
+    );
+  }
+  return `.peershare/peer-${listen.port}`;
+}
+
+function parseMs(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = Number(text);
+  if (!/^\d+$/.test(text) || ms < MIN_TIMEOUT_MS || ms > MAX_TIMEOUT_MS) {
+    throw new RangeError(
+      `Invalid ${flag} "${text}": use a whole number of milliseconds, ` +
+        `${MIN_TIMEOUT_MS}..${MAX_TIMEOUT_MS}`,
+    );
+  }
+  return ms;
+}

@@ -1,0 +1,105 @@
+import { z } from "zod";
+import { randomId } from "../common/ids.ts";
+
+/** The file in the state folder that holds the peer id and its key pair. */
+export const IDENTITY_FILE = "identity.json";
+const IDENTITY_VERSION = 1;
+
+/** Who this peer is: a random id and an Ed25519 key pair, both kept in its state folder. */
+export interface PeerIdentity {
+  /** Random, made once per state folder; the Hello id of every connection. */
+  readonly peerId: string;
+  /** Ed25519: the downloader signs a seeder's nonce with it (tickets). */
+  readonly keyPair: CryptoKeyPair;
+  /** The public key as JWK, as it is sent to a tracker to bind tickets to this peer. */
+  readonly publicKeyJwk: JsonWebKey;
+}
+
+const JwkSchema = z.looseObject({
+  kty: z.literal("OKP"),
+  crv: z.literal("Ed25519"),
+  x: z.string().min(1),
+});
+
+const IdentityFileSchema = z.strictObject({
+  version: z.literal(IDENTITY_VERSION),
+  peerId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
+  publicKey: JwkSchema,
+  privateKey: JwkSchema.extend({ d: z.string().min(1) }),
+});
+
+/**
+ * Load the identity from `dir/identity.json`, or make one and save it when the file is missing.
+ *
+ * @throws {Error} with one line naming the file when it exists but cannot be used
+ */
+export async function loadOrCreateIdentity(dir: string): Promise<PeerIdentity> {
+  const path = `${dir}/${IDENTITY_FILE}`;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    return await createIdentity(path);
+  }
+  try {
+    return await parseIdentity(text);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `Identity file "${path}" is unusable: ${detail}; move it away to make a new identity`,
+    );
+  }
+}
+
+async function createIdentity(path: string): Promise<PeerIdentity> {
+  const keyPair = await crypto.subtle.generateKey("Ed25519", true, [
+    "sign",
+    "verify",
+  ]) as CryptoKeyPair;
+  const identity: PeerIdentity = {
+    peerId: randomId(),
+    keyPair,
+    publicKeyJwk: await crypto.subtle.exportKey("jwk", keyPair.publicKey),
+  };
+  const record = {
+    version: IDENTITY_VERSION,
+    peerId: identity.peerId,
+    publicKey: identity.publicKeyJwk,
+    privateKey: await crypto.subtle.exportKey("jwk", keyPair.privateKey),
+  };
+  // Written aside and renamed, so a crash never leaves half an identity behind.
+  const temporary = `${path}.tmp`;
+  await Deno.writeTextFile(temporary, JSON.stringify(record, null, 2) + "\n", { mode: 0o600 });
+  await Deno.rename(temporary, path);
+  return identity;
+}
+
+async function parseIdentity(text: string): Promise<PeerIdentity> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new SyntaxError("not JSON");
+  }
+  const parsed = IdentityFileSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new TypeError(`bad field "${issue?.path.join(".") ?? "?"}"`);
+  }
+  const record = parsed.data;
+  if (record.publicKey.x !== record.privateKey.x) {
+    throw new TypeError("the public key does not match the private key");
+  }
+  const publicKey = await crypto.subtle.importKey("jwk", record.publicKey, "Ed25519", true, [
+    "verify",
+  ]);
+  const privateKey = await crypto.subtle.importKey("jwk", record.privateKey, "Ed25519", true, [
+    "sign",
+  ]);
+  return {
+    peerId: record.peerId,
+    keyPair: { publicKey, privateKey },
+    publicKeyJwk: await crypto.subtle.exportKey("jwk", publicKey),
+  };
+}

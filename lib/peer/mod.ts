@@ -1,0 +1,52 @@
+/**
+ * The peer: its shell and command table, the tracker client (session token, request ids,
+ * deadlines, reconnecting in tracker_info.txt order), its identity (peer id and Ed25519 key
+ * pair in the state folder) and the seeder server that other peers download from.
+ *
+ * @example
+ * ```ts
+ * import { parsePeerArgs, runPeer } from "./lib/peer/mod.ts";
+ *
+ * const parsed = parsePeerArgs(["127.0.0.1:0", "tracker_info.txt", "--state-dir", "/tmp/p1"]);
+ * if (parsed.kind === "run") await runPeer(parsed.config);
+ * ```
+ *
+ * @module
+ */
+export {
+  CONNECT_TIMEOUT_MS,
+  type ParsedPeerArgs,
+  parsePeerArgs,
+  PEER_USAGE,
+  type PeerConfig,
+  REQUEST_TIMEOUT_MS,
+} from "./args.ts";
+export { PeerErrorCode, toCommandError } from "./codes.ts";
+export {
+  type ArgKind,
+  type ArgSpec,
+  type CommandSyntax,
+  parseCommandLine,
+  type ParsedCommand,
+  tokenizeCommandLine,
+  usageOf,
+} from "./command_line.ts";
+export {
+  type CommandContext,
+  COMMANDS,
+  type CommandSpec,
+  commandTable,
+  type TrackerApi,
+} from "./commands.ts";
+export { IDENTITY_FILE, loadOrCreateIdentity, type PeerIdentity } from "./identity.ts";
+export { type CommandOutcome, formatBytes, formatTable, Output, type TextSink } from "./output.ts";
+export { type Collected, collectPages, MAX_LIST_ITEMS, type Page } from "./pages.ts";
+export { runPeer, STOP_LOGOUT_TIMEOUT_MS } from "./run.ts";
+export { MAX_SEEDER_CONNECTIONS, type SeederOptions, SeederServer } from "./seeder.ts";
+export { HISTORY_SIZE, isSecretLine, PROMPT, Shell, type ShellOptions } from "./shell.ts";
+export {
+  type EventSink,
+  type Session,
+  TrackerClient,
+  type TrackerClientOptions,
+} from "./tracker_client.ts";
