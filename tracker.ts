@@ -4,8 +4,15 @@
  */
 import { parseArgs } from "node:util";
 import { describeError, Logger, pickTracker, readTrackerInfo } from "./lib/common/mod.ts";
-import { formatStatus, queryAll, startConsole, TrackerServer } from "./lib/tracker/mod.ts";
-import { parseTrackerFlags, TRACKER_FLAGS, TRACKER_USAGE } from "./lib/tracker/cli.ts";
+import {
+  formatStatus,
+  parseTrackerFlags,
+  queryAll,
+  startConsole,
+  TRACKER_FLAGS,
+  TRACKER_USAGE,
+  TrackerServer,
+} from "./lib/tracker/mod.ts";
 
 async function status(positionals: string[], json: boolean): Promise<number> {
   if (positionals.length !== 2) throw new TypeError(TRACKER_USAGE);

@@ -1,6 +1,8 @@
 /** An IPv4/IPv6 host and TCP port. */
 export interface Address {
+  /** IP address or host name. */
   readonly host: string;
+  /** TCP port; 0 means any free port when listening. */
   readonly port: number;
 }
 

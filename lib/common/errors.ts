@@ -9,6 +9,7 @@ export class ProtocolError extends Error {
   /** Stable machine-readable reason, also sent in the closing error frame. */
   readonly code: string;
 
+  /** Make an error with a stable code and a human message. */
   constructor(code: string, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "ProtocolError";
@@ -21,6 +22,7 @@ export class CommandError extends Error {
   /** Stable machine-readable reason that shells and scripts may branch on. */
   readonly code: string;
 
+  /** Make an error with a stable code and a human message. */
   constructor(code: string, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "CommandError";

@@ -45,6 +45,7 @@ export class FolderLock {
     }
   }
 
+  /** Release the lock (for `using`). */
   [Symbol.dispose](): void {
     this.release();
   }

@@ -14,6 +14,7 @@ export class Logger {
   readonly #sink: LogSink;
   readonly #quiet: boolean;
 
+  /** A logger named `name`; `quiet` drops info lines. */
   constructor(name: string, options: { sink?: LogSink; quiet?: boolean } = {}) {
     this.#name = name;
     this.#sink = options.sink ?? stderrSink;
@@ -25,14 +26,17 @@ export class Logger {
     return new Logger(`${this.#name}/${name}`, { sink: this.#sink, quiet: this.#quiet });
   }
 
+  /** Log an informational line (not when quiet). */
   info(message: string): void {
     if (!this.#quiet) this.#sink(`[${this.#name}] ${message}`);
   }
 
+  /** Log a warning. */
   warn(message: string): void {
     this.#sink(`[${this.#name}] warning: ${message}`);
   }
 
+  /** Log an error. */
   error(message: string): void {
     this.#sink(`[${this.#name}] error: ${message}`);
   }
@@ -51,6 +55,7 @@ export class RateLimitedLog {
   #count = 0;
   #suppressed = 0;
 
+  /** Limit `logger` to `perWindow` lines per `windowMs`. */
   constructor(
     logger: Logger,
     options: { perWindow?: number; windowMs?: number; now?: () => number } = {},
@@ -61,6 +66,7 @@ export class RateLimitedLog {
     this.#now = options.now ?? Date.now;
   }
 
+  /** Log a warning unless this window's quota is used up. */
   warn(message: string): void {
     const now = this.#now();
     if (now - this.#windowStart >= this.#windowMs) {

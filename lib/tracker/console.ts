@@ -15,7 +15,7 @@ export function startConsole(server: TrackerServer, onQuit: () => void): { close
     if (command === "") return;
     if (command === "quit" || command === "exit") onQuit();
     else if (command === "status") {
-      console.log(`${server.describe()}\ndigest ${server.state.digest()}`);
+      console.log(`${server.describe()}\ndigest ${server.digest()}`);
     } else console.log(`Unknown command "${command}": try status or quit`);
   });
   return { close: () => rl.close() };

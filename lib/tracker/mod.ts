@@ -1,15 +1,11 @@
 /**
- * The tracker: pure state over operations, commands, SQLite storage, sessions and the server.
+ * The tracker: keeps users, groups and shared files as a pure state over an operation log in
+ * SQLite, answers peers' commands, and reports its state digest. Entry points use the server,
+ * the status client and the flag parser; the rest stays inside this folder.
  *
  * @module
  */
-export { type CommandContext, Commands } from "./commands.ts";
+export { parseTrackerFlags, TRACKER_FLAGS, TRACKER_USAGE, type TrackerFlagValues } from "./cli.ts";
 export { startConsole } from "./console.ts";
-export type { Entity, GroupEntity, UserEntity } from "./entities.ts";
-export { compareHlc, formatHlc, type Hlc, HybridClock } from "./hlc.ts";
-export { keyOf, type OpBody, type Operation, opId, orderKey } from "./ops.ts";
 export { TRACKER_DEFAULTS, type TrackerOptions, TrackerServer } from "./server.ts";
-export { SessionKeys } from "./sessions.ts";
-export { type ApplyOutcome, State } from "./state.ts";
 export { formatStatus, queryAll, queryStatus, type TrackerStatus } from "./status.ts";
-export { Store } from "./store.ts";

@@ -33,16 +33,27 @@ export const TRACKER_DEFAULTS = {
 
 /** Options of {@linkcode TrackerServer.start}. */
 export interface TrackerOptions {
+  /** Address to listen on (one line of tracker_info.txt). */
   listen: Address;
+  /** Folder for the database and the lock. */
   dataDir: string;
+  /** File with the cluster secret; made when missing. */
   clusterKeyPath: string;
+  /** Session token lifetime. */
   sessionTtlMs?: number;
+  /** Failed logins per user or address before throttling. */
   loginMaxFailures?: number;
+  /** Throttle window. */
   loginWindowMs?: number;
+  /** Open client connections at most. */
   maxConnections?: number;
+  /** A reply not written within this closes the connection. */
   writeTimeoutMs?: number;
+  /** How long a new connection may take to say Hello. */
   helloTimeoutMs?: number;
+  /** Presence lease of a peer. */
   presenceLeaseMs?: number;
+  /** Where log lines go. */
   logger?: Logger;
 }
 
@@ -59,7 +70,7 @@ export class TrackerServer {
   readonly #badFrames: RateLimitedLog;
   readonly #connections = new Map<Deno.Conn, Promise<void>>();
   readonly #acceptLoop: Promise<void>;
-  readonly state: State;
+  readonly #state: State;
   readonly #sweeper: ReturnType<typeof setInterval>;
   #closing: Promise<void> | null = null;
   readonly #finished = Promise.withResolvers<void>();
@@ -77,7 +88,7 @@ export class TrackerServer {
     this.#store = store;
     this.#listener = listener;
     this.#commands = commands;
-    this.state = state;
+    this.#state = state;
     this.#options = options;
     this.#logger = options.logger ?? new Logger("tracker");
     this.#badFrames = new RateLimitedLog(this.#logger);
@@ -209,8 +220,14 @@ export class TrackerServer {
     return this.#finished.promise;
   }
 
+  /** Stop the tracker (for `await using`). */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  /** SHA-256 digest of the durable state: equal digests mean equal state. */
+  digest(): string {
+    return this.#state.digest();
   }
 
   /** One line for the operator: where it listens and what it holds. */
