@@ -31,10 +31,12 @@ async function main(args: string[]): Promise<number> {
   if (positionals[0] === "status") return await status(positionals, values.json ?? false);
   if (positionals.length !== 2) throw new TypeError(TRACKER_USAGE);
   const [infoPath, n] = positionals as [string, string];
-  const address = pickTracker(await readTrackerInfo(infoPath), n);
+  const trackers = await readTrackerInfo(infoPath);
+  const address = pickTracker(trackers, n);
   const logger = new Logger(`tracker ${n}`, { quiet: values.quiet ?? false });
   const server = await TrackerServer.start({
     listen: address,
+    trackers,
     logger,
     ...parseTrackerFlags(values, n),
   });

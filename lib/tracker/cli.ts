@@ -14,6 +14,7 @@ Flags:
   --login-window-ms MS       throttle window (default ${TRACKER_DEFAULTS.loginWindowMs})
   --max-connections N        open client connections at most (default ${TRACKER_DEFAULTS.maxConnections})
   --presence-lease-ms MS     a peer not heard from for this long is no longer handed out (default ${TRACKER_DEFAULTS.presenceLeaseMs})
+  --max-clock-skew-ms MS     refuse operations from a tracker whose clock runs this far ahead (default ${TRACKER_DEFAULTS.maxClockSkewMs})
   --write-timeout-ms MS      close a client that does not read a reply for this long (default ${TRACKER_DEFAULTS.writeTimeoutMs})
   --quiet                    log only warnings and errors
   --json                     (status) print one JSON line
@@ -29,6 +30,7 @@ export const TRACKER_FLAGS = {
   "max-connections": { type: "string" },
   "write-timeout-ms": { type: "string" },
   "presence-lease-ms": { type: "string" },
+  "max-clock-skew-ms": { type: "string" },
   quiet: { type: "boolean" },
   json: { type: "boolean" },
   help: { type: "boolean" },
@@ -60,6 +62,7 @@ export function parseTrackerFlags(
     ["max-connections", "maxConnections"],
     ["write-timeout-ms", "writeTimeoutMs"],
     ["presence-lease-ms", "presenceLeaseMs"],
+    ["max-clock-skew-ms", "maxClockSkewMs"],
   ] as const;
   for (const [flag, key] of numbers) {
     const text = values[flag];

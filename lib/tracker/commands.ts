@@ -45,6 +45,8 @@ export class Commands {
   readonly #ctx: CommandContext;
   readonly #now: () => number;
   readonly #files: FileKit;
+  /** Called after each local commit (replication pushes the new operations). */
+  onCommit: () => void = () => {};
 
   constructor(ctx: CommandContext) {
     this.#ctx = ctx;
@@ -385,6 +387,7 @@ export class Commands {
       { ops, rows: state.takeDirty(), ...(answer ? { answer } : {}) },
       state.lastOrderKey,
     );
+    this.onCommit();
     return result;
   }
 

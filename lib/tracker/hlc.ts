@@ -38,6 +38,11 @@ export class HybridClock {
     return this.#last;
   }
 
+  /** The last timestamp given or seen, without advancing. */
+  peek(): Hlc {
+    return this.#last;
+  }
+
   /** Move past a timestamp seen in an operation (from the log or another tracker). */
   observe(hlc: Hlc): void {
     if (compareHlc(hlc, this.#last) > 0) this.#last = hlc;

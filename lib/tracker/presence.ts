@@ -17,12 +17,26 @@ export interface PresentPeer {
 }
 
 interface PeerRecord {
+  /** Connected to this tracker (not learnt from another). */
+  isLocal: boolean;
   user: string;
   host: string;
   port: number;
   expiresAt: number;
   /** `group/fileId` → complete? */
   files: Map<string, boolean>;
+}
+
+/** A peer's presence as replicated to other trackers. */
+export interface PresenceRecord {
+  peerId: string;
+  user: string;
+  host: string;
+  port: number;
+  /** Lease left, in ms. */
+  leaseMs: number;
+  /** `[group, fileId, isComplete]` for each file it seeds. */
+  files: Array<[string, string, boolean]>;
 }
 
 /** Options of {@linkcode Presence}. */
@@ -38,6 +52,8 @@ export class Presence {
   readonly #byFile = new Map<string, Set<string>>();
   readonly #leaseMs: number;
   readonly #now: () => number;
+  /** Called with a peer id whenever a local client changed that peer's presence. */
+  onChange: (peerId: string) => void = () => {};
 
   constructor(options: PresenceOptions = {}) {
     this.#leaseMs = options.leaseMs ?? PRESENCE_LEASE_MS;
@@ -57,13 +73,56 @@ export class Presence {
   touch(peerId: string, user: string, host: string, port: number): boolean {
     const record = this.#live(peerId);
     const expiresAt = this.#now() + this.#leaseMs;
+    this.onChange(peerId);
     if (record && record.user === user) {
-      Object.assign(record, { host, port, expiresAt });
+      Object.assign(record, { host, port, expiresAt, isLocal: true });
       return true;
     }
-    if (record) this.drop(peerId);
-    this.#peers.set(peerId, { user, host, port, expiresAt, files: new Map() });
+    if (record) this.#remove(peerId);
+    this.#peers.set(peerId, { isLocal: true, user, host, port, expiresAt, files: new Map() });
     return false;
+  }
+
+  /** The replicable record of a peer, or null when it is not online. */
+  record(peerId: string): PresenceRecord | null {
+    const record = this.#live(peerId);
+    if (!record) return null;
+    const files: Array<[string, string, boolean]> = [];
+    for (const [key, isComplete] of record.files) {
+      const slash = key.indexOf("/");
+      files.push([key.slice(0, slash), key.slice(slash + 1), isComplete]);
+    }
+    const { user, host, port } = record;
+    return { peerId, user, host, port, leaseMs: record.expiresAt - this.#now(), files };
+  }
+
+  /** Peers whose presence this tracker holds first-hand. */
+  localPeerIds(): string[] {
+    return [...this.#peers.keys()].filter((id) => this.#live(id)?.isLocal === true);
+  }
+
+  /** Take in a record from another tracker (not reported back through onChange). */
+  upsertRemote(remote: PresenceRecord): void {
+    this.#remove(remote.peerId);
+    if (remote.leaseMs <= 0) return;
+    const { user, host, port } = remote;
+    const expiresAt = this.#now() + Math.min(remote.leaseMs, this.#leaseMs);
+    this.#peers.set(remote.peerId, {
+      isLocal: false,
+      user,
+      host,
+      port,
+      expiresAt,
+      files: new Map(),
+    });
+    for (const [group, fileId, isComplete] of remote.files) {
+      this.#add(remote.peerId, `${group}/${fileId}`, isComplete);
+    }
+  }
+
+  /** Another tracker says a peer went away. */
+  dropRemote(peerId: string): void {
+    this.#remove(peerId);
   }
 
   /** Whether a peer holds a live lease. */
@@ -73,14 +132,17 @@ export class Presence {
 
   /** A peer seeds a file of a group (complete, or partial while downloading). */
   announce(peerId: string, group: string, fileId: string, isComplete: boolean): boolean {
-    const record = this.#live(peerId);
-    if (!record) return false;
-    const key = `${group}/${fileId}`;
-    record.files.set(key, isComplete);
+    if (!this.#live(peerId)) return false;
+    this.#add(peerId, `${group}/${fileId}`, isComplete);
+    this.onChange(peerId);
+    return true;
+  }
+
+  #add(peerId: string, key: string, isComplete: boolean): void {
+    this.#peers.get(peerId)?.files.set(key, isComplete);
     let peers = this.#byFile.get(key);
     if (!peers) this.#byFile.set(key, peers = new Set());
     peers.add(peerId);
-    return true;
   }
 
   /** A peer no longer seeds a file of a group. */
@@ -88,10 +150,16 @@ export class Presence {
     const key = `${group}/${fileId}`;
     this.#peers.get(peerId)?.files.delete(key);
     this.#byFile.get(key)?.delete(peerId);
+    this.onChange(peerId);
   }
 
-  /** A peer went away (logout, or lease ended). */
+  /** A peer went away (logout). */
   drop(peerId: string): void {
+    this.#remove(peerId);
+    this.onChange(peerId);
+  }
+
+  #remove(peerId: string): void {
     const record = this.#peers.get(peerId);
     if (!record) return;
     for (const key of record.files.keys()) this.#byFile.get(key)?.delete(peerId);
@@ -115,7 +183,7 @@ export class Presence {
   #live(peerId: string): PeerRecord | undefined {
     const record = this.#peers.get(peerId);
     if (record && record.expiresAt <= this.#now()) {
-      this.drop(peerId);
+      this.#remove(peerId);
       return undefined;
     }
     return record;

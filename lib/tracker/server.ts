@@ -7,11 +7,20 @@ import { type Address, formatAddress } from "../common/address.ts";
 import { ProtocolError } from "../common/errors.ts";
 import { FolderLock } from "../common/lock.ts";
 import { Logger, RateLimitedLog } from "../common/logger.ts";
-import { acceptConnection, closeQuietly, type Hello, serveRequests } from "../wire/mod.ts";
+import {
+  acceptConnection,
+  closeQuietly,
+  FRAME_LIMIT_BYTES,
+  type Hello,
+  REPL_FRAME_LIMIT_BYTES,
+  serveRequests,
+  type WireConnection,
+} from "../wire/mod.ts";
 import { loadClusterKey } from "./cluster_key.ts";
 import { Commands } from "./commands.ts";
 import { HybridClock } from "./hlc.ts";
 import { Presence, PRESENCE_LEASE_MS } from "./presence.ts";
+import { MAX_CLOCK_SKEW_MS, Replicator } from "./replication.ts";
 import { loadSigningKeys } from "./signing.ts";
 import { HashStaging } from "./staging.ts";
 import { SessionKeys } from "./sessions.ts";
@@ -29,12 +38,17 @@ export const TRACKER_DEFAULTS = {
   writeTimeoutMs: 30_000,
   helloTimeoutMs: 10_000,
   presenceLeaseMs: PRESENCE_LEASE_MS,
+  maxClockSkewMs: MAX_CLOCK_SKEW_MS,
 } as const;
 
 /** Options of {@linkcode TrackerServer.start}. */
 export interface TrackerOptions {
   /** Address to listen on (one line of tracker_info.txt). */
   listen: Address;
+  /** Every tracker of tracker_info.txt, this one included: the others are replicated to. */
+  trackers?: readonly Address[];
+  /** Operations stamped further ahead of our clock are refused. */
+  maxClockSkewMs?: number;
   /** Folder for the database and the lock. */
   dataDir: string;
   /** File with the cluster secret; made when missing. */
@@ -57,7 +71,17 @@ export interface TrackerOptions {
   logger?: Logger;
 }
 
-const CLIENT_ROLES = new Set(["peer", "status"]);
+const CLIENT_ROLES = new Set(["peer", "status", "tracker"]);
+
+interface TrackerParts {
+  lock: FolderLock;
+  store: Store;
+  listener: Deno.TcpListener;
+  commands: Commands;
+  state: State;
+  presence: Presence;
+  replicator: Replicator;
+}
 
 /** A running tracker. */
 export class TrackerServer {
@@ -71,24 +95,19 @@ export class TrackerServer {
   readonly #connections = new Map<Deno.Conn, Promise<void>>();
   readonly #acceptLoop: Promise<void>;
   readonly #state: State;
+  readonly #replicator: Replicator;
   readonly #sweeper: ReturnType<typeof setInterval>;
   #closing: Promise<void> | null = null;
   readonly #finished = Promise.withResolvers<void>();
 
-  private constructor(
-    lock: FolderLock,
-    store: Store,
-    listener: Deno.TcpListener,
-    commands: Commands,
-    state: State,
-    presence: Presence,
-    options: TrackerOptions,
-  ) {
+  private constructor(parts: TrackerParts, options: TrackerOptions) {
+    const { lock, store, listener, commands, state, presence, replicator } = parts;
     this.#lock = lock;
     this.#store = store;
     this.#listener = listener;
     this.#commands = commands;
     this.#state = state;
+    this.#replicator = replicator;
     this.#options = options;
     this.#logger = options.logger ?? new Logger("tracker");
     this.#badFrames = new RateLimitedLog(this.#logger);
@@ -131,7 +150,22 @@ export class TrackerServer {
       });
       await commands.registerTrackerKey(keys.publicKey);
       const listener = listen(options.listen);
-      return new TrackerServer(lock, store, listener, commands, state, presence, options);
+      const replicator = new Replicator({
+        trackerId: store.trackerId,
+        self: options.listen,
+        trackers: options.trackers ?? [],
+        secret,
+        store,
+        state,
+        clock,
+        presence,
+        logger: options.logger ?? new Logger("tracker"),
+        maxClockSkewMs: options.maxClockSkewMs ?? TRACKER_DEFAULTS.maxClockSkewMs,
+      });
+      commands.onCommit = () => replicator.notify();
+      replicator.start();
+      const parts = { lock, store, listener, commands, state, presence, replicator };
+      return new TrackerServer(parts, options);
     } catch (error) {
       await store?.close();
       lock.release();
@@ -181,22 +215,32 @@ export class TrackerServer {
         id: this.trackerId,
         timeoutMs: this.#options.helloTimeoutMs ?? TRACKER_DEFAULTS.helloTimeoutMs,
         check: refuseNonClients,
+        limitsFor: (role) => role === "tracker" ? REPL_FRAME_LIMIT_BYTES : FRAME_LIMIT_BYTES,
       });
-      await serveRequests(wire, (request) => this.#commands.handle(request, { host }), {
-        maxInFlight: TRACKER_DEFAULTS.maxInFlight,
-        writeTimeoutMs: this.#options.writeTimeoutMs ?? TRACKER_DEFAULTS.writeTimeoutMs,
-        onInternalError: (error) => this.#logger.error(`Command failed: ${describe(error)}`),
-      });
+      if (wire.remote.role === "tracker") return await this.#replicator.accept(wire);
+      await this.#serveClient(wire, host);
     } catch (error) {
-      if (error instanceof ProtocolError) {
-        this.#badFrames.warn(`Closed connection from ${host}: ${error.message}`);
-      } else if (!(error instanceof Error)) {
-        throw error;
-      } else if (error.name !== "TimeoutError" && !(error instanceof Deno.errors.BadResource)) {
-        this.#badFrames.warn(`Connection from ${host} ended: ${error.message}`);
-      }
+      this.#connectionEnded(error, host);
     } finally {
       closeQuietly(conn);
+    }
+  }
+
+  async #serveClient(wire: WireConnection, host: string): Promise<void> {
+    await serveRequests(wire, (request) => this.#commands.handle(request, { host }), {
+      maxInFlight: TRACKER_DEFAULTS.maxInFlight,
+      writeTimeoutMs: this.#options.writeTimeoutMs ?? TRACKER_DEFAULTS.writeTimeoutMs,
+      onInternalError: (error) => this.#logger.error(`Command failed: ${describe(error)}`),
+    });
+  }
+
+  #connectionEnded(error: unknown, host: string): void {
+    if (error instanceof ProtocolError) {
+      this.#badFrames.warn(`Closed connection from ${host}: ${error.message}`);
+    } else if (!(error instanceof Error)) {
+      throw error;
+    } else if (error.name !== "TimeoutError" && !(error instanceof Deno.errors.BadResource)) {
+      this.#badFrames.warn(`Connection from ${host} ended: ${error.message}`);
     }
   }
 
@@ -204,6 +248,7 @@ export class TrackerServer {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       clearInterval(this.#sweeper);
+      await this.#replicator.close();
       this.#listener.close();
       await this.#acceptLoop;
       for (const conn of this.#connections.keys()) closeQuietly(conn);

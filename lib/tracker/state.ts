@@ -58,6 +58,36 @@ export class State {
     return state;
   }
 
+  /**
+   * Replace the whole state by folding `ops` in order onto `base` (the trimmed checkpoint, if
+   * any): what a tracker does when an operation arrives that sorts before the last one applied.
+   * Every key, old and new, is marked dirty so storage rewrites exactly what changed.
+   */
+  rebuild(ops: Iterable<Operation>, base?: State): void {
+    for (const key of this.#entities.keys()) this.#dirty.add(key);
+    this.#entities.clear();
+    this.#requestIds.clear();
+    this.#filesByGroup.clear();
+    this.#lastOrderKey = base ? base.#lastOrderKey : "";
+    if (base) {
+      for (const [key, entity] of base.#entities) this.#put(key, entity);
+      for (const id of base.#requestIds) this.#requestIds.add(id);
+    }
+    const sorted = [...ops].filter((op) => orderKey(op) > this.#lastOrderKey)
+      .sort((a, b) => (orderKey(a) < orderKey(b) ? -1 : 1));
+    for (const op of sorted) this.apply(op);
+  }
+
+  /** Every row, for a snapshot. */
+  rows(): Array<[string, Entity]> {
+    return [...this.#entities];
+  }
+
+  /** Every applied request id, for a snapshot. */
+  requestIds(): string[] {
+    return [...this.#requestIds];
+  }
+
   /** Order key of the last operation applied; a new one must sort after it. */
   get lastOrderKey(): string {
     return this.#lastOrderKey;

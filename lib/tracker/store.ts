@@ -9,7 +9,10 @@ import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { randomId } from "../common/ids.ts";
 import type { Entity } from "./entities.ts";
 import type { Hlc } from "./hlc.ts";
-import type { Operation } from "./ops.ts";
+import type { OpBody, Operation } from "./ops.ts";
+
+/** An operation as stored: `[origin, seq, wall, counter, key, requestId, encoded body]`. */
+export type StoredOp = [string, number, number, number, string, string | null, Uint8Array];
 import { State } from "./state.ts";
 
 /** Bump when the schema changes; `PRAGMA user_version` holds it. */
@@ -54,6 +57,8 @@ export class Store {
   readonly trackerId: string;
   #seq: number;
   #opCount: number;
+  /** Highest sequence number held per origin, including writes queued but not yet committed. */
+  readonly #vector = new Map<string, number>();
 
   private constructor(db: DatabaseSync) {
     this.#db = db;
@@ -70,6 +75,67 @@ export class Store {
     const row = db.prepare("SELECT MAX(seq) AS seq FROM ops WHERE origin = ?").get(this.trackerId);
     this.#seq = Number(row?.seq ?? 0);
     this.#opCount = Number(db.prepare("SELECT COUNT(*) AS n FROM ops").get()?.n ?? 0);
+    for (const r of db.prepare("SELECT origin, MAX(seq) AS seq FROM ops GROUP BY origin").all()) {
+      this.#vector.set(String(r.origin), Number(r.seq));
+    }
+    const base = this.getMeta("base_vector");
+    if (base !== undefined) {
+      for (const [origin, seq] of Object.entries(JSON.parse(base) as Record<string, number>)) {
+        if ((this.#vector.get(origin) ?? 0) < seq) this.#vector.set(origin, seq);
+      }
+    }
+  }
+
+  /** Highest sequence number held per origin (queued writes included). */
+  vector(): Map<string, number> {
+    return new Map(this.#vector);
+  }
+
+  /** Highest sequence number held from one origin. */
+  heldFrom(origin: string): number {
+    return this.#vector.get(origin) ?? 0;
+  }
+
+  /** Up to `limit` operations of `origin` after `afterSeq`, as stored (body still encoded). */
+  opsAfter(origin: string, afterSeq: number, limit: number): StoredOp[] {
+    return this.#db.prepare(
+      "SELECT origin, seq, wall, counter, key, request_id, body FROM ops WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?",
+    ).all(origin, afterSeq, limit).map((r) => [
+      String(r.origin),
+      Number(r.seq),
+      Number(r.wall),
+      Number(r.counter),
+      String(r.key),
+      r.request_id === null ? null : String(r.request_id),
+      r.body as Uint8Array,
+    ]);
+  }
+
+  /** The lowest sequence number still in the log for an origin (older ones were trimmed). */
+  firstHeldFrom(origin: string): number | undefined {
+    const row = this.#db.prepare("SELECT MIN(seq) AS seq FROM ops WHERE origin = ?").get(origin);
+    return row?.seq === null || row?.seq === undefined ? undefined : Number(row.seq);
+  }
+
+  /** The state at the trim point, when the log has been trimmed; undefined otherwise. */
+  checkpoint(): State | undefined {
+    return undefined;
+  }
+
+  /** Every operation in the log and in the write queue, decoded (for a rebuild of the state). */
+  allOperations(): Operation[] {
+    const ops: Operation[] = this.#db.prepare(
+      "SELECT origin, seq, wall, counter, key, request_id, body FROM ops",
+    ).all().map((r) => ({
+      origin: String(r.origin),
+      seq: Number(r.seq),
+      hlc: { wall: Number(r.wall), counter: Number(r.counter) },
+      key: String(r.key),
+      requestId: r.request_id === null ? null : String(r.request_id),
+      body: decode(r.body as Uint8Array) as OpBody,
+    }));
+    for (const { batch } of this.#queue) ops.push(...batch.ops);
+    return ops;
   }
 
   /**
@@ -110,7 +176,8 @@ export class Store {
 
   /** The next sequence number for an operation of this tracker. */
   nextSeq(): number {
-    return ++this.#seq;
+    this.#seq = Math.max(this.#seq, this.#vector.get(this.trackerId) ?? 0) + 1;
+    return this.#seq;
   }
 
   /** The greatest hybrid timestamp in the log, so a restarted clock never goes back. */
@@ -153,6 +220,9 @@ export class Store {
   write(batch: WriteBatch, lastOrderKey: string): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
     this.#pendingOrderKey = lastOrderKey;
+    for (const op of batch.ops) {
+      if (op.seq > (this.#vector.get(op.origin) ?? 0)) this.#vector.set(op.origin, op.seq);
+    }
     return new Promise((resolve, reject) => {
       this.#queue.push({ batch, resolve, reject });
       if (!this.#flushScheduled) {

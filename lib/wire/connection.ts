@@ -196,7 +196,11 @@ export type HelloCheck = (hello: Hello) => { code: string; message: string } | n
  */
 export async function acceptConnection(
   conn: Deno.Conn,
-  options: HelloOptions & { check?: HelloCheck },
+  options: HelloOptions & {
+    check?: HelloCheck;
+    /** Frame limits for the rest of the connection, chosen by the remote's role. */
+    limitsFor?: (role: Hello["role"]) => ReadonlyMap<number, number>;
+  },
 ): Promise<WireConnection> {
   const reader = new FrameReader(conn.readable, options.limits ?? FRAME_LIMIT_BYTES);
   const writer = conn.writable.getWriter();
@@ -224,6 +228,7 @@ export async function acceptConnection(
       options,
     );
     await writer.write(helloFrame(options));
+    if (options.limitsFor) reader.setLimits(options.limitsFor(remote.role));
     return new WireConnection(conn, reader, writer, remote);
   } catch (error) {
     if (error instanceof ProtocolError) {

@@ -47,13 +47,18 @@ export function checkFrameHeader(
  */
 export class FrameReader {
   readonly #reader: ReadableStreamBYOBReader;
-  readonly #limits: ReadonlyMap<number, number>;
+  #limits: ReadonlyMap<number, number>;
 
   constructor(
     readable: ReadableStream<Uint8Array>,
     limits: ReadonlyMap<number, number> = FRAME_LIMIT_BYTES,
   ) {
     this.#reader = readable.getReader({ mode: "byob" });
+    this.#limits = limits;
+  }
+
+  /** Switch the per-type limits (after the Hello says which protocol the connection speaks). */
+  setLimits(limits: ReadonlyMap<number, number>): void {
     this.#limits = limits;
   }
 

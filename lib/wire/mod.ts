@@ -38,3 +38,5 @@ export {
   serveRequests,
   type ValidRequest,
 } from "./rpc.ts";
+export * from "./peer_frames.ts";
+export * from "./repl_frames.ts";

@@ -51,8 +51,8 @@ export class Cluster implements AsyncDisposable {
   }
 
   /** Start tracker n (1-based) and wait until it listens. */
-  async start(n: number, flags: string[] = []): Promise<Child> {
-    const child = new Child(trackerArgs(this.dir, this.infoPath, n, [...this.flags, ...flags]));
+  async start(n: number, flags: string[] = [], infoPath = this.infoPath): Promise<Child> {
+    const child = new Child(trackerArgs(this.dir, infoPath, n, [...this.flags, ...flags]));
     await child.stdout.waitFor((line) => line.includes("listening on"));
     this.trackers.set(n, child);
     return child;
@@ -75,6 +75,36 @@ export class Cluster implements AsyncDisposable {
       id,
     });
     return new RpcClient(wire);
+  }
+
+  /** Tracker n's operation count and digest. */
+  async status(n: number): Promise<{ trackerId: string; ops: number; digest: string }> {
+    const client = await this.client(n, "status");
+    try {
+      return await client.request("status", {});
+    } finally {
+      await client.close();
+    }
+  }
+
+  /**
+   * Wait until every running tracker reports the same digest.
+   *
+   * @returns the digest and how long it took
+   */
+  async converged(timeoutMs = 5000): Promise<{ digest: string; ms: number }> {
+    const started = Date.now();
+    while (true) {
+      const statuses = await Promise.all([...this.trackers.keys()].map((n) => this.status(n)));
+      const digests = new Set(statuses.map((s) => s.digest));
+      if (digests.size === 1) return { digest: statuses[0]!.digest, ms: Date.now() - started };
+      if (Date.now() - started > timeoutMs) {
+        throw new Error(
+          `Trackers did not converge in ${timeoutMs} ms: ${JSON.stringify(statuses)}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -1,0 +1,423 @@
+/**
+ * Replication between trackers. Each tracker keeps one outgoing link to every other tracker of
+ * tracker_info.txt and pushes operations over it: first what the other lacks (from the version
+ * vector it sends after the handshake), then new operations as they commit, its own and those
+ * it received (so a tracker that can reach only one other still gets everything). Incoming
+ * operations are checked, appended to the log, applied (or the state rebuilt when one sorts
+ * before the last applied) and committed; then an ACK tells the sender what is held.
+ *
+ * Presence (who is online, what they seed) travels on the same links as soft state.
+ */
+import { decode } from "@msgpack/msgpack";
+import { type Address, formatAddress } from "../common/address.ts";
+import { ProtocolError } from "../common/errors.ts";
+import { type Logger, RateLimitedLog } from "../common/logger.ts";
+import {
+  decodeMessage,
+  FrameType,
+  openConnection,
+  REPL_BATCH_BYTES,
+  REPL_FRAME_LIMIT_BYTES,
+  ReplAckSchema,
+  ReplAuthSchema,
+  ReplChallengeSchema,
+  ReplFrame,
+  ReplOpsSchema,
+  ReplPresenceSchema,
+  ReplWelcomeSchema,
+  type WireConnection,
+} from "../wire/mod.ts";
+import type { Hlc, HybridClock } from "./hlc.ts";
+import { parseOperation } from "./op_schema.ts";
+import { keyOf, type Operation, orderKey } from "./ops.ts";
+import type { Presence, PresenceRecord } from "./presence.ts";
+import { ReplicationAuth } from "./repl_auth.ts";
+import type { State } from "./state.ts";
+import type { Store, StoredOp } from "./store.ts";
+
+/** Default: an operation stamped this far ahead of our clock is refused (and its link closed). */
+export const MAX_CLOCK_SKEW_MS = 60_000;
+const RETRY_MIN_MS = 100;
+const RETRY_MAX_MS = 2000;
+const OPS_PER_QUERY = 2000;
+const PRESENCE_FLUSH_MS = 50;
+
+/** Options of {@linkcode Replicator}. */
+export interface ReplicatorOptions {
+  trackerId: string;
+  /** Our own listen address: links to it are skipped. */
+  self: Address;
+  /** Every tracker of tracker_info.txt (ours included). */
+  trackers: readonly Address[];
+  secret: Uint8Array;
+  store: Store;
+  state: State;
+  clock: HybridClock;
+  presence: Presence;
+  logger: Logger;
+  maxClockSkewMs?: number;
+}
+
+/** What we know of another tracker, for `status` and log trimming. */
+export interface RemoteTracker {
+  trackerId: string;
+  address: string;
+  vector: Record<string, number>;
+  clock: Hlc;
+  isConnected: boolean;
+}
+
+/** Keeps this tracker's log and presence in step with every other tracker. */
+export class Replicator {
+  readonly #options: ReplicatorOptions;
+  readonly #auth: ReplicationAuth;
+  readonly #log: RateLimitedLog;
+  readonly #abort = new AbortController();
+  readonly #links: Promise<void>[] = [];
+  readonly #wakers = new Set<() => void>();
+  readonly #dirtyPresence = new Set<string>();
+  readonly #remotes = new Map<string, RemoteTracker>();
+  readonly #open = new Set<WireConnection>();
+  /** Addresses we keep a link to. */
+  readonly #targets = new Set<string>();
+
+  constructor(options: ReplicatorOptions) {
+    this.#options = options;
+    this.#auth = new ReplicationAuth(options.secret);
+    this.#log = new RateLimitedLog(options.logger, { perWindow: 5, windowMs: 10_000 });
+    options.presence.onChange = (peerId) => {
+      this.#dirtyPresence.add(peerId);
+      setTimeout(() => this.notify(), PRESENCE_FLUSH_MS);
+    };
+  }
+
+  /** Start a link to every other tracker. */
+  start(): void {
+    for (const address of this.#options.trackers) this.#linkBack(address);
+  }
+
+  /** Start a link to `address` unless there is one (a tracker added to a running cluster). */
+  #linkBack(address: Address): void {
+    const text = formatAddress(address);
+    if (text === formatAddress(this.#options.self) || this.#targets.has(text)) return;
+    if (this.#abort.signal.aborted) return;
+    this.#targets.add(text);
+    this.#links.push(this.#linkLoop(address));
+  }
+
+  /** Something new to send (a local commit, received operations, a presence change). */
+  notify(): void {
+    for (const wake of [...this.#wakers]) wake();
+  }
+
+  /** Other trackers we have heard from. */
+  remotes(): RemoteTracker[] {
+    return [...this.#remotes.values()];
+  }
+
+  /** Stop every link. */
+  async close(): Promise<void> {
+    this.#abort.abort();
+    for (const wire of this.#open) wire.close();
+    this.notify();
+    await Promise.allSettled(this.#links);
+  }
+
+  // --- outgoing: we connect and push ---
+
+  async #linkLoop(address: Address): Promise<void> {
+    let delay = RETRY_MIN_MS;
+    while (!this.#abort.signal.aborted) {
+      const started = Date.now();
+      try {
+        await this.#link(address);
+      } catch (error) {
+        if (this.#abort.signal.aborted) return;
+        const reason = error instanceof Error ? error.message : String(error);
+        this.#log.warn(`Replication to ${formatAddress(address)}: ${reason}`);
+      }
+      if (Date.now() - started > RETRY_MAX_MS) delay = RETRY_MIN_MS;
+      await this.#sleep(delay);
+      delay = Math.min(delay * 2, RETRY_MAX_MS);
+    }
+  }
+
+  async #link(address: Address): Promise<void> {
+    const { trackerId } = this.#options;
+    const wire = await openConnection(address, {
+      role: "tracker",
+      id: trackerId,
+      limits: REPL_FRAME_LIMIT_BYTES,
+      signal: this.#abort.signal,
+    });
+    this.#open.add(wire);
+    try {
+      const remote = await this.#handshakeAsConnector(wire);
+      this.#options.logger.info(`Replicating to ${remote.trackerId} at ${formatAddress(address)}`);
+      const acks = this.#readAcks(wire, remote);
+      await Promise.race([this.#push(wire, remote), acks]);
+    } finally {
+      this.#open.delete(wire);
+      wire.close();
+      const remote = [...this.#remotes.values()].find((r) => r.address === formatAddress(address));
+      if (remote) remote.isConnected = false;
+    }
+  }
+
+  async #handshakeAsConnector(wire: WireConnection): Promise<RemoteTracker> {
+    const { trackerId } = this.#options;
+    const acceptor = wire.remote.id;
+    const challenge = await readFrame(wire, ReplFrame.CHALLENGE);
+    const { nonce: theirNonce } = decodeMessage(ReplChallengeSchema, challenge, "challenge");
+    const nonce = ReplicationAuth.nonce();
+    const mac = this.#auth.mac("connector", theirNonce, trackerId, acceptor);
+    await wire.send(ReplFrame.AUTH, { nonce, mac, port: this.#options.self.port });
+    const welcome = decodeMessage(
+      ReplWelcomeSchema,
+      await readFrame(wire, ReplFrame.WELCOME),
+      "welcome",
+    );
+    if (!this.#auth.check(welcome.mac, "acceptor", nonce, trackerId, acceptor)) {
+      throw new ProtocolError("auth_failed", `Tracker "${acceptor}" does not hold the cluster key`);
+    }
+    const remote: RemoteTracker = {
+      trackerId: acceptor,
+      address: `${wire.remoteHost}:${
+        wire.conn.remoteAddr.transport === "tcp" ? wire.conn.remoteAddr.port : 0
+      }`,
+      vector: welcome.vector,
+      clock: welcome.clock,
+      isConnected: true,
+    };
+    this.#remotes.set(acceptor, remote);
+    return remote;
+  }
+
+  /** Push what the remote lacks, then wait for more; returns when the link breaks. */
+  async #push(wire: WireConnection, remote: RemoteTracker): Promise<void> {
+    const sent = new Map(Object.entries(remote.vector));
+    await this.#sendPresence(wire, true);
+    while (!this.#abort.signal.aborted && !wire.isClosed) {
+      const batch = this.#nextBatch(sent);
+      if (batch.length > 0) {
+        await wire.send(ReplFrame.OPS, { ops: batch });
+        continue;
+      }
+      if (this.#dirtyPresence.size > 0) await this.#sendPresence(wire, false);
+      await this.#waitForWork(wire);
+    }
+  }
+
+  #nextBatch(sent: Map<string, number>): StoredOp[] {
+    const { store } = this.#options;
+    const batch: StoredOp[] = [];
+    let bytes = 0;
+    for (const [origin, held] of store.vector()) {
+      let from = sent.get(origin) ?? 0;
+      while (from < held && bytes < REPL_BATCH_BYTES) {
+        const rows = store.opsAfter(origin, from, OPS_PER_QUERY);
+        if (rows.length === 0) break; // queued but not yet committed: next round
+        for (const row of rows) {
+          if (bytes >= REPL_BATCH_BYTES) break;
+          batch.push(row);
+          bytes += row[6].length + row[4].length + 64;
+          from = row[1];
+        }
+      }
+      sent.set(origin, from);
+      if (bytes >= REPL_BATCH_BYTES) break;
+    }
+    return batch;
+  }
+
+  async #sendPresence(wire: WireConnection, isFull: boolean): Promise<void> {
+    const { presence } = this.#options;
+    const ids = isFull ? presence.localPeerIds() : [...this.#dirtyPresence];
+    if (!isFull) this.#dirtyPresence.clear();
+    const peers: PresenceRecord[] = [];
+    const dropped: string[] = [];
+    for (const peerId of ids) {
+      const record = presence.record(peerId);
+      if (record) peers.push(record);
+      else dropped.push(peerId);
+    }
+    if (peers.length > 0 || dropped.length > 0) {
+      await wire.send(ReplFrame.PRESENCE, { peers, dropped });
+    }
+  }
+
+  #waitForWork(wire: WireConnection): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        this.#wakers.delete(wake);
+        clearTimeout(timer);
+        resolve();
+      };
+      // Also wake now and then, so a dead link is noticed and queued commits are picked up.
+      const timer = setTimeout(wake, wire.isClosed ? 0 : 1000);
+      this.#wakers.add(wake);
+    });
+  }
+
+  async #readAcks(wire: WireConnection, remote: RemoteTracker): Promise<void> {
+    while (!wire.isClosed) {
+      const frame = await wire.reader.read();
+      if (frame === null) return;
+      if (frame.type === FrameType.ERROR) throw new ProtocolError("remote_error", "Remote refused");
+      if (frame.type !== ReplFrame.ACK) {
+        throw new ProtocolError("unexpected_frame", `Unexpected frame ${frame.type} on a link`);
+      }
+      const ack = decodeMessage(ReplAckSchema, frame.payload, "ack");
+      remote.vector = ack.vector;
+      remote.clock = ack.clock;
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const signal = this.#abort.signal;
+      function done() {
+        signal.removeEventListener("abort", done);
+        clearTimeout(timer);
+        resolve();
+      }
+      signal.addEventListener("abort", done, { once: true });
+    });
+  }
+
+  // --- incoming: another tracker connected to us and pushes ---
+
+  /**
+   * Serve a connection whose Hello said role "tracker": check it holds the cluster key, then
+   * take operations and presence until it closes.
+   *
+   * @throws {ProtocolError} after refusing it (wrong key, bad frame, clock too far ahead)
+   */
+  async accept(wire: WireConnection): Promise<void> {
+    this.#open.add(wire);
+    try {
+      const connector = wire.remote.id;
+      const nonce = ReplicationAuth.nonce();
+      await wire.send(ReplFrame.CHALLENGE, { nonce });
+      const auth = decodeMessage(ReplAuthSchema, await readFrame(wire, ReplFrame.AUTH), "auth");
+      const { trackerId } = this.#options;
+      if (!this.#auth.check(auth.mac, "connector", nonce, connector, trackerId)) {
+        throw new ProtocolError("auth_failed", "Replication refused: wrong cluster key");
+      }
+      const mac = this.#auth.mac("acceptor", auth.nonce, connector, trackerId);
+      await wire.send(ReplFrame.WELCOME, { mac, ...this.#ack() });
+      this.#linkBack({ host: wire.remoteHost, port: auth.port });
+      await this.#receive(wire);
+    } catch (error) {
+      if (error instanceof ProtocolError && !wire.isClosed) {
+        await wire.fail(error.code, error.message);
+      }
+      throw error;
+    } finally {
+      this.#open.delete(wire);
+      wire.close();
+    }
+  }
+
+  #ack(): { vector: Record<string, number>; clock: Hlc } {
+    const { store, clock } = this.#options;
+    return { vector: Object.fromEntries(store.vector()), clock: clock.peek() };
+  }
+
+  async #receive(wire: WireConnection): Promise<void> {
+    while (!wire.isClosed) {
+      const frame = await wire.reader.read();
+      if (frame === null) return;
+      if (frame.type === ReplFrame.OPS) {
+        const { ops } = decodeMessage(ReplOpsSchema, frame.payload, "operations");
+        await this.ingest(ops);
+        await wire.send(ReplFrame.ACK, this.#ack());
+      } else if (frame.type === ReplFrame.PRESENCE) {
+        const presence = decodeMessage(ReplPresenceSchema, frame.payload, "presence");
+        for (const record of presence.peers) this.#options.presence.upsertRemote(record);
+        for (const peerId of presence.dropped) this.#options.presence.dropRemote(peerId);
+      } else {
+        throw new ProtocolError("unexpected_frame", `Unexpected frame ${frame.type} on a link`);
+      }
+    }
+  }
+
+  /**
+   * Take operations from another tracker: skip those held, refuse gaps and clocks too far ahead,
+   * apply the rest in order (rebuilding the state when one sorts before the last applied),
+   * and commit them with the rows they changed.
+   *
+   * @throws {ProtocolError} when an operation is invalid; nothing of the batch is kept then
+   */
+  async ingest(rows: readonly StoredOp[]): Promise<void> {
+    const { store, state, clock } = this.#options;
+    const fresh = this.#checkIncoming(rows);
+    if (fresh.length === 0) return;
+    for (const op of fresh) clock.observe(op.hlc);
+    fresh.sort((a, b) => (orderKey(a) < orderKey(b) ? -1 : 1));
+    if (state.canAppend(fresh[0]!)) {
+      for (const op of fresh) state.apply(op);
+    } else {
+      state.rebuild([...store.allOperations(), ...fresh], store.checkpoint());
+    }
+    await store.write({ ops: fresh, rows: state.takeDirty() }, state.lastOrderKey);
+    this.notify();
+  }
+
+  #checkIncoming(rows: readonly StoredOp[]): Operation[] {
+    const { store } = this.#options;
+    const maxSkew = this.#options.maxClockSkewMs ?? MAX_CLOCK_SKEW_MS;
+    const held = new Map<string, number>();
+    const fresh: Operation[] = [];
+    for (const [origin, seq, wall, counter, key, requestId, body] of rows) {
+      const last = held.get(origin) ?? store.heldFrom(origin);
+      if (seq <= last) continue;
+      if (seq !== last + 1) {
+        throw new ProtocolError("gap", `Operation ${origin}:${seq} arrived before ${last + 1}`);
+      }
+      if (wall > Date.now() + maxSkew) {
+        throw new ProtocolError(
+          "clock_skew",
+          `Operation ${origin}:${seq} is stamped ${
+            wall - Date.now()
+          } ms ahead of this tracker's clock`,
+        );
+      }
+      const op = parseOperation({
+        origin,
+        seq,
+        hlc: { wall, counter },
+        key,
+        requestId,
+        body: decodeBody(body),
+      });
+      if (typeof op === "string" || keyOf(op.body) !== key) {
+        throw new ProtocolError("invalid_operation", `Invalid operation ${origin}:${seq}`);
+      }
+      held.set(origin, seq);
+      fresh.push(op);
+    }
+    return fresh;
+  }
+}
+
+function decodeBody(bytes: Uint8Array): unknown {
+  try {
+    return decode(bytes);
+  } catch (cause) {
+    throw new ProtocolError("invalid_operation", "Undecodable operation body", { cause });
+  }
+}
+
+async function readFrame(wire: WireConnection, type: number): Promise<Uint8Array> {
+  const frame = await wire.reader.read();
+  if (frame === null) throw new ProtocolError("truncated", "Link closed during the handshake");
+  if (frame.type === FrameType.ERROR) {
+    throw new ProtocolError("refused", "The other tracker refused the link");
+  }
+  if (frame.type !== type) {
+    throw new ProtocolError("unexpected_frame", `Expected frame ${type}, got ${frame.type}`);
+  }
+  return frame.payload;
+}

@@ -1,0 +1,102 @@
+/**
+ * Tracker-to-tracker replication frames. A tracker connects to each other tracker and pushes
+ * operations to it over that connection:
+ *
+ *   acceptor  → REPL_CHALLENGE { nonce }
+ *   connector → REPL_AUTH      { nonce, mac }            mac = HMAC(k, "connector" | nonce_acceptor | ids)
+ *   acceptor  → REPL_WELCOME   { mac, vector, clock }    mac = HMAC(k, "acceptor" | nonce_connector | ids)
+ *   connector → REPL_OPS       { ops: [...] }             what the acceptor lacks, then new ones
+ *   connector → REPL_SNAPSHOT  { ... }                    when the acceptor is behind the trimmed log
+ *   connector → REPL_PRESENCE  { peers: [...] }           soft state: who is online, what they seed
+ *   acceptor  → REPL_ACK       { vector, clock }          what it holds now (for log trimming)
+ *
+ * k is derived from the cluster secret, so only trackers that hold it can replicate; anything
+ * else is refused with one error frame before a single operation is read or sent.
+ */
+import { z } from "zod";
+import { FrameType } from "./limits.ts";
+
+/** Replication frame type ids. */
+export const ReplFrame = {
+  CHALLENGE: 0x20,
+  AUTH: 0x21,
+  WELCOME: 0x22,
+  OPS: 0x23,
+  ACK: 0x24,
+  PRESENCE: 0x25,
+  SNAPSHOT: 0x26,
+} as const;
+
+/** Most bytes of operations in one REPL_OPS frame (a batch is cut before it grows past this). */
+export const REPL_BATCH_BYTES = 1024 * 1024;
+
+/** Payload limits on a replication connection. */
+export const REPL_FRAME_LIMIT_BYTES: ReadonlyMap<number, number> = new Map([
+  [FrameType.HELLO, 1024],
+  [FrameType.ERROR, 4096],
+  [ReplFrame.CHALLENGE, 256],
+  [ReplFrame.AUTH, 256],
+  [ReplFrame.WELCOME, 1024 * 1024],
+  [ReplFrame.OPS, 2 * REPL_BATCH_BYTES],
+  [ReplFrame.ACK, 1024 * 1024],
+  [ReplFrame.PRESENCE, 4 * 1024 * 1024],
+  [ReplFrame.SNAPSHOT, 64 * 1024 * 1024],
+]);
+
+const bin32 = z.instanceof(Uint8Array).refine((b) => b.length === 32, "must be 32 bytes");
+/** Highest contiguous sequence number held per origin tracker. */
+const vector = z.record(z.string().max(200), z.number().int().min(0)).refine(
+  (v) => Object.keys(v).length <= 1024,
+  "too many origins",
+);
+const clock = z.strictObject({
+  wall: z.number().int().min(0),
+  counter: z.number().int().min(0),
+});
+
+/** REPL_CHALLENGE. */
+export const ReplChallengeSchema = z.strictObject({ nonce: bin32 });
+/** REPL_AUTH. */
+export const ReplAuthSchema = z.strictObject({
+  nonce: bin32,
+  mac: bin32,
+  /** The connector's listen port, so a tracker missing from our list gets a link back. */
+  port: z.number().int().min(1).max(65535),
+});
+/** REPL_WELCOME: the acceptor proves the secret too, and says what it holds. */
+export const ReplWelcomeSchema = z.strictObject({ mac: bin32, vector, clock });
+/** REPL_ACK. */
+export const ReplAckSchema = z.strictObject({ vector, clock });
+/** REPL_OPS: operations as `[origin, seq, wall, counter, key, requestId, body]` rows. */
+export const ReplOpsSchema = z.strictObject({
+  ops: z.array(z.tuple([
+    z.string().max(200),
+    z.number().int().min(1),
+    z.number().int().min(0),
+    z.number().int().min(0),
+    z.string().max(600),
+    z.string().max(128).nullable(),
+    z.instanceof(Uint8Array),
+  ])).max(100_000),
+});
+/** REPL_PRESENCE: peers online at the sender, each with its lease left and files. */
+export const ReplPresenceSchema = z.strictObject({
+  peers: z.array(z.strictObject({
+    peerId: z.string().max(64),
+    user: z.string().max(64),
+    host: z.string().max(64),
+    port: z.number().int().min(0).max(65535),
+    leaseMs: z.number().int().min(0).max(3_600_000),
+    files: z.array(z.tuple([z.string().max(64), z.string().max(40), z.boolean()])).max(100_000),
+  })).max(10_000),
+  dropped: z.array(z.string().max(64)).max(10_000),
+});
+/** REPL_SNAPSHOT: the trimmed state, for a tracker that is behind what the log still holds. */
+export const ReplSnapshotSchema = z.strictObject({
+  /** Order key every operation in the snapshot sorts below. */
+  point: z.string().max(300),
+  /** Per origin, the highest sequence number the snapshot covers. */
+  vector,
+  rows: z.array(z.tuple([z.string().max(700), z.instanceof(Uint8Array)])),
+  requestIds: z.array(z.string().max(128)),
+});

@@ -1,0 +1,305 @@
+/**
+ * Tracker cluster scenarios, as scripts: start, write, kill, restart, compare digests.
+ * Real tracker processes on 127.0.0.1; clients speak the wire protocol directly.
+ */
+import { encode } from "@msgpack/msgpack";
+import { deepStrictEqual, equal, ok, rejects } from "node:assert/strict";
+import { CommandError } from "../lib/common/errors.ts";
+import {
+  encodeFrame,
+  FrameType,
+  MAGIC,
+  PROTOCOL_VERSION,
+  ReplFrame,
+  type RpcClient,
+} from "../lib/wire/mod.ts";
+import { Cluster } from "./helpers/cluster.ts";
+import { tempDir } from "./helpers/processes.ts";
+
+interface Session {
+  client: RpcClient;
+  token: string;
+}
+
+async function session(
+  cluster: Cluster,
+  n: number,
+  user: string,
+  options: { create?: boolean; password?: string; peerId?: string } = {},
+): Promise<Session> {
+  const client = await cluster.client(n, options.peerId ?? `peer-${user}`);
+  const password = options.password ?? "pw";
+  if (options.create) await client.request("create_user", { user, password });
+  const { token } = await client.request("login", {
+    user,
+    password,
+    peerId: options.peerId ?? `peer-${user}`,
+    port: 9,
+  });
+  return { client, token };
+}
+
+async function groupsOf(s: Session): Promise<Map<string, { owner: string; members: number }>> {
+  const page = await s.client.request("list_groups", {}, { token: s.token });
+  return new Map(page.groups.map((g) => [g.id, { owner: g.owner, members: g.members }]));
+}
+
+async function refusedWith(promise: Promise<unknown>, code: string): Promise<void> {
+  await rejects(promise, (error: unknown) => error instanceof CommandError && error.code === code);
+}
+
+Deno.test("a write on one tracker reaches the other and digests converge within 5 s", async () => {
+  await using dir = await tempDir();
+  await using cluster = await Cluster.create(dir.path, 2);
+  await cluster.start(1);
+  await cluster.start(2);
+  const alice = await session(cluster, 1, "alice", { create: true });
+  await alice.client.request("create_group", { group: "g1" }, { token: alice.token });
+  const { ms } = await cluster.converged(5000);
+  ok(ms < 5000);
+  // The user created on tracker 1 logs in on tracker 2 and sees the group.
+  const again = await session(cluster, 2, "alice");
+  deepStrictEqual(await groupsOf(again), new Map([["g1", { owner: "alice", members: 1 }]]));
+  // A token issued by tracker 1 works on tracker 2: no re-login after a failover.
+  const viaOther = await cluster.client(2);
+  const page = await viaOther.request("list_groups", {}, { token: alice.token });
+  equal(page.groups.length, 1);
+  for (const c of [alice.client, again.client, viaOther]) await c.close();
+});
+
+Deno.test("a killed tracker catches up on restart and nothing is resurrected", async () => {
+  await using dir = await tempDir();
+  await using cluster = await Cluster.create(dir.path, 2);
+  await cluster.start(1);
+  await cluster.start(2);
+  const alice = await session(cluster, 1, "alice", { create: true });
+  const bob = await session(cluster, 1, "bob", { create: true });
+  await alice.client.request("create_group", { group: "g1" }, { token: alice.token });
+  await alice.client.request("create_group", { group: "gone" }, { token: alice.token });
+  await bob.client.request("join_group", { group: "g1" }, { token: bob.token });
+  await cluster.converged();
+  await cluster.kill(2);
+  // While tracker 2 is down: a request is consumed, a group is deleted, a member joins.
+  await alice.client.request("accept_request", { group: "g1", user: "bob" }, {
+    token: alice.token,
+  });
+  await alice.client.request("leave_group", { group: "gone" }, { token: alice.token });
+  await alice.client.request("create_group", { group: "g2" }, { token: alice.token });
+  await cluster.start(2);
+  const { digest } = await cluster.converged();
+  equal((await cluster.status(1)).digest, digest);
+  const onTwo = await session(cluster, 2, "alice");
+  const groups = await groupsOf(onTwo);
+  deepStrictEqual([...groups.keys()].sort(), ["g1", "g2"]);
+  equal(groups.get("g1")?.members, 2);
+  const requests = await onTwo.client.request("list_requests", { group: "g1" }, {
+    token: onTwo.token,
+  });
+  deepStrictEqual(requests.requests, []);
+  for (const c of [alice.client, bob.client, onTwo.client]) await c.close();
+});
+
+Deno.test("names created on both sides of a split: first creation wins everywhere, loser told", async () => {
+  await using dir = await tempDir();
+  await using cluster = await Cluster.create(dir.path, 2);
+  // Only tracker 1 runs: alice (first) makes group "team".
+  await cluster.start(1);
+  const first = await session(cluster, 1, "alice", { create: true, password: "one" });
+  await first.client.request("create_group", { group: "team" }, { token: first.token });
+  await first.client.close();
+  await cluster.kill(1);
+  // Only tracker 2 runs: another "alice" registers later, and a "team" of her own.
+  await cluster.start(2);
+  const second = await session(cluster, 2, "alice", { create: true, password: "two" });
+  await second.client.request("create_group", { group: "team" }, { token: second.token });
+  await second.client.request("create_group", { group: "side" }, { token: second.token });
+  // Both up: they converge on the first creation.
+  await cluster.start(1);
+  await cluster.converged();
+  for (const n of [1, 2]) {
+    const c = await cluster.client(n);
+    await c.request("login", { user: "alice", password: "one", peerId: "x", port: 9 });
+    await refusedWith(
+      c.request("login", { user: "alice", password: "two", peerId: "x", port: 9 }),
+      "wrong_password",
+    );
+    await c.close();
+  }
+  // The losing alice is told on her next command; what she made is set aside, not merged.
+  await refusedWith(
+    second.client.request("list_groups", {}, { token: second.token }),
+    "name_taken",
+  );
+  const winner = await session(cluster, 2, "alice", { password: "one" });
+  deepStrictEqual([...(await groupsOf(winner)).keys()], ["team"]);
+  for (const c of [second.client, winner.client]) await c.close();
+});
+
+Deno.test("a retried write with the same request id is applied once across trackers", async () => {
+  await using dir = await tempDir();
+  await using cluster = await Cluster.create(dir.path, 2);
+  await cluster.start(1);
+  await cluster.start(2);
+  const a = await session(cluster, 1, "alice", { create: true });
+  await cluster.converged();
+  await a.client.request("create_group", { group: "g" }, { token: a.token, requestId: "r-1" });
+  await cluster.converged();
+  // The same write retried on tracker 2 (a failover) is answered as the original.
+  const b = await cluster.client(2);
+  deepStrictEqual(
+    await b.request("create_group", { group: "g" }, { token: a.token, requestId: "r-1" }),
+    {},
+  );
+  // Committed on one side only, then retried on the other while they were apart.
+  await cluster.kill(2);
+  await a.client.request("create_group", { group: "h" }, { token: a.token, requestId: "r-2" });
+  await a.client.close();
+  await cluster.kill(1);
+  await cluster.start(2);
+  const b2 = await cluster.client(2);
+  await b2.request("create_group", { group: "h" }, { token: a.token, requestId: "r-2" });
+  await cluster.start(1);
+  await cluster.converged();
+  const check = await session(cluster, 1, "alice");
+  deepStrictEqual([...(await groupsOf(check)).keys()].sort(), ["g", "h"]);
+  const digestBefore = (await cluster.status(1)).digest;
+  ok(!digestBefore.includes("conflict"));
+  for (const c of [b, b2, check.client]) await c.close();
+});
+
+Deno.test("three trackers stay in sync with writes on each", async () => {
+  await using dir = await tempDir();
+  await using cluster = await Cluster.create(dir.path, 3);
+  for (const n of [1, 2, 3]) await cluster.start(n);
+  const s1 = await session(cluster, 1, "u1", { create: true });
+  const s2 = await session(cluster, 2, "u2", { create: true });
+  const s3 = await session(cluster, 3, "u3", { create: true });
+  await s1.client.request("create_group", { group: "g1" }, { token: s1.token });
+  await s2.client.request("create_group", { group: "g2" }, { token: s2.token });
+  await s3.client.request("create_group", { group: "g3" }, { token: s3.token });
+  await cluster.converged();
+  for (const s of [s1, s2, s3]) {
+    deepStrictEqual([...(await groupsOf(s)).keys()].sort(), ["g1", "g2", "g3"]);
+  }
+  // Tracker 3 down; the others keep writing; it returns and catches up.
+  await cluster.kill(3);
+  await s1.client.request("join_group", { group: "g2" }, { token: s1.token });
+  await s2.client.request("accept_request", { group: "g2", user: "u1" }, { token: s2.token });
+  await cluster.start(3);
+  await cluster.converged();
+  for (const s of [s1, s2, s3]) await s.client.close();
+});
+
+Deno.test("a tracker added to a running cluster receives everything", async () => {
+  await using dir = await tempDir();
+  await using cluster = await Cluster.create(dir.path, 3);
+  // Trackers 1 and 2 run with a list that does not name tracker 3.
+  const twoOnly = `${dir.path}/two.txt`;
+  await Deno.writeTextFile(
+    twoOnly,
+    cluster.ports.slice(0, 2).map((p) => `127.0.0.1:${p}`).join("\n"),
+  );
+  await cluster.start(1, [], twoOnly);
+  await cluster.start(2, [], twoOnly);
+  const s = await session(cluster, 1, "alice", { create: true });
+  await s.client.request("create_group", { group: "early" }, { token: s.token });
+  await cluster.converged();
+  await cluster.start(3);
+  await s.client.request("create_group", { group: "late" }, { token: s.token });
+  await cluster.converged();
+  const onThree = await session(cluster, 3, "alice");
+  deepStrictEqual([...(await groupsOf(onThree)).keys()].sort(), ["early", "late"]);
+  for (const c of [s.client, onThree.client]) await c.close();
+});
+
+Deno.test("a replication stream without the cluster key is refused and changes nothing", async () => {
+  await using dir = await tempDir();
+  await using cluster = await Cluster.create(dir.path, 1);
+  await cluster.start(1);
+  const before = await cluster.status(1);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: cluster.ports[0]! });
+  const hello = encode({ version: PROTOCOL_VERSION, role: "tracker", id: "impostor" });
+  const auth = encode({ nonce: new Uint8Array(32), mac: new Uint8Array(32), port: 1 });
+  const ops = encode({
+    ops: [[
+      "impostor",
+      1,
+      Date.now(),
+      0,
+      "user/mallory",
+      null,
+      encode({
+        type: "create_user",
+        user: "mallory",
+        salt: "",
+        hash: "",
+        params: { N: 2, r: 1, p: 1 },
+      }),
+    ]],
+  });
+  await conn.write(MAGIC);
+  await conn.write(encodeFrame(FrameType.HELLO, hello));
+  await conn.write(encodeFrame(ReplFrame.AUTH, auth));
+  await conn.write(encodeFrame(ReplFrame.OPS, ops)).catch((error) => error);
+  const received: number[] = [];
+  const buffer = new Uint8Array(65536);
+  try {
+    while (true) {
+      const n = await conn.read(buffer);
+      if (n === null) break;
+      received.push(...buffer.subarray(0, n));
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.ConnectionReset)) throw error;
+  } finally {
+    conn.close();
+  }
+  // Magic, Hello, challenge, then an error frame: never a welcome.
+  const bytes = Uint8Array.from(received);
+  ok(bytes.includes(FrameType.ERROR), "an error frame was sent");
+  ok(!new TextDecoder().decode(bytes).includes("vector"), "no welcome was sent");
+  deepStrictEqual(await cluster.status(1), before);
+});
+
+Deno.test("every acknowledged write survives killing all trackers at a random moment", async () => {
+  await using dir = await tempDir();
+  await using cluster = await Cluster.create(dir.path, 2);
+  await cluster.start(1);
+  await cluster.start(2);
+  const s1 = await session(cluster, 1, "alice", { create: true });
+  await cluster.converged();
+  const s2 = await session(cluster, 2, "alice");
+  const acknowledged: string[] = [];
+  const writer = async (s: Session, prefix: string) => {
+    for (let i = 0; i < 3000; i++) {
+      const group = `${prefix}${i}`;
+      try {
+        await s.client.request("create_group", { group }, { token: s.token, requestId: group });
+      } catch {
+        return; // the tracker died: this write may or may not have committed
+      }
+      acknowledged.push(group);
+    }
+  };
+  const writers = [writer(s1, "a"), writer(s1, "b"), writer(s2, "c"), writer(s2, "d")];
+  await new Promise((resolve) => setTimeout(resolve, 300 + Math.random() * 700));
+  await Promise.all([cluster.kill(1), cluster.kill(2)]);
+  await Promise.all(writers);
+  ok(acknowledged.length > 10, `only ${acknowledged.length} writes acknowledged`);
+  await cluster.start(1);
+  await cluster.start(2);
+  await cluster.converged(10_000);
+  const check = await session(cluster, 2, "alice");
+  const names = new Set<string>();
+  let cursor: string | undefined;
+  do {
+    const page = await check.client.request("list_groups", cursor ? { cursor } : {}, {
+      token: check.token,
+    });
+    for (const g of page.groups) names.add(g.id);
+    cursor = page.next;
+  } while (cursor !== undefined);
+  const lost = acknowledged.filter((g) => !names.has(g));
+  deepStrictEqual(lost, [], `${lost.length} of ${acknowledged.length} acknowledged writes lost`);
+  for (const c of [s1.client, s2.client, check.client]) await c.close();
+});
