@@ -4,7 +4,9 @@
  */
 import { encode } from "@msgpack/msgpack";
 import { deepStrictEqual, equal, ok, rejects } from "node:assert/strict";
+import { toHex } from "../lib/common/base64.ts";
 import { CommandError } from "../lib/common/errors.ts";
+import { computeFileId, sha1 } from "../lib/common/hash.ts";
 import {
   encodeFrame,
   FrameType,
@@ -302,4 +304,66 @@ Deno.test("every acknowledged write survives killing all trackers at a random mo
   const lost = acknowledged.filter((g) => !names.has(g));
   deepStrictEqual(lost, [], `${lost.length} of ${acknowledged.length} acknowledged writes lost`);
   for (const c of [s1.client, s2.client, check.client]) await c.close();
+});
+
+Deno.test("a group made on both sides by different users: the later creator is told", async () => {
+  await using dir = await tempDir();
+  await using cluster = await Cluster.create(dir.path, 2);
+  await cluster.start(1);
+  await cluster.start(2);
+  const ann = await session(cluster, 1, "ann", { create: true });
+  const ben = await session(cluster, 2, "ben", { create: true });
+  await cluster.converged();
+  await cluster.kill(2);
+  await ann.client.request("create_group", { group: "club" }, { token: ann.token });
+  await cluster.kill(1);
+  await cluster.start(2);
+  const ben2 = await cluster.client(2);
+  await ben2.request("create_group", { group: "club" }, { token: ben.token });
+  await cluster.start(1);
+  await cluster.converged();
+  await refusedWith(ben2.request("list_groups", {}, { token: ben.token }), "name_taken");
+  const groups = await ben2.request("list_groups", {}, { token: ben.token });
+  deepStrictEqual(groups.groups, [{ id: "club", owner: "ann", members: 1 }]);
+  for (const c of [ann.client, ben.client, ben2]) await c.close();
+});
+
+Deno.test("presence reaches every tracker and ends with the lease", async () => {
+  await using dir = await tempDir();
+  await using cluster = await Cluster.create(dir.path, 2, ["--presence-lease-ms", "1500"]);
+  await cluster.start(1);
+  await cluster.start(2);
+  const alice = await session(cluster, 1, "alice", { create: true, peerId: "peer-a" });
+  await alice.client.request("create_group", { group: "g" }, { token: alice.token });
+  const content = new TextEncoder().encode("hello, peers");
+  const pieceHashes = sha1(content);
+  const fileId = computeFileId(content.length, 512 * 1024, pieceHashes);
+  await alice.client.request("stage_hashes", { fileId, chunk: 0, hashes: pieceHashes }, {
+    token: alice.token,
+  });
+  await alice.client.request("upload_file", {
+    group: "g",
+    name: "hello.txt",
+    fileId,
+    size: content.length,
+    pieceLength: 512 * 1024,
+    sha1: toHex(sha1(content)),
+  }, { token: alice.token, requestId: "up-1" });
+  const bob = await session(cluster, 2, "bob", { create: true, peerId: "peer-b" });
+  await bob.client.request("join_group", { group: "g" }, { token: bob.token });
+  await cluster.converged();
+  await alice.client.request("accept_request", { group: "g", user: "bob" }, { token: alice.token });
+  await cluster.converged();
+  const seen = await bob.client.request("get_peers", { group: "g", fileId }, { token: bob.token });
+  deepStrictEqual(seen.peers.map((p) => [p.peerId, p.complete]), [["peer-a", true]]);
+  const listed = await bob.client.request("list_files", { group: "g" }, { token: bob.token });
+  equal(listed.files[0]?.seeders, 1);
+  // No heartbeat from alice: once her lease ends, no tracker hands her out.
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  const later = await bob.client.request("get_peers", { group: "g", fileId }, { token: bob.token });
+  deepStrictEqual(later.peers, []);
+  const files = await bob.client.request("list_files", { group: "g" }, { token: bob.token });
+  equal(files.files[0]?.seeders, 0);
+  equal(files.files[0]?.sharers, 1, "the file stays listed while a member shares it");
+  for (const c of [alice.client, bob.client]) await c.close();
 });

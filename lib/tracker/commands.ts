@@ -45,6 +45,8 @@ export class Commands {
   readonly #ctx: CommandContext;
   readonly #now: () => number;
   readonly #files: FileKit;
+  /** Lost group creations already reported to their creator (soft, per tracker). */
+  readonly #told = new Set<string>();
   /** Called after each local commit (replication pushes the new operations). */
   onCommit: () => void = () => {};
 
@@ -84,6 +86,7 @@ export class Commands {
   }
 
   #withSession(request: ValidRequest, session: SessionClaims, caller: Caller): Promise<Result> {
+    this.#tellLostGroups(session);
     const { requestId } = request;
     const kit = this.#files;
     switch (request.op) {
@@ -156,6 +159,19 @@ export class Commands {
     const { state, store } = this.#ctx;
     if (state.get(`tracker/${store.trackerId}`)) return;
     await this.#write(undefined, [{ type: "tracker_key", trackerId: store.trackerId, publicKey }]);
+  }
+
+  /** Tell a user once (per tracker) that a group they created lost its name in a merge. */
+  #tellLostGroups(session: SessionClaims): void {
+    for (const lost of this.#ctx.state.lostGroupsOf(session.userCreation)) {
+      const key = `${session.user}/${lost.creation}`;
+      if (this.#told.has(key)) continue;
+      this.#told.add(key);
+      throw new CommandError(
+        ErrorCode.NAME_TAKEN,
+        `Group "${lost.name}" was created first on another tracker; the one you created was set aside`,
+      );
+    }
   }
 
   #status(): Result {

@@ -37,6 +37,8 @@ export interface ConflictEntity {
   readonly what: "user" | "group";
   readonly name: string;
   readonly creation: string;
+  /** For a group: the creation of the user who created the losing group. */
+  readonly ownerCreation?: string;
 }
 
 /** Sessions of (user, peer) issued at or before `at` (a formatted hybrid timestamp) are over. */

@@ -9,7 +9,7 @@ import type { Operation } from "./ops.ts";
 const name = z.string().regex(NAME_PATTERN);
 const id = z.string().min(1).max(200);
 const fileId = z.string().regex(/^[0-9a-f]{40}$/);
-const bin = z.instanceof(Uint8Array);
+const bin = z.custom<Uint8Array>((v) => v instanceof Uint8Array, "must be bytes");
 
 /** Every operation body type. */
 export const OpBodySchema = z.discriminatedUnion("type", [

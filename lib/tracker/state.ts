@@ -32,6 +32,8 @@ export class State {
   readonly #dirty = new Set<string>();
   /** File names by group, so listing or removing a group's files needs no scan. */
   readonly #filesByGroup = new Map<string, Set<string>>();
+  /** Creations of groups that lost their name, by creator. */
+  readonly #lostGroups = new Map<string, Set<string>>();
   #lastOrderKey = "";
 
   /** Load rows read back from storage (no replay). */
@@ -68,6 +70,7 @@ export class State {
     this.#entities.clear();
     this.#requestIds.clear();
     this.#filesByGroup.clear();
+    this.#lostGroups.clear();
     this.#lastOrderKey = base ? base.#lastOrderKey : "";
     if (base) {
       for (const [key, entity] of base.#entities) this.#put(key, entity);
@@ -191,7 +194,9 @@ export class State {
         return true;
       }
       case "create_group": {
-        if (this.group(body.group)) return this.#setAside("group", body.group, opId(op));
+        if (this.group(body.group)) {
+          return this.#setAside("group", body.group, opId(op), body.ownerCreation);
+        }
         if (!this.#isCurrentUser(body.owner, body.ownerCreation)) return false;
         this.#putGroup({
           kind: "group",
@@ -325,9 +330,28 @@ export class State {
     this.#putGroup({ ...group, owner, members });
   }
 
-  #setAside(what: "user" | "group", name: string, creation: string): false {
-    this.#put(`conflict/${creation}`, { kind: "conflict", what, name, creation });
+  #setAside(
+    what: "user" | "group",
+    name: string,
+    creation: string,
+    ownerCreation?: string,
+  ): false {
+    this.#put(`conflict/${creation}`, {
+      kind: "conflict",
+      what,
+      name,
+      creation,
+      ...(ownerCreation === undefined ? {} : { ownerCreation }),
+    });
     return false;
+  }
+
+  /** Groups made by this user (by its creation id) that lost their name to an earlier one. */
+  lostGroupsOf(userCreation: string): Array<{ name: string; creation: string }> {
+    return [...(this.#lostGroups.get(userCreation) ?? [])].map((creation) => {
+      const entity = this.#entities.get(`conflict/${creation}`);
+      return { name: entity?.kind === "conflict" ? entity.name : "", creation };
+    });
   }
 
   #isCurrentUser(name: string, creation: string): boolean {
@@ -357,6 +381,11 @@ export class State {
   }
 
   #index(_key: string, entity: Entity): void {
+    if (entity.kind === "conflict" && entity.ownerCreation !== undefined) {
+      let lost = this.#lostGroups.get(entity.ownerCreation);
+      if (!lost) this.#lostGroups.set(entity.ownerCreation, lost = new Set());
+      lost.add(entity.creation);
+    }
     if (entity.kind !== "file") return;
     let names = this.#filesByGroup.get(entity.group);
     if (!names) this.#filesByGroup.set(entity.group, names = new Set());

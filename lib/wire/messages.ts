@@ -38,7 +38,11 @@ const fileName = z.string().refine(
   isSafeFileName,
   'must be a plain file name: 1-255 characters, no path separator, ".." or control character',
 );
-const bytes = (max: number) => z.instanceof(Uint8Array).refine((b) => b.length <= max, "too long");
+const bytes = (max: number) =>
+  z.custom<Uint8Array>((v) => v instanceof Uint8Array, "must be bytes").refine(
+    (b) => b.length <= max,
+    "too long",
+  );
 const chunk = z.number().int().min(0).max(1 << 20);
 /** Piece hashes per chunk message (20 bytes each). */
 export const HASH_CHUNK_BYTES = 1024 * 20;

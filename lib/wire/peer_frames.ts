@@ -49,12 +49,14 @@ export const PEER_FRAME_LIMIT_BYTES: ReadonlyMap<number, number> = new Map([
 ]);
 
 /** CHALLENGE: the seeder's fresh nonce. */
-export const ChallengeSchema = z.strictObject({ nonce: z.instanceof(Uint8Array) });
+export const ChallengeSchema = z.strictObject({
+  nonce: z.custom<Uint8Array>((v) => v instanceof Uint8Array, "must be bytes"),
+});
 
 /** HANDSHAKE: the ticket from a tracker and the proof of the key it names. */
 export const HandshakeSchema = z.strictObject({
-  ticket: z.instanceof(Uint8Array),
-  proof: z.instanceof(Uint8Array),
+  ticket: z.custom<Uint8Array>((v) => v instanceof Uint8Array, "must be bytes"),
+  proof: z.custom<Uint8Array>((v) => v instanceof Uint8Array, "must be bytes"),
 });
 
 /** Encode a frame whose payload is one u32 (HAVE, REQUEST, CANCEL, REJECT). */

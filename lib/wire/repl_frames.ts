@@ -43,7 +43,10 @@ export const REPL_FRAME_LIMIT_BYTES: ReadonlyMap<number, number> = new Map([
   [ReplFrame.SNAPSHOT, 64 * 1024 * 1024],
 ]);
 
-const bin32 = z.instanceof(Uint8Array).refine((b) => b.length === 32, "must be 32 bytes");
+const bin32 = z.custom<Uint8Array>((v) => v instanceof Uint8Array, "must be bytes").refine(
+  (b) => b.length === 32,
+  "must be 32 bytes",
+);
 /** Highest contiguous sequence number held per origin tracker. */
 const vector = z.record(z.string().max(200), z.number().int().min(0)).refine(
   (v) => Object.keys(v).length <= 1024,
@@ -76,7 +79,7 @@ export const ReplOpsSchema = z.strictObject({
     z.number().int().min(0),
     z.string().max(600),
     z.string().max(128).nullable(),
-    z.instanceof(Uint8Array),
+    z.custom<Uint8Array>((v) => v instanceof Uint8Array, "must be bytes"),
   ])).max(100_000),
 });
 /** REPL_PRESENCE: peers online at the sender, each with its lease left and files. */
@@ -97,6 +100,11 @@ export const ReplSnapshotSchema = z.strictObject({
   point: z.string().max(300),
   /** Per origin, the highest sequence number the snapshot covers. */
   vector,
-  rows: z.array(z.tuple([z.string().max(700), z.instanceof(Uint8Array)])),
+  rows: z.array(
+    z.tuple([
+      z.string().max(700),
+      z.custom<Uint8Array>((v) => v instanceof Uint8Array, "must be bytes"),
+    ]),
+  ),
   requestIds: z.array(z.string().max(128)),
 });
