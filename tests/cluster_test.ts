@@ -367,3 +367,44 @@ Deno.test("presence reaches every tracker and ends with the lease", async () => 
   equal(files.files[0]?.sharers, 1, "the file stays listed while a member shares it");
   for (const c of [alice.client, bob.client]) await c.close();
 });
+
+Deno.test("logs are trimmed once every tracker holds them; a new tracker gets a snapshot", async () => {
+  await using dir = await tempDir();
+  await using cluster = await Cluster.create(dir.path, 3, ["--trim-interval-ms", "200"]);
+  const twoOnly = `${dir.path}/two.txt`;
+  await Deno.writeTextFile(
+    twoOnly,
+    cluster.ports.slice(0, 2).map((p) => `127.0.0.1:${p}`).join("\n"),
+  );
+  await cluster.start(1, [], twoOnly);
+  await cluster.start(2, [], twoOnly);
+  const s = await session(cluster, 1, "alice", { create: true });
+  for (let i = 0; i < 30; i++) {
+    await s.client.request("create_group", { group: `g${i}` }, { token: s.token });
+  }
+  await s.client.request("leave_group", { group: "g0" }, { token: s.token });
+  await cluster.converged();
+  const deadline = Date.now() + 5000;
+  let status = await cluster.status(1);
+  while (status.logged >= status.ops && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    status = await cluster.status(1);
+  }
+  ok(status.logged < status.ops, `nothing trimmed: ${JSON.stringify(status)}`);
+  // Tracker 3 is new: what it lacks has left the others' logs, so it gets a snapshot, then the tail.
+  await cluster.start(3);
+  await s.client.request("create_group", { group: "after" }, { token: s.token });
+  const { digest } = await cluster.converged(5000);
+  const three = await cluster.status(3);
+  equal(three.digest, digest);
+  equal(three.ops, (await cluster.status(1)).ops);
+  ok(three.logged < three.ops, "tracker 3 started from a snapshot, not the whole log");
+  const onThree = await session(cluster, 3, "alice");
+  const groups = await groupsOf(onThree);
+  ok(groups.has("g29") && groups.has("after") && !groups.has("g0"));
+  // Restart after trimming: the checkpoint and the log still make the same state.
+  await cluster.kill(1);
+  await cluster.start(1, [], twoOnly);
+  equal((await cluster.converged()).digest, digest);
+  for (const c of [s.client, onThree.client]) await c.close();
+});

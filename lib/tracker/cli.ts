@@ -15,6 +15,7 @@ Flags:
   --max-connections N        open client connections at most (default ${TRACKER_DEFAULTS.maxConnections})
   --presence-lease-ms MS     a peer not heard from for this long is no longer handed out (default ${TRACKER_DEFAULTS.presenceLeaseMs})
   --max-clock-skew-ms MS     refuse operations from a tracker whose clock runs this far ahead (default ${TRACKER_DEFAULTS.maxClockSkewMs})
+  --trim-interval-ms MS      how often to trim log entries every tracker holds (default ${TRACKER_DEFAULTS.trimIntervalMs})
   --write-timeout-ms MS      close a client that does not read a reply for this long (default ${TRACKER_DEFAULTS.writeTimeoutMs})
   --quiet                    log only warnings and errors
   --json                     (status) print one JSON line
@@ -31,6 +32,7 @@ export const TRACKER_FLAGS = {
   "write-timeout-ms": { type: "string" },
   "presence-lease-ms": { type: "string" },
   "max-clock-skew-ms": { type: "string" },
+  "trim-interval-ms": { type: "string" },
   quiet: { type: "boolean" },
   json: { type: "boolean" },
   help: { type: "boolean" },
@@ -63,6 +65,7 @@ export function parseTrackerFlags(
     ["write-timeout-ms", "writeTimeoutMs"],
     ["presence-lease-ms", "presenceLeaseMs"],
     ["max-clock-skew-ms", "maxClockSkewMs"],
+    ["trim-interval-ms", "trimIntervalMs"],
   ] as const;
   for (const [flag, key] of numbers) {
     const text = values[flag];

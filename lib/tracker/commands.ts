@@ -60,7 +60,7 @@ export class Commands {
       signer: ctx.signer,
       now: this.#now,
       memberGroup: (name, session) => this.#memberGroup(name, session),
-      repeated: (requestId) => this.#repeated(requestId),
+      repeated: (requestId, fallback) => this.#repeated(requestId, fallback),
       write: (requestId, bodies, makeResult) => this.#write(requestId, bodies, makeResult),
     };
   }
@@ -176,7 +176,12 @@ export class Commands {
 
   #status(): Result {
     const { store, state } = this.#ctx;
-    return { trackerId: store.trackerId, ops: store.opCount, digest: state.digest() };
+    return {
+      trackerId: store.trackerId,
+      ops: store.totalOps,
+      logged: store.opCount,
+      digest: state.digest(),
+    };
   }
 
   async #createUser(args: ArgsOf<"create_user">, requestId?: string): Promise<Result> {
@@ -291,7 +296,9 @@ export class Commands {
   }
 
   async #leaveGroup(args: ArgsOf<"leave_group">, session: SessionClaims, requestId?: string) {
-    const repeated = this.#repeated(requestId);
+    const repeated = this.#repeated(requestId, () => ({
+      removed: this.#ctx.state.group(args.group) === undefined,
+    }));
     if (repeated) return repeated;
     const group = this.#memberGroup(args.group, session);
     const wasOwner = group.owner === session.user;
@@ -367,10 +374,16 @@ export class Commands {
     return group;
   }
 
-  /** The answer to a retried write that was applied before, if this is one. */
-  #repeated(requestId: string | undefined): Result | undefined {
+  /**
+   * The answer to a retried write that was applied before, if this is one. A write that reached
+   * this tracker by replication has no kept answer here: `fallback` rebuilds one from the state.
+   */
+  #repeated(
+    requestId: string | undefined,
+    fallback: () => Result = () => ({}),
+  ): Result | undefined {
     if (requestId === undefined || !this.#ctx.state.hasRequest(requestId)) return undefined;
-    return this.#ctx.store.answerFor(requestId) ?? {};
+    return this.#ctx.store.answerFor(requestId) ?? fallback();
   }
 
   /**

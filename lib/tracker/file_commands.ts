@@ -33,7 +33,10 @@ export interface FileKit {
   signer: TicketSigner;
   now: () => number;
   memberGroup(name: string, session: SessionClaims): GroupEntity;
-  repeated(requestId: string | undefined): Record<string, unknown> | undefined;
+  repeated(
+    requestId: string | undefined,
+    fallback?: () => Record<string, unknown>,
+  ): Record<string, unknown> | undefined;
   write(
     requestId: string | undefined,
     bodies: OpBody[],
@@ -73,7 +76,7 @@ export async function uploadFile(
   session: SessionClaims,
   requestId?: string,
 ): Promise<Result> {
-  const repeated = kit.repeated(requestId);
+  const repeated = kit.repeated(requestId, () => ({ added: true }));
   if (repeated) return repeated;
   const group = kit.memberGroup(args.group, session);
   if (args.pieceLength !== PIECE_LENGTH_BYTES) {

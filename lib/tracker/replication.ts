@@ -8,7 +8,7 @@
  *
  * Presence (who is online, what they seed) travels on the same links as soft state.
  */
-import { decode } from "@msgpack/msgpack";
+import { decode, encode } from "@msgpack/msgpack";
 import { type Address, formatAddress } from "../common/address.ts";
 import { ProtocolError } from "../common/errors.ts";
 import { type Logger, RateLimitedLog } from "../common/logger.ts";
@@ -24,6 +24,7 @@ import {
   ReplFrame,
   ReplOpsSchema,
   ReplPresenceSchema,
+  ReplSnapshotSchema,
   ReplWelcomeSchema,
   type WireConnection,
 } from "../wire/mod.ts";
@@ -32,7 +33,9 @@ import { parseOperation } from "./op_schema.ts";
 import { keyOf, type Operation, orderKey } from "./ops.ts";
 import type { Presence, PresenceRecord } from "./presence.ts";
 import { ReplicationAuth } from "./repl_auth.ts";
-import type { State } from "./state.ts";
+import type { Entity } from "./entities.ts";
+import { State } from "./state.ts";
+import { type TrackerView, trimPoint } from "./trim.ts";
 import type { Store, StoredOp } from "./store.ts";
 
 /** Default: an operation stamped this far ahead of our clock is refused (and its link closed). */
@@ -41,6 +44,8 @@ const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 2000;
 const OPS_PER_QUERY = 2000;
 const PRESENCE_FLUSH_MS = 50;
+/** Default: how often to look for log entries every tracker holds, and trim them. */
+export const TRIM_INTERVAL_MS = 10_000;
 
 /** Options of {@linkcode Replicator}. */
 export interface ReplicatorOptions {
@@ -56,6 +61,7 @@ export interface ReplicatorOptions {
   presence: Presence;
   logger: Logger;
   maxClockSkewMs?: number;
+  trimIntervalMs?: number;
 }
 
 /** What we know of another tracker, for `status` and log trimming. */
@@ -78,6 +84,7 @@ export class Replicator {
   readonly #dirtyPresence = new Set<string>();
   readonly #remotes = new Map<string, RemoteTracker>();
   readonly #open = new Set<WireConnection>();
+  #trimmer: ReturnType<typeof setInterval> | undefined;
   /** Addresses we keep a link to. */
   readonly #targets = new Set<string>();
 
@@ -91,9 +98,36 @@ export class Replicator {
     };
   }
 
-  /** Start a link to every other tracker. */
+  /** Start a link to every other tracker, and the log trimmer. */
   start(): void {
     for (const address of this.#options.trackers) this.#linkBack(address);
+    const interval = this.#options.trimIntervalMs ?? TRIM_INTERVAL_MS;
+    this.#trimmer = setInterval(() => this.trim(), interval);
+  }
+
+  /**
+   * Trim the log below the point every known tracker has passed (docs: trim.ts). Only when
+   * every tracker of the list has told us what it holds.
+   *
+   * @returns how many operations left the log
+   */
+  trim(): number {
+    const { store, clock, trackerId } = this.#options;
+    const remotes = [...this.#remotes.values()];
+    const listed = new Set(this.#options.trackers.map(formatAddress));
+    listed.delete(formatAddress(this.#options.self));
+    if (remotes.length < listed.size) return 0;
+    const views: TrackerView[] = [
+      { trackerId, vector: Object.fromEntries(store.vector()), clock: clock.peek() },
+      ...remotes.map((r) => ({ trackerId: r.trackerId, vector: r.vector, clock: r.clock })),
+    ];
+    const point = trimPoint(views, (origin, seq) => store.orderKeyOf(origin, seq));
+    if (point === "") return 0;
+    const trimmed = store.trim(point);
+    if (trimmed > 0) {
+      this.#options.logger.info(`Trimmed ${trimmed} operation(s) every tracker holds`);
+    }
+    return trimmed;
   }
 
   /** Start a link to `address` unless there is one (a tracker added to a running cluster). */
@@ -117,6 +151,7 @@ export class Replicator {
 
   /** Stop every link. */
   async close(): Promise<void> {
+    clearInterval(this.#trimmer);
     this.#abort.abort();
     for (const wire of this.#open) wire.close();
     this.notify();
@@ -198,6 +233,7 @@ export class Replicator {
     const sent = new Map(Object.entries(remote.vector));
     await this.#sendPresence(wire, true);
     while (!this.#abort.signal.aborted && !wire.isClosed) {
+      if (this.#needsSnapshot(sent)) await this.#sendSnapshot(wire, sent);
       const batch = this.#nextBatch(sent);
       if (batch.length > 0) {
         await wire.send(ReplFrame.OPS, { ops: batch });
@@ -205,6 +241,30 @@ export class Replicator {
       }
       if (this.#dirtyPresence.size > 0) await this.#sendPresence(wire, false);
       await this.#waitForWork(wire);
+    }
+  }
+
+  /** Whether the remote lacks operations that left our log (it is new, or was wiped). */
+  #needsSnapshot(sent: Map<string, number>): boolean {
+    const { store } = this.#options;
+    for (const [origin, seq] of Object.entries(store.baseVector())) {
+      if ((sent.get(origin) ?? 0) < seq) return true;
+    }
+    return false;
+  }
+
+  async #sendSnapshot(wire: WireConnection, sent: Map<string, number>): Promise<void> {
+    const { store } = this.#options;
+    const checkpoint = store.checkpoint() ?? new State();
+    const vector = store.baseVector();
+    await wire.send(ReplFrame.SNAPSHOT, {
+      point: store.trimmedAt,
+      vector,
+      rows: checkpoint.rows().map(([key, entity]) => [key, encode(entity)]),
+      requestIds: checkpoint.requestIds(),
+    });
+    for (const [origin, seq] of Object.entries(vector)) {
+      if ((sent.get(origin) ?? 0) < seq) sent.set(origin, seq);
     }
   }
 
@@ -333,6 +393,9 @@ export class Replicator {
         const { ops } = decodeMessage(ReplOpsSchema, frame.payload, "operations");
         await this.ingest(ops);
         await wire.send(ReplFrame.ACK, this.#ack());
+      } else if (frame.type === ReplFrame.SNAPSHOT) {
+        await this.#installSnapshot(frame.payload);
+        await wire.send(ReplFrame.ACK, this.#ack());
       } else if (frame.type === ReplFrame.PRESENCE) {
         const presence = decodeMessage(ReplPresenceSchema, frame.payload, "presence");
         for (const record of presence.peers) this.#options.presence.upsertRemote(record);
@@ -341,6 +404,21 @@ export class Replicator {
         throw new ProtocolError("unexpected_frame", `Unexpected frame ${frame.type} on a link`);
       }
     }
+  }
+
+  async #installSnapshot(payload: Uint8Array): Promise<void> {
+    const { store, state } = this.#options;
+    const snapshot = decodeMessage(ReplSnapshotSchema, payload, "snapshot");
+    if (snapshot.point <= store.trimmedAt) return; // we are past it already
+    const rows = snapshot.rows.map(([key, value]) =>
+      [key, decodeBody(value) as Entity] as [string, Entity]
+    );
+    const checkpoint = State.load(rows, snapshot.requestIds, snapshot.point);
+    store.installSnapshot(checkpoint, snapshot.point, snapshot.vector);
+    state.rebuild(store.allOperations(), store.checkpoint());
+    await store.write({ ops: [], rows: state.takeDirty() }, state.lastOrderKey);
+    this.#options.logger.info(`Took a snapshot of ${rows.length} row(s) from another tracker`);
+    this.notify();
   }
 
   /**

@@ -20,7 +20,7 @@ import { loadClusterKey } from "./cluster_key.ts";
 import { Commands } from "./commands.ts";
 import { HybridClock } from "./hlc.ts";
 import { Presence, PRESENCE_LEASE_MS } from "./presence.ts";
-import { MAX_CLOCK_SKEW_MS, Replicator } from "./replication.ts";
+import { MAX_CLOCK_SKEW_MS, Replicator, TRIM_INTERVAL_MS } from "./replication.ts";
 import { loadSigningKeys } from "./signing.ts";
 import { HashStaging } from "./staging.ts";
 import { SessionKeys } from "./sessions.ts";
@@ -39,6 +39,7 @@ export const TRACKER_DEFAULTS = {
   helloTimeoutMs: 10_000,
   presenceLeaseMs: PRESENCE_LEASE_MS,
   maxClockSkewMs: MAX_CLOCK_SKEW_MS,
+  trimIntervalMs: TRIM_INTERVAL_MS,
 } as const;
 
 /** Options of {@linkcode TrackerServer.start}. */
@@ -49,6 +50,8 @@ export interface TrackerOptions {
   trackers?: readonly Address[];
   /** Operations stamped further ahead of our clock are refused. */
   maxClockSkewMs?: number;
+  /** How often to trim log entries every tracker holds. */
+  trimIntervalMs?: number;
   /** Folder for the database and the lock. */
   dataDir: string;
   /** File with the cluster secret; made when missing. */
@@ -161,6 +164,7 @@ export class TrackerServer {
         presence,
         logger: options.logger ?? new Logger("tracker"),
         maxClockSkewMs: options.maxClockSkewMs ?? TRACKER_DEFAULTS.maxClockSkewMs,
+        trimIntervalMs: options.trimIntervalMs ?? TRACKER_DEFAULTS.trimIntervalMs,
       });
       commands.onCommit = () => replicator.notify();
       replicator.start();

@@ -81,6 +81,11 @@ export class State {
     for (const op of sorted) this.apply(op);
   }
 
+  /** An independent copy (rows are immutable values, so sharing them is safe). */
+  copy(): State {
+    return State.load(this.#entities, this.#requestIds, this.#lastOrderKey);
+  }
+
   /** Every row, for a snapshot. */
   rows(): Array<[string, Entity]> {
     return [...this.#entities];

@@ -7,7 +7,7 @@ export const STATUS_TIMEOUT_MS = 3000;
 
 /** One tracker's answer. */
 export type TrackerStatus =
-  | { address: string; up: true; trackerId: string; ops: number; digest: string }
+  | { address: string; up: true; trackerId: string; ops: number; logged: number; digest: string }
   | { address: string; up: false; error: string };
 
 /** Query one tracker. Never throws: a tracker that does not answer is reported down. */

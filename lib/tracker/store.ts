@@ -9,7 +9,7 @@ import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { randomId } from "../common/ids.ts";
 import type { Entity } from "./entities.ts";
 import type { Hlc } from "./hlc.ts";
-import type { OpBody, Operation } from "./ops.ts";
+import { type OpBody, type Operation, orderKey } from "./ops.ts";
 
 /** An operation as stored: `[origin, seq, wall, counter, key, requestId, encoded body]`. */
 export type StoredOp = [string, number, number, number, string, string | null, Uint8Array];
@@ -27,6 +27,8 @@ CREATE TABLE ops (
 CREATE INDEX ops_by_request ON ops (request_id) WHERE request_id IS NOT NULL;
 CREATE TABLE entities (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE answers (request_id TEXT PRIMARY KEY, result BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE checkpoint (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE checkpoint_requests (request_id TEXT PRIMARY KEY) WITHOUT ROWID;
 `;
 
 /** One write: operations, the state rows they changed, and the answer to keep for retries. */
@@ -59,6 +61,7 @@ export class Store {
   #opCount: number;
   /** Highest sequence number held per origin, including writes queued but not yet committed. */
   readonly #vector = new Map<string, number>();
+  #checkpoint: State | undefined;
 
   private constructor(db: DatabaseSync) {
     this.#db = db;
@@ -119,7 +122,16 @@ export class Store {
 
   /** The state at the trim point, when the log has been trimmed; undefined otherwise. */
   checkpoint(): State | undefined {
-    return undefined;
+    if (this.#checkpoint !== undefined) return this.#checkpoint.copy();
+    if (this.trimmedAt === "") return undefined;
+    const rows = this.#db.prepare("SELECT key, value FROM checkpoint").all()
+      .map((row) =>
+        [String(row.key), decode(row.value as Uint8Array) as Entity] as [string, Entity]
+      );
+    const ids = this.#db.prepare("SELECT request_id FROM checkpoint_requests").all()
+      .map((row) => String(row.request_id));
+    this.#checkpoint = State.load(rows, ids, this.getMeta("checkpoint_order_key") ?? "");
+    return this.#checkpoint.copy();
   }
 
   /** Every operation in the log and in the write queue, decoded (for a rebuild of the state). */
@@ -188,6 +200,13 @@ export class Store {
     return row === undefined ? undefined : { wall: Number(row.wall), counter: Number(row.counter) };
   }
 
+  /** Every operation this tracker holds or has folded into its checkpoint. */
+  get totalOps(): number {
+    let total = 0;
+    for (const seq of this.#vector.values()) total += seq;
+    return total;
+  }
+
   /** Number of operations in the log. */
   get opCount(): number {
     return this.#opCount;
@@ -199,9 +218,95 @@ export class Store {
       row,
     ) => [String(row.key), decode(row.value as Uint8Array) as Entity] as [string, Entity]);
     const requestIds = this.#db.prepare(
-      "SELECT request_id FROM ops WHERE request_id IS NOT NULL",
+      "SELECT request_id FROM ops WHERE request_id IS NOT NULL UNION SELECT request_id FROM checkpoint_requests",
     ).all().map((row) => String(row.request_id));
     return State.load(rows, requestIds, this.getMeta("last_order_key") ?? "");
+  }
+
+  /** The order key of a held operation, if it is still in the log. */
+  orderKeyOf(origin: string, seq: number): string | undefined {
+    const row = this.#db.prepare("SELECT wall, counter FROM ops WHERE origin = ? AND seq = ?")
+      .get(origin, seq);
+    if (row === undefined) return undefined;
+    return orderKey({ origin, seq, hlc: { wall: Number(row.wall), counter: Number(row.counter) } });
+  }
+
+  /** The point the log was trimmed at ("" when never trimmed). */
+  get trimmedAt(): string {
+    return this.getMeta("checkpoint_point") ?? "";
+  }
+
+  /** Per origin, the highest sequence number folded into the checkpoint. */
+  baseVector(): Record<string, number> {
+    const text = this.getMeta("base_vector");
+    return text === undefined ? {} : JSON.parse(text) as Record<string, number>;
+  }
+
+  /**
+   * Fold every operation that sorts below `point` into the checkpoint and drop it from the log.
+   * Nothing is trimmed while writes are queued (they would have to be folded too).
+   *
+   * @returns how many operations left the log
+   */
+  trim(point: string): number {
+    if (point <= this.trimmedAt || this.#queue.length > 0) return 0;
+    const checkpoint = this.checkpoint() ?? new State();
+    const below = this.allOperations().filter((op) => orderKey(op) < point)
+      .sort((a, b) => (orderKey(a) < orderKey(b) ? -1 : 1));
+    if (below.length === 0) return 0;
+    for (const op of below) checkpoint.apply(op);
+    const base = this.baseVector();
+    for (const op of below) base[op.origin] = Math.max(base[op.origin] ?? 0, op.seq);
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      const drop = this.#db.prepare("DELETE FROM ops WHERE origin = ? AND seq = ?");
+      for (const op of below) drop.run(op.origin, op.seq);
+      this.#saveCheckpoint(checkpoint, point, base);
+      this.#db.exec("COMMIT");
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      throw error;
+    }
+    this.#checkpoint = checkpoint;
+    this.#opCount -= below.length;
+    return below.length;
+  }
+
+  /**
+   * Take a snapshot from another tracker (this one was behind the others' trimmed logs): it
+   * becomes the checkpoint, and held operations it covers leave the log.
+   */
+  installSnapshot(snapshot: State, point: string, vector: Record<string, number>): void {
+    const base = this.baseVector();
+    for (const [origin, seq] of Object.entries(vector)) {
+      base[origin] = Math.max(base[origin] ?? 0, seq);
+    }
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      const drop = this.#db.prepare("DELETE FROM ops WHERE origin = ? AND seq <= ?");
+      for (const [origin, seq] of Object.entries(vector)) drop.run(origin, seq);
+      this.#saveCheckpoint(snapshot, point, base);
+      this.#db.exec("COMMIT");
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      throw error;
+    }
+    this.#checkpoint = snapshot;
+    for (const [origin, seq] of Object.entries(base)) {
+      if ((this.#vector.get(origin) ?? 0) < seq) this.#vector.set(origin, seq);
+    }
+    this.#opCount = Number(this.#db.prepare("SELECT COUNT(*) AS n FROM ops").get()?.n ?? 0);
+  }
+
+  #saveCheckpoint(checkpoint: State, point: string, base: Record<string, number>): void {
+    this.#db.exec("DELETE FROM checkpoint; DELETE FROM checkpoint_requests;");
+    const putRow = this.#db.prepare("INSERT INTO checkpoint (key, value) VALUES (?, ?)");
+    for (const [key, entity] of checkpoint.rows()) putRow.run(key, encode(entity));
+    const putId = this.#db.prepare("INSERT INTO checkpoint_requests (request_id) VALUES (?)");
+    for (const id of checkpoint.requestIds()) putId.run(id);
+    this.#putMeta.run("checkpoint_point", point);
+    this.#putMeta.run("checkpoint_order_key", checkpoint.lastOrderKey);
+    this.#putMeta.run("base_vector", JSON.stringify(base));
   }
 
   /** The answer kept for a client request id, if this tracker answered it before. */

@@ -153,7 +153,10 @@ const page = <T extends z.ZodType>(item: T) => z.array(item).max(MAX_PAGE_ITEMS)
 export const RESULTS = {
   status: z.strictObject({
     trackerId: z.string(),
+    /** Operations held, trimmed ones included. */
     ops: z.number().int().min(0),
+    /** Operations still in the log (not yet trimmed). */
+    logged: z.number().int().min(0),
     digest: z.string(),
   }),
   create_user: z.strictObject({}),

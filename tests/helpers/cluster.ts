@@ -78,7 +78,9 @@ export class Cluster implements AsyncDisposable {
   }
 
   /** Tracker n's operation count and digest. */
-  async status(n: number): Promise<{ trackerId: string; ops: number; digest: string }> {
+  async status(
+    n: number,
+  ): Promise<{ trackerId: string; ops: number; logged: number; digest: string }> {
     const client = await this.client(n, "status");
     try {
       return await client.request("status", {});
