@@ -408,3 +408,20 @@ Deno.test("logs are trimmed once every tracker holds them; a new tracker gets a 
   equal((await cluster.converged()).digest, digest);
   for (const c of [s.client, onThree.client]) await c.close();
 });
+
+Deno.test("operations from a tracker whose clock runs too far ahead are refused", async () => {
+  await using dir = await tempDir();
+  await using cluster = await Cluster.create(dir.path, 2, ["--max-clock-skew-ms", "30000"]);
+  const slow = await cluster.start(1);
+  await cluster.start(2, ["--clock-offset-ms=600000"]);
+  const fast = await session(cluster, 2, "early", { create: true });
+  await fast.client.close();
+  const other = await session(cluster, 1, "bob", { create: true });
+  await slow.stderr.waitFor((line) => line.includes("ahead of this tracker's clock"));
+  // Tracker 1 took nothing from the tracker ahead of it: "early" cannot log in there.
+  await refusedWith(
+    other.client.request("login", { user: "early", password: "pw", peerId: "x", port: 9 }),
+    "no_such_user",
+  );
+  await other.client.close();
+});

@@ -16,6 +16,7 @@ Flags:
   --presence-lease-ms MS     a peer not heard from for this long is no longer handed out (default ${TRACKER_DEFAULTS.presenceLeaseMs})
   --max-clock-skew-ms MS     refuse operations from a tracker whose clock runs this far ahead (default ${TRACKER_DEFAULTS.maxClockSkewMs})
   --trim-interval-ms MS      how often to trim log entries every tracker holds (default ${TRACKER_DEFAULTS.trimIntervalMs})
+  --clock-offset-ms MS       shift this tracker's clock (for testing clock skew; may be negative)
   --write-timeout-ms MS      close a client that does not read a reply for this long (default ${TRACKER_DEFAULTS.writeTimeoutMs})
   --quiet                    log only warnings and errors
   --json                     (status) print one JSON line
@@ -33,6 +34,7 @@ export const TRACKER_FLAGS = {
   "presence-lease-ms": { type: "string" },
   "max-clock-skew-ms": { type: "string" },
   "trim-interval-ms": { type: "string" },
+  "clock-offset-ms": { type: "string" },
   quiet: { type: "boolean" },
   json: { type: "boolean" },
   help: { type: "boolean" },
@@ -70,6 +72,13 @@ export function parseTrackerFlags(
   for (const [flag, key] of numbers) {
     const text = values[flag];
     if (text !== undefined) options[key] = positiveInt(flag, text);
+  }
+  const offset = values["clock-offset-ms"];
+  if (offset !== undefined) {
+    if (!/^-?\d+$/.test(offset)) {
+      throw new RangeError(`Invalid --clock-offset-ms "${offset}": expected a whole number`);
+    }
+    options.clockOffsetMs = Number(offset);
   }
   return options;
 }

@@ -62,6 +62,8 @@ export interface ReplicatorOptions {
   logger: Logger;
   maxClockSkewMs?: number;
   trimIntervalMs?: number;
+  /** This tracker's wall clock. */
+  now: () => number;
 }
 
 /** What we know of another tracker, for `status` and log trimming. */
@@ -454,12 +456,11 @@ export class Replicator {
       if (seq !== last + 1) {
         throw new ProtocolError("gap", `Operation ${origin}:${seq} arrived before ${last + 1}`);
       }
-      if (wall > Date.now() + maxSkew) {
+      const now = this.#options.now();
+      if (wall > now + maxSkew) {
         throw new ProtocolError(
           "clock_skew",
-          `Operation ${origin}:${seq} is stamped ${
-            wall - Date.now()
-          } ms ahead of this tracker's clock`,
+          `Operation ${origin}:${seq} is stamped ${wall - now} ms ahead of this tracker's clock`,
         );
       }
       const op = parseOperation({

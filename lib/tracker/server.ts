@@ -52,6 +52,8 @@ export interface TrackerOptions {
   maxClockSkewMs?: number;
   /** How often to trim log entries every tracker holds. */
   trimIntervalMs?: number;
+  /** Shift this tracker's clock (to test clock skew between trackers). */
+  clockOffsetMs?: number;
   /** Folder for the database and the lock. */
   dataDir: string;
   /** File with the cluster secret; made when missing. */
@@ -130,7 +132,8 @@ export class TrackerServer {
       const secret = await loadClusterKey(options.clusterKeyPath);
       store = Store.open(`${options.dataDir}/tracker.db`);
       const state = store.loadState();
-      const clock = new HybridClock();
+      const offset = options.clockOffsetMs ?? 0;
+      const clock = new HybridClock(() => Date.now() + offset);
       const lastHlc = store.maxHlc();
       if (lastHlc) clock.observe(lastHlc);
       const keys = await loadSigningKeys(store);
@@ -165,6 +168,7 @@ export class TrackerServer {
         logger: options.logger ?? new Logger("tracker"),
         maxClockSkewMs: options.maxClockSkewMs ?? TRACKER_DEFAULTS.maxClockSkewMs,
         trimIntervalMs: options.trimIntervalMs ?? TRACKER_DEFAULTS.trimIntervalMs,
+        now: () => Date.now() + offset,
       });
       commands.onCommit = () => replicator.notify();
       replicator.start();
