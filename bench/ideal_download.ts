@@ -1,0 +1,55 @@
+/**
+ * The ideal pipeline's downloader: N loopback connections with several requests in flight
+ * each, SHA-1 of every 512 KiB piece against the known hash, positional writes. Prints the
+ * seconds it took as JSON.
+ *
+ * Usage: ideal_download.ts <hashes file> <size> <output> <port>...
+ */
+import { createHash } from "node:crypto";
+import { open } from "node:fs/promises";
+
+const PIECE_BYTES = 512 * 1024;
+const IN_FLIGHT = 8;
+const [hashesPath, sizeText, output, ...ports] = Deno.args;
+const hashes = await Deno.readFile(hashesPath!);
+const size = Number(sizeText);
+const pieces = Math.ceil(size / PIECE_BYTES);
+const out = await open(output!, "w+");
+await out.truncate(size);
+let next = 0;
+const started = performance.now();
+
+async function link(port: number): Promise<void> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  conn.setNoDelay(true);
+  const reader = conn.readable.getReader({ mode: "byob" });
+  const writer = conn.writable.getWriter();
+  const pending: number[] = [];
+  const ask = async () => {
+    const index = next++;
+    if (index >= pieces) return;
+    pending.push(index);
+    const request = new Uint8Array(4);
+    new DataView(request.buffer).setUint32(0, index);
+    await writer.write(request);
+  };
+  for (let i = 0; i < IN_FLIGHT; i++) await ask();
+  while (pending.length > 0) {
+    const index = pending.shift()!;
+    const length = Math.min(PIECE_BYTES, size - index * PIECE_BYTES);
+    const { value } = await reader.read(new Uint8Array(4 + length), { min: 4 + length });
+    if (!value || value.length < 4 + length) throw new Error("Short read");
+    const data = value.subarray(4);
+    const digest = createHash("sha1").update(data).digest();
+    if (!digest.equals(hashes.subarray(index * 20, index * 20 + 20))) {
+      throw new Error(`Piece ${index} failed its hash`);
+    }
+    await ask();
+    await out.write(data, 0, length, index * PIECE_BYTES);
+  }
+  conn.close();
+}
+
+await Promise.all(ports.map((p) => link(Number(p))));
+await out.close();
+console.log(JSON.stringify({ seconds: (performance.now() - started) / 1000 }));

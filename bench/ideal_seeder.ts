@@ -1,0 +1,42 @@
+/**
+ * The ideal pipeline's seeder: serves 512 KiB pieces of one file over TCP, nothing else. A
+ * request is a u32 piece index; the answer is the u32 index followed by the piece, read with a
+ * positional read straight into the send buffer. No handshake, no tickets, no limits: the
+ * floor PeerShare's seeder is measured against.
+ *
+ * Usage: ideal_seeder.ts <file> <port>
+ */
+import { open } from "node:fs/promises";
+
+const PIECE_BYTES = 512 * 1024;
+const [path, portText] = Deno.args;
+if (!path || !portText) throw new TypeError("Usage: ideal_seeder.ts <file> <port>");
+const file = await open(path, "r");
+const size = (await file.stat()).size;
+const listener = Deno.listen({ hostname: "127.0.0.1", port: Number(portText) });
+console.log("ready");
+
+async function serve(conn: Deno.TcpConn): Promise<void> {
+  conn.setNoDelay(true);
+  const reader = conn.readable.getReader({ mode: "byob" });
+  const writer = conn.writable.getWriter();
+  try {
+    while (true) {
+      const { value } = await reader.read(new Uint8Array(4), { min: 4 });
+      if (!value || value.length < 4) return;
+      const index = new DataView(value.buffer, value.byteOffset, 4).getUint32(0);
+      const length = Math.min(PIECE_BYTES, size - index * PIECE_BYTES);
+      const frame = new Uint8Array(4 + length);
+      new DataView(frame.buffer).setUint32(0, index);
+      await file.read(frame, 4, length, index * PIECE_BYTES);
+      await writer.write(frame);
+    }
+  } catch (error) {
+    // The downloader closing its end finishes this connection.
+    if (!(error instanceof Error)) throw error;
+  } finally {
+    conn.close();
+  }
+}
+
+for await (const conn of listener) serve(conn);

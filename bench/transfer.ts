@@ -1,0 +1,141 @@
+/**
+ * `deno task bench`: move one file from 4 seeder peers to 1 downloader, with PeerShare and with
+ * the ideal pipeline (bench/ideal_*.ts: the same loopback connections, requests in flight,
+ * SHA-1 per piece and positional writes, nothing else), in the same run, on the same file.
+ * Prints both times and the throughput ratio. `--quick` uses 256 MiB instead of 1 GiB.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { open } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { hashFile } from "../lib/common/hash.ts";
+import { Cluster } from "../tests/helpers/cluster.ts";
+import { PeerProcess } from "../tests/helpers/peer.ts";
+import { Child, freePort, ROOT, tempDir } from "../tests/helpers/processes.ts";
+
+const MIB = 1024 * 1024;
+const PIECE_BYTES = 512 * 1024;
+const SEEDERS = 4;
+const BENCH_PERMISSIONS = ["--no-prompt", "--allow-net=127.0.0.1", "--allow-read", "--allow-write"];
+
+async function makeFile(path: string, bytes: number): Promise<void> {
+  await using file = await open(path, "w");
+  for (let at = 0; at < bytes; at += 4 * MIB) {
+    const block = randomBytes(Math.min(4 * MIB, bytes - at));
+    await file.write(block, 0, block.length, at);
+  }
+}
+
+async function sha1File(path: string): Promise<string> {
+  const hash = createHash("sha1");
+  await using file = await open(path, "r");
+  const buffer = new Uint8Array(4 * MIB);
+  let at = 0;
+  while (true) {
+    const { bytesRead } = await file.read(buffer, 0, buffer.length, at);
+    if (bytesRead === 0) break;
+    hash.update(buffer.subarray(0, bytesRead));
+    at += bytesRead;
+  }
+  return hash.digest("hex");
+}
+
+/** The ideal pipeline: 4 seeder processes, one downloader process. */
+async function ideal(dir: string, source: string, size: number): Promise<number> {
+  const { pieceHashes } = await hashFile(source, { pieceLength: PIECE_BYTES });
+  await Deno.writeFile(`${dir}/hashes.bin`, pieceHashes);
+  const ports = Array.from({ length: SEEDERS }, () => freePort());
+  const seeders = ports.map((port) =>
+    new Child(["run", ...BENCH_PERMISSIONS, `${ROOT}bench/ideal_seeder.ts`, source, String(port)])
+  );
+  try {
+    for (const seeder of seeders) await seeder.stdout.waitFor((line) => line === "ready");
+    const download = new Child([
+      "run",
+      ...BENCH_PERMISSIONS,
+      `${ROOT}bench/ideal_download.ts`,
+      `${dir}/hashes.bin`,
+      String(size),
+      `${dir}/ideal.out`,
+      ...ports.map(String),
+    ]);
+    const status = await download.exited();
+    if (!status.success) throw new Error(`Ideal download failed:\n${download.stderr.text()}`);
+    return JSON.parse(download.stdout.lines.at(-1)!).seconds;
+  } finally {
+    for (const seeder of seeders) await seeder[Symbol.asyncDispose]();
+  }
+}
+
+async function expectOk(peer: PeerProcess, line: string, timeoutMs = 120_000) {
+  const reply = await peer.command(line, timeoutMs);
+  if (reply.ok !== true) throw new Error(`"${line}" failed: ${JSON.stringify(reply)}`);
+  return reply;
+}
+
+/** PeerShare: a tracker, 4 seeder peers sharing the file, one downloader. */
+async function peershare(dir: string, source: string): Promise<number> {
+  await using cluster = await Cluster.create(dir, 1);
+  await cluster.start(1);
+  const peers: PeerProcess[] = [];
+  try {
+    for (let i = 0; i <= SEEDERS; i++) {
+      peers.push(await PeerProcess.start(cluster.infoPath, `${dir}/peer-${i}`));
+    }
+    const [downloader, ...seeders] = peers as [PeerProcess, ...PeerProcess[]];
+    await expectOk(downloader, "create_user getter pw");
+    await expectOk(downloader, "login getter pw");
+    await expectOk(downloader, "create_group bench");
+    await Promise.all(seeders.map(async (seeder, i) => {
+      await expectOk(seeder, `create_user seeder${i} pw`);
+      await expectOk(seeder, `login seeder${i} pw`);
+      await expectOk(seeder, "join_group bench");
+      await expectOk(downloader, `accept_request bench seeder${i}`);
+      await expectOk(seeder, `upload_file ${source} bench`);
+    }));
+    const name = source.split("/").at(-1)!;
+    await expectOk(downloader, `download_file bench ${name} ${dir}/peershare.out`);
+    const finished = await downloader.event("download_finished", 600_000);
+    return Number(finished.seconds);
+  } finally {
+    for (const peer of peers) await peer[Symbol.asyncDispose]();
+  }
+}
+
+function rate(bytes: number, seconds: number): string {
+  return `${(bytes / MIB / seconds).toFixed(1)} MiB/s`;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ args: Deno.args, options: { quick: { type: "boolean" } } });
+  const size = values.quick ? 256 * MIB : 1024 * MIB;
+  await using dir = await tempDir();
+  const source = `${dir.path}/bench-${size / MIB}MiB.bin`;
+  console.log(`Generating ${size / MIB} MiB of random data...`);
+  await makeFile(source, size);
+  const expected = await sha1File(source);
+  console.log(`Ideal pipeline: ${SEEDERS} seeders -> 1 downloader...`);
+  const idealSeconds = await ideal(dir.path, source, size);
+  console.log(`PeerShare: ${SEEDERS} seeder peers -> 1 downloader peer...`);
+  const peerSeconds = await peershare(dir.path, source);
+  const idealOk = (await sha1File(`${dir.path}/ideal.out`)) === expected;
+  const peerOk = (await sha1File(`${dir.path}/peershare.out`)) === expected;
+  console.log("");
+  console.log(`file          ${size / MIB} MiB, ${size / PIECE_BYTES} pieces of 512 KiB`);
+  console.log(
+    `ideal         ${idealSeconds.toFixed(2)} s  ${rate(size, idealSeconds)}  sha1 ${
+      idealOk ? "ok" : "MISMATCH"
+    }`,
+  );
+  console.log(
+    `PeerShare     ${peerSeconds.toFixed(2)} s  ${rate(size, peerSeconds)}  sha1 ${
+      peerOk ? "ok" : "MISMATCH"
+    }`,
+  );
+  const ratio = idealSeconds / peerSeconds;
+  console.log(
+    `ratio         ${ratio.toFixed(2)}x of the ideal pipeline's throughput (target >= 0.70)`,
+  );
+  if (!idealOk || !peerOk) Deno.exit(1);
+}
+
+if (import.meta.main) await main();
