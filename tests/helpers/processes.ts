@@ -6,7 +6,8 @@ import { fileURLToPath } from "node:url";
 
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const DENO = Deno.execPath();
+/** The deno binary running the tests. */
+export const DENO = Deno.execPath();
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
@@ -89,8 +90,9 @@ export class Child implements AsyncDisposable {
   readonly stderr: LineReader;
   readonly #stdin: WritableStreamDefaultWriter<Uint8Array> | null;
 
-  constructor(args: string[], options: { stdin?: boolean; cwd?: string } = {}) {
-    this.process = new Deno.Command(DENO, {
+  /** Run `deno <args>`, or `options.program <args>` (e.g. `script` for a terminal). */
+  constructor(args: string[], options: { stdin?: boolean; cwd?: string; program?: string } = {}) {
+    this.process = new Deno.Command(options.program ?? DENO, {
       args,
       cwd: options.cwd ?? ROOT,
       stdin: options.stdin ? "piped" : "null",
