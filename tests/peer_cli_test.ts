@@ -168,12 +168,8 @@ Deno.test("peer logs in at the first tracker of the list that answers (CRLF, com
   await Deno.writeTextFile(info, `# trackers\r\n\r\n127.0.0.1 ${down}\r\n127.0.0.1:${up}`);
   await using alice = await PeerProcess.start(info, `${dir.path}/alice`);
   await assertOk(alice, "create_user alice pw");
-  deepStrictEqual(await alice.command("login alice pw"), {
-    ok: true,
-    command: "login",
-    user: "alice",
-    tracker: `127.0.0.1:${up}`,
-  });
+  const login = await alice.command("login alice pw");
+  deepStrictEqual([login.ok, login.user, login.tracker], [true, "alice", `127.0.0.1:${up}`]);
   await assertOk(alice, "create_group g1");
   equal((await alice.endInput()).code, 0, alice.transcript());
 });
@@ -204,7 +200,10 @@ Deno.test("peer times out on a stopped tracker and works again once it resumes",
   await assertOk(alice, "login alice pw");
   tracker.kill("SIGSTOP");
   try {
-    await assertRefused(alice, "list_groups", "timeout");
+    // Either this request times out, or a heartbeat already found the tracker silent and the
+    // reconnect does: both say so in one line and the shell goes on.
+    const reply = await alice.command("list_groups");
+    ok(reply.code === "timeout" || reply.code === "tracker_unreachable", JSON.stringify(reply));
     // The shell goes on: a local command still answers at once.
     await assertOk(alice, "help logout");
   } finally {

@@ -1,16 +1,23 @@
 import { parseArgs } from "node:util";
 import { type Address, formatAddress, parseAddress } from "../common/address.ts";
+import { parseRate } from "../common/rate.ts";
 
 /** How long one tracker request may take, connecting included, unless `--request-timeout-ms`. */
 export const REQUEST_TIMEOUT_MS = 10_000;
 /** How long connecting to one tracker (TCP and Hello) may take, unless `--connect-timeout-ms`. */
 export const CONNECT_TIMEOUT_MS = 3_000;
+/** A piece not received within this is asked of another peer, unless `--piece-timeout-ms`. */
+export const PIECE_TIMEOUT_MS = 15_000;
+/** How often a download asks the tracker for peers again, unless `--peer-refresh-ms`. */
+export const PEER_REFRESH_MS = 5_000;
 const MIN_TIMEOUT_MS = 10;
 const MAX_TIMEOUT_MS = 600_000;
 
 /** One line that says how to run the peer. */
 export const PEER_USAGE: string = "usage: peer.ts <IP>:<PORT> <tracker_info.txt> [--json] " +
-  "[--state-dir DIR] [--request-timeout-ms MS] [--connect-timeout-ms MS]";
+  "[--state-dir DIR] [--upload-limit RATE] [--download-limit RATE] [--request-timeout-ms MS] " +
+  "[--connect-timeout-ms MS] [--piece-timeout-ms MS] [--peer-refresh-ms MS] " +
+  "(RATE: bytes per second, e.g. 20MiB/s)";
 
 /** Everything the peer needs to start, from its command line. */
 export interface PeerConfig {
@@ -26,6 +33,14 @@ export interface PeerConfig {
   requestTimeoutMs: number;
   /** Budget for connecting to one tracker (TCP and Hello). */
   connectTimeoutMs: number;
+  /** Bytes per second sent to other peers, all files together; Infinity: no limit. */
+  uploadLimit: number;
+  /** Bytes per second received, all downloads together; Infinity: no limit. */
+  downloadLimit: number;
+  /** A piece not received within this is asked of another peer. */
+  pieceTimeoutMs: number;
+  /** How often a download refreshes its peer list from the tracker. */
+  peerRefreshMs: number;
 }
 
 /** What the command line asks for: run a peer, or print the usage. */
@@ -58,6 +73,11 @@ export function parsePeerArgs(argv: readonly string[]): ParsedPeerArgs {
         REQUEST_TIMEOUT_MS,
       connectTimeoutMs: parseMs(values["connect-timeout-ms"], "--connect-timeout-ms") ??
         CONNECT_TIMEOUT_MS,
+      uploadLimit: parseLimit(values["upload-limit"], "--upload-limit"),
+      downloadLimit: parseLimit(values["download-limit"], "--download-limit"),
+      pieceTimeoutMs: parseMs(values["piece-timeout-ms"], "--piece-timeout-ms") ??
+        PIECE_TIMEOUT_MS,
+      peerRefreshMs: parseMs(values["peer-refresh-ms"], "--peer-refresh-ms") ?? PEER_REFRESH_MS,
     },
   };
 }
@@ -72,6 +92,10 @@ function parseStrict(argv: readonly string[]) {
         "state-dir": { type: "string" },
         "request-timeout-ms": { type: "string" },
         "connect-timeout-ms": { type: "string" },
+        "upload-limit": { type: "string" },
+        "download-limit": { type: "string" },
+        "piece-timeout-ms": { type: "string" },
+        "peer-refresh-ms": { type: "string" },
       },
       allowPositionals: true,
       strict: true,
@@ -103,4 +127,14 @@ function parseMs(text: string | undefined, flag: string): number | undefined {
     );
   }
   return ms;
+}
+
+function parseLimit(text: string | undefined, flag: string): number {
+  if (text === undefined) return Number.POSITIVE_INFINITY;
+  try {
+    return parseRate(text);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new SyntaxError(`${flag}: ${message}`);
+  }
 }

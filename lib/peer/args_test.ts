@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { CONNECT_TIMEOUT_MS, parsePeerArgs, REQUEST_TIMEOUT_MS } from "./args.ts";
+import {
+  CONNECT_TIMEOUT_MS,
+  parsePeerArgs,
+  PEER_REFRESH_MS,
+  PIECE_TIMEOUT_MS,
+  REQUEST_TIMEOUT_MS,
+} from "./args.ts";
 
 Deno.test("parsePeerArgs() reads the address, the tracker list and the defaults", () => {
   assert.deepEqual(parsePeerArgs(["127.0.0.1:5000", "tracker_info.txt"]), {
@@ -11,8 +17,38 @@ Deno.test("parsePeerArgs() reads the address, the tracker list and the defaults"
       isJson: false,
       requestTimeoutMs: REQUEST_TIMEOUT_MS,
       connectTimeoutMs: CONNECT_TIMEOUT_MS,
+      uploadLimit: Infinity,
+      downloadLimit: Infinity,
+      pieceTimeoutMs: PIECE_TIMEOUT_MS,
+      peerRefreshMs: PEER_REFRESH_MS,
     },
   });
+});
+
+Deno.test("parsePeerArgs() reads the rate limits and the engine timings", () => {
+  const parsed = parsePeerArgs([
+    "127.0.0.1:5000",
+    "t.txt",
+    "--upload-limit",
+    "20MiB/s",
+    "--download-limit=500KiB/s",
+    "--piece-timeout-ms",
+    "300",
+    "--peer-refresh-ms=200",
+  ]);
+  assert.equal(parsed.kind, "run");
+  if (parsed.kind !== "run") return;
+  assert.equal(parsed.config.uploadLimit, 20 * 1024 * 1024);
+  assert.equal(parsed.config.downloadLimit, 500 * 1024);
+  assert.equal(parsed.config.pieceTimeoutMs, 300);
+  assert.equal(parsed.config.peerRefreshMs, 200);
+});
+
+Deno.test("parsePeerArgs() names the flag of a rate that does not parse", () => {
+  assert.throws(
+    () => parsePeerArgs(["127.0.0.1:5000", "t.txt", "--upload-limit", "fast"]),
+    (error: Error) => error instanceof SyntaxError && error.message.startsWith("--upload-limit:"),
+  );
 });
 
 Deno.test("parsePeerArgs() takes flags before or after the positionals", () => {

@@ -25,6 +25,22 @@ export const PeerErrorCode = {
   CANCELLED: "cancelled",
   /** A missing Deno permission refused the command. */
   PERMISSION_DENIED: "permission_denied",
+  /** A file name with a path separator, `..` or a control character. */
+  BAD_FILE_NAME: "bad_file_name",
+  /** The file or folder a command names does not exist. */
+  NO_SUCH_PATH: "no_such_path",
+  /** upload_file of a folder or a device: only regular files are shared. */
+  NOT_A_FILE: "not_a_file",
+  /** A file changed on disk while it was hashed, or since it was shared. */
+  FILE_CHANGED: "file_changed",
+  /** download_file to a path where a file already is: nothing is ever overwritten. */
+  DESTINATION_EXISTS: "destination_exists",
+  /** No download has that id. */
+  NO_SUCH_DOWNLOAD: "no_such_download",
+  /** pause, resume or cancel of a download in a state that does not allow it. */
+  WRONG_STATE: "wrong_state",
+  /** The operating system refused a read or write for another reason. */
+  IO_ERROR: "io_error",
   /** An unexpected failure inside the peer. */
   INTERNAL: "internal",
 } as const;

@@ -1,5 +1,5 @@
 import { CommandError } from "../common/errors.ts";
-import { NAME_PATTERN } from "../common/ids.ts";
+import { isSafeFileName, NAME_PATTERN } from "../common/ids.ts";
 import { PeerErrorCode } from "./codes.ts";
 
 /** Longest password the tracker accepts (its schema says the same). */
@@ -9,7 +9,7 @@ export const MAX_PASSWORD_CHARS = 256;
  * How an argument is checked before anything is sent: a bad id never reaches the tracker,
  * which closes a connection on a frame that does not match its schema.
  */
-export type ArgKind = "name" | "password" | "word";
+export type ArgKind = "name" | "password" | "word" | "file_name" | "path";
 
 /** One argument of a command, as `help` shows it: `<group_id>`, `[command]` when optional. */
 export interface ArgSpec {
@@ -114,6 +114,16 @@ function checkArg(spec: ArgSpec, value: string): void {
       PeerErrorCode.BAD_ARGUMENTS,
       `Invalid ${spec.name} ${quoteValue(value)}: use 1-64 characters of A-Z a-z 0-9 . _ -`,
     );
+  }
+  if (spec.kind === "file_name" && !isSafeFileName(value)) {
+    throw new CommandError(
+      PeerErrorCode.BAD_FILE_NAME,
+      `Invalid ${spec.name} ${quoteValue(value)}: use a plain file name of 1-255 characters, ` +
+        `with no path separator, ".." or control character`,
+    );
+  }
+  if (spec.kind === "path" && value.length === 0) {
+    throw new CommandError(PeerErrorCode.BAD_ARGUMENTS, `Invalid ${spec.name}: it is empty`);
   }
   if (spec.kind === "password" && (value.length === 0 || value.length > MAX_PASSWORD_CHARS)) {
     throw new CommandError(

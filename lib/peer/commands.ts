@@ -4,8 +4,11 @@ import type { ArgsOf, Op, ResultOf } from "../wire/messages.ts";
 import { ACCOUNT_COMMANDS } from "./account_commands.ts";
 import { PeerErrorCode } from "./codes.ts";
 import { type CommandSyntax, quoteValue, usageOf } from "./command_line.ts";
+import { DOWNLOAD_COMMANDS } from "./download_commands.ts";
 import { GROUP_COMMANDS } from "./group_commands.ts";
 import { type CommandOutcome, formatTable } from "./output.ts";
+import type { PeerServices } from "./services.ts";
+import { SHARE_COMMANDS } from "./share_commands.ts";
 
 /** What commands need of the tracker client; tests pass a fake. */
 export interface TrackerApi {
@@ -32,6 +35,8 @@ export interface CommandContext {
   readonly tracker: TrackerApi;
   /** The seeder's bound port, announced at login. */
   readonly listenPort: number;
+  /** Sharing and downloading. */
+  readonly services: PeerServices;
   /** The whole table, for `help`. */
   readonly commands: ReadonlyMap<string, CommandSpec>;
   /** Fires when the peer shuts down: pass it to every request. */
@@ -82,6 +87,8 @@ export function commandTable(
 export const COMMANDS: ReadonlyMap<string, CommandSpec> = commandTable(
   ACCOUNT_COMMANDS,
   GROUP_COMMANDS,
+  SHARE_COMMANDS,
+  DOWNLOAD_COMMANDS,
   SHELL_COMMANDS,
 );
 

@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { CommandError } from "../common/errors.ts";
-import { FakeApi } from "./_fake_api.ts";
+import { FakeApi, FakeServices } from "./_fake_api.ts";
 import { type CommandContext, COMMANDS } from "./commands.ts";
 
 function context(api: FakeApi): CommandContext {
   return {
     tracker: api,
     listenPort: 4321,
+    services: new FakeServices(),
     commands: COMMANDS,
     signal: new AbortController().signal,
     requestQuit: () => {},
@@ -20,8 +21,10 @@ function run(api: FakeApi, name: string, ...args: string[]) {
 Deno.test("COMMANDS has the seed's commands, help and quit", () => {
   assert.deepEqual([...COMMANDS.keys()].sort(), [
     "accept_request",
+    "cancel_download",
     "create_group",
     "create_user",
+    "download_file",
     "help",
     "join_group",
     "leave_group",
@@ -30,8 +33,14 @@ Deno.test("COMMANDS has the seed's commands, help and quit", () => {
     "list_requests",
     "login",
     "logout",
+    "pause_download",
     "quit",
     "reject_request",
+    "resume_download",
+    "show_downloads",
+    "show_shares",
+    "stop_share",
+    "upload_file",
   ]);
   const secret = [...COMMANDS.values()].filter((c) => c.isSecret).map((c) => c.name);
   assert.deepEqual(secret.sort(), ["create_user", "login"]);
@@ -48,7 +57,7 @@ Deno.test("login announces the listening port and reports user and tracker", asy
   });
   assert.deepEqual(outcome, {
     text: "Logged in as alice (tracker 127.0.0.1:7001)",
-    fields: { user: "alice", tracker: "127.0.0.1:7001" },
+    fields: { user: "alice", tracker: "127.0.0.1:7001", reshared: 0, resumed: 0 },
   });
 });
 

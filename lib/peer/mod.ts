@@ -1,7 +1,8 @@
 /**
  * The peer: its shell and command table, the tracker client (session token, request ids,
  * deadlines, reconnecting in tracker_info.txt order), its identity (peer id and Ed25519 key
- * pair in the state folder) and the seeder server that other peers download from.
+ * pair in the state folder), the seeder server that other peers download from, what it shares
+ * (shares.json) and what it downloads (downloads.json), and its presence lease at the tracker.
  *
  * @example
  * ```ts
@@ -17,8 +18,10 @@ export {
   CONNECT_TIMEOUT_MS,
   type ParsedPeerArgs,
   parsePeerArgs,
+  PEER_REFRESH_MS,
   PEER_USAGE,
   type PeerConfig,
+  PIECE_TIMEOUT_MS,
   REQUEST_TIMEOUT_MS,
 } from "./args.ts";
 export { PeerErrorCode, toCommandError } from "./codes.ts";

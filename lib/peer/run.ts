@@ -3,23 +3,37 @@ import { formatAddress } from "../common/address.ts";
 import { readTrackerInfo } from "../common/config.ts";
 import { FolderLock } from "../common/lock.ts";
 import { Logger } from "../common/logger.ts";
+import { RateLimiter } from "../common/rate.ts";
+import { exportPublicKey } from "../common/tickets.ts";
 import type { PeerConfig } from "./args.ts";
 import { toCommandError } from "./codes.ts";
 import { COMMANDS } from "./commands.ts";
-import { loadOrCreateIdentity } from "./identity.ts";
+import { createDownload } from "./download_engine.ts";
+import { DownloadStore } from "./download_store.ts";
+import { Downloads } from "./downloads.ts";
+import { FileHandles } from "./file_handles.ts";
+import { loadOrCreateIdentity, type PeerIdentity } from "./identity.ts";
 import { Output } from "./output.ts";
+import { PeerApp } from "./peer_app.ts";
 import { SeederServer } from "./seeder.ts";
+import { ServedFiles } from "./served_files.ts";
+import { ShareStore } from "./shares.ts";
+import { Sharing } from "./sharing.ts";
 import { Shell } from "./shell.ts";
 import { TrackerClient } from "./tracker_client.ts";
+import { TrackerKeys } from "./tracker_keys.ts";
 
 /** After SIGINT or SIGTERM, how long logging out may take before the peer exits anyway. */
 export const STOP_LOGOUT_TIMEOUT_MS = 2_000;
+/** How long sharing a finished download may take (it normally needs no hashing). */
+const ADOPT_TIMEOUT_MS = 60_000;
 const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
 
 /**
  * Run a peer until its input ends, `quit`, SIGINT or SIGTERM: lock the state folder, load or
  * make the identity, start the seeder, print the bound address, then run the shell on stdin.
- * At the end it logs out if logged in, and closes everything.
+ * At the end of input it waits for running downloads to finish or fail; then it pauses what is
+ * left, logs out if logged in, and closes everything.
  *
  * @throws {Error} with one line to print, when start-up fails (folder in use, no permission…)
  */
@@ -28,39 +42,144 @@ export async function runPeer(config: PeerConfig): Promise<void> {
   const output = new Output({ isJson: config.isJson });
   const trackers = await readTrackerInfo(config.trackerInfoPath);
   using _lock = await FolderLock.acquire(config.stateDir);
-  const { peerId } = await loadOrCreateIdentity(config.stateDir);
-  await using seeder = SeederServer.listen(config.listen, {
-    peerId,
-    logger: logger.child("seeder"),
-  });
-  const address = formatAddress(seeder.address);
-  output.event("listening", { address, peerId }, `Peer ${peerId} listening on ${address}`);
+  const identity = await loadOrCreateIdentity(config.stateDir);
+  const { peerId } = identity;
+  let app: PeerApp | null = null;
   await using client = new TrackerClient(trackers, {
     peerId,
     requestTimeoutMs: config.requestTimeoutMs,
     connectTimeoutMs: config.connectTimeoutMs,
     logger: logger.child("tracker"),
-    onEvent: (name, fields, text) => output.event(name, fields, text),
+    onEvent: (name, fields, text) => {
+      output.event(name, fields, text);
+      if (name === "session_lost") void app?.onSessionLost();
+    },
   });
-  const isTerminal = Deno.stdin.isTerminal();
+  const served = new ServedFiles();
+  await using seeder = SeederServer.listen(config.listen, {
+    peerId,
+    logger: logger.child("seeder"),
+    served,
+    trackerKeys: trackerKeysOf(client, logger),
+    ...limiterOption("uploadLimiter", config.uploadLimit),
+  });
+  const address = formatAddress(seeder.address);
+  output.event("listening", { address, peerId }, `Peer ${peerId} listening on ${address}`);
+  await using handles = new FileHandles();
+  const closing = new AbortController();
+  const listenPort = seeder.address.port;
+  const parts = { client, served, identity, output, logger, handles, closing, listenPort };
+  app = await openApp(config, parts);
   const shell = new Shell({
     input: process.stdin,
     output,
     // With --json the prompt and line editing go to stderr, so stdout stays JSON lines only.
-    ...(isTerminal ? { terminal: config.isJson ? process.stderr : process.stdout } : {}),
+    ...(Deno.stdin.isTerminal()
+      ? { terminal: config.isJson ? process.stderr : process.stdout }
+      : {}),
     commands: COMMANDS,
     tracker: client,
-    listenPort: seeder.address.port,
+    listenPort,
+    services: app,
   });
+  await runShell(shell, { app, client, output, logger, config, closing });
+}
+
+/** Run the shell, then end as DESIGN.md says: wait for downloads, pause the rest, log out. */
+async function runShell(
+  shell: Shell,
+  context: {
+    app: PeerApp;
+    client: TrackerClient;
+    output: Output;
+    logger: Logger;
+    config: PeerConfig;
+    closing: AbortController;
+  },
+): Promise<void> {
+  const { app, client, output, logger, config, closing } = context;
   const removeSignals = onStopSignal(() => shell.stop());
   try {
     await shell.run();
+    if (!shell.isStopped) await untilAborted(app.waitForDownloads(), shell.stopSignal);
+    closing.abort();
+    await app.close();
     // At the end of input there is time to log out properly; after a signal, be quick.
     const timeoutMs = shell.isStopped ? STOP_LOGOUT_TIMEOUT_MS : config.requestTimeoutMs;
     await logOutAtExit(client, { output, logger, timeoutMs });
   } finally {
+    closing.abort();
     removeSignals();
   }
+}
+
+interface AppParts {
+  client: TrackerClient;
+  served: ServedFiles;
+  identity: PeerIdentity;
+  output: Output;
+  logger: Logger;
+  handles: FileHandles;
+  closing: AbortController;
+  listenPort: number;
+}
+
+/** Sharing, downloads and presence, over the state folder's records. */
+async function openApp(config: PeerConfig, parts: AppParts): Promise<PeerApp> {
+  const { client, served, identity, output, logger, handles, closing, listenPort } = parts;
+  const onEvent = output.event.bind(output);
+  const [shareStore, downloadStore] = await Promise.all([
+    ShareStore.open(config.stateDir),
+    DownloadStore.open(config.stateDir),
+  ]);
+  const sharing = new Sharing({
+    tracker: client,
+    store: shareStore,
+    served,
+    handles,
+    onEvent,
+    logger: logger.child("shares"),
+  });
+  const downloads = new Downloads({
+    tracker: client,
+    store: downloadStore,
+    served,
+    identity: {
+      peerId: identity.peerId,
+      privateKey: identity.keyPair.privateKey,
+      publicKey: await exportPublicKey(identity.keyPair.publicKey),
+    },
+    createEngine: createDownload,
+    onEvent,
+    onFinished: (file) =>
+      sharing.adopt(file, AbortSignal.any([closing.signal, AbortSignal.timeout(ADOPT_TIMEOUT_MS)])),
+    ...limiterOption("limiter", config.downloadLimit),
+    timings: { requestTimeoutMs: config.pieceTimeoutMs, peerRefreshMs: config.peerRefreshMs },
+    logger: logger.child("download"),
+  });
+  return new PeerApp({ tracker: client, served, sharing, downloads, onEvent, logger, listenPort });
+}
+
+function trackerKeysOf(client: TrackerClient, logger: Logger): TrackerKeys {
+  return new TrackerKeys({
+    fetch: async () => (await client.request("tracker_keys", {})).keys,
+    logger: logger.child("keys"),
+  });
+}
+
+/** `{ [name]: RateLimiter }` for a finite rate, `{}` for no limit. */
+function limiterOption<K extends string>(name: K, bytesPerSecond: number) {
+  return (Number.isFinite(bytesPerSecond) ? { [name]: new RateLimiter(bytesPerSecond) } : {}) as {
+    [key in K]?: RateLimiter;
+  };
+}
+
+/** Wait for `promise`, or until `signal` aborts. */
+async function untilAborted(promise: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return;
+  const { promise: aborted, resolve } = Promise.withResolvers<void>();
+  signal.addEventListener("abort", () => resolve(), { once: true });
+  await Promise.race([promise, aborted]);
 }
 
 async function logOutAtExit(

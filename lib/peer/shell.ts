@@ -2,6 +2,7 @@ import { createInterface, type Interface } from "node:readline";
 import { firstWord, parseCommandLine } from "./command_line.ts";
 import type { CommandContext, CommandSpec, TrackerApi } from "./commands.ts";
 import type { Output } from "./output.ts";
+import type { PeerServices } from "./services.ts";
 
 /** The prompt of a terminal shell. */
 export const PROMPT = "peershare> ";
@@ -22,6 +23,8 @@ export interface ShellOptions {
   tracker: TrackerApi;
   /** The seeder's bound port, announced at login. */
   listenPort: number;
+  /** Sharing and downloading, for their commands, login and logout. */
+  services: PeerServices;
 }
 
 /**
@@ -44,6 +47,7 @@ export class Shell {
     this.#context = {
       tracker: options.tracker,
       listenPort: options.listenPort,
+      services: options.services,
       commands: options.commands,
       signal: this.#stopping.signal,
       requestQuit: () => this.#isQuitting = true,
@@ -58,6 +62,11 @@ export class Shell {
   /** Whether {@linkcode Shell.stop} was called (a signal, or Ctrl-C in a terminal). */
   get isStopped(): boolean {
     return this.#stopping.signal.aborted;
+  }
+
+  /** Aborted by {@linkcode Shell.stop}: whatever the peer waits for at exit stops waiting. */
+  get stopSignal(): AbortSignal {
+    return this.#stopping.signal;
   }
 
   /** Read and run lines until the end of input, `quit` or `stop()`. */

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createInterface } from "node:readline";
 import { PassThrough, Readable } from "node:stream";
 import { CommandError } from "../common/errors.ts";
-import { FakeApi } from "./_fake_api.ts";
+import { FakeApi, FakeServices } from "./_fake_api.ts";
 import { COMMANDS } from "./commands.ts";
 import { Output } from "./output.ts";
 import { isSecretLine, scrubHistory, Shell } from "./shell.ts";
@@ -15,6 +15,7 @@ function jsonShell(lines: string[], api = new FakeApi()) {
     commands: COMMANDS,
     tracker: api,
     listenPort: 4000,
+    services: new FakeServices(),
   });
   const results = () => written.map((text) => JSON.parse(text));
   return { shell, api, written, results };
@@ -33,7 +34,14 @@ Deno.test("Shell.run() runs each line in order and prints one JSON line per comm
   await shell.run();
   assert.ok(written.every((text) => text.endsWith("\n") && !text.slice(0, -1).includes("\n")));
   assert.deepEqual(results(), [
-    { ok: true, command: "login", user: "alice", tracker: "127.0.0.1:7001" },
+    {
+      ok: true,
+      command: "login",
+      user: "alice",
+      tracker: "127.0.0.1:7001",
+      reshared: 0,
+      resumed: 0,
+    },
     { ok: true, command: "create_group" },
     {
       ok: false,

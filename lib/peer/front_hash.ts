@@ -1,0 +1,134 @@
+/**
+ * The whole-file SHA-1 of a download, computed as the contiguous front of the file completes,
+ * so finishing needs no second full read. Pieces arrive roughly in file order (the picker breaks
+ * ties in file order): the one at the front is hashed at once, a few ahead of it are held in
+ * memory (they are the buffers the socket read them into, not copies), and any piece that was
+ * not held is read back from the `.part` when the front reaches it; those reads are spread over
+ * the download and mostly hit the page cache.
+ */
+import { createHash, type Hash } from "node:crypto";
+
+/** Verified pieces ahead of the front kept in memory (16 MiB of 512 KiB pieces). */
+export const MAX_HELD_PIECES = 32;
+
+/** Options of {@linkcode FrontHasher}. */
+export interface FrontHasherOptions {
+  pieceCount: number;
+  pieceLength: number;
+  size: number;
+  /** Whether piece `index` is verified and written (so it can be read back). */
+  isWritten(index: number): boolean;
+  /** Read piece `index` back from disk into `into` (exactly its length). */
+  read(index: number, into: Uint8Array): Promise<void>;
+  maxHeld?: number;
+}
+
+/** Feeds pieces to one SHA-1 in file order. */
+export class FrontHasher {
+  readonly #options: FrontHasherOptions;
+  readonly #hash: Hash = createHash("sha1");
+  readonly #held = new Map<number, Uint8Array>();
+  readonly #finished = Promise.withResolvers<string>();
+  #next = 0;
+  #pump: Promise<void> | null = null;
+  #isStopped = false;
+  #buffer: Uint8Array | null = null;
+
+  constructor(options: FrontHasherOptions) {
+    this.#options = options;
+    // Rejections are for whoever awaits digest(); until then they must not count as unhandled.
+    this.#finished.promise.catch(() => {});
+    this.#drain();
+  }
+
+  /** Pieces hashed so far (the front). */
+  get front(): number {
+    return this.#next;
+  }
+
+  /** Bytes held in memory ahead of the front. */
+  get heldPieces(): number {
+    return this.#held.size;
+  }
+
+  /**
+   * Piece `index` was verified and written. `data` is hashed now if it is at the front, held if
+   * it is a little ahead and `canKeep` (the caller will not reuse the buffer), else dropped and
+   * read back later.
+   */
+  add(index: number, data: Uint8Array, options: { canKeep: boolean }): void {
+    if (index < this.#next || this.#isStopped) return;
+    if (index === this.#next && this.#pump === null) {
+      this.#update(data);
+    } else if (options.canKeep && this.#held.size < (this.#options.maxHeld ?? MAX_HELD_PIECES)) {
+      this.#held.set(index, data);
+    }
+    this.#drain();
+  }
+
+  /** Pieces were marked written behind the hasher's back (resume): read them back. */
+  wake(): void {
+    this.#drain();
+  }
+
+  /** The hex digest, once every piece went through; rejects when a read-back failed. */
+  digest(): Promise<string> {
+    return this.#finished.promise;
+  }
+
+  /** Stop reading back (before the `.part` closes); waits for a read under way. */
+  async stop(): Promise<void> {
+    this.#isStopped = true;
+    this.#held.clear();
+    await this.#pump;
+  }
+
+  #update(data: Uint8Array): void {
+    this.#hash.update(data);
+    this.#next++;
+  }
+
+  /** Hash what is held at the front; start reading back when the front is on disk only. */
+  #drain(): void {
+    const { pieceCount, isWritten } = this.#options;
+    if (this.#next > pieceCount) return;
+    while (this.#next < pieceCount && this.#held.has(this.#next)) {
+      const data = this.#held.get(this.#next)!;
+      this.#held.delete(this.#next);
+      this.#update(data);
+    }
+    if (this.#next === pieceCount) {
+      this.#finished.resolve(this.#hash.digest("hex"));
+      this.#next++; // past the end: nothing more is taken
+      return;
+    }
+    if (this.#pump === null && !this.#isStopped && isWritten(this.#next)) {
+      this.#pump = this.#readBack().then(
+        () => {
+          this.#pump = null;
+          this.#drain();
+        },
+        (error) => {
+          this.#isStopped = true;
+          this.#finished.reject(error);
+        },
+      );
+    }
+  }
+
+  async #readBack(): Promise<void> {
+    const { pieceCount, pieceLength, size, isWritten, read } = this.#options;
+    while (!this.#isStopped && this.#next < pieceCount && isWritten(this.#next)) {
+      const index = this.#next;
+      if (this.#held.has(index)) return; // #drain() hashes it from memory
+      const length = Math.min(pieceLength, size - index * pieceLength);
+      this.#buffer ??= new Uint8Array(pieceLength);
+      const into = this.#buffer.subarray(0, length);
+      await read(index, into);
+      if (this.#isStopped) return;
+      // While reading, add() holds pieces instead of hashing them, so `index` is still next.
+      this.#held.delete(index);
+      this.#update(into);
+    }
+  }
+}

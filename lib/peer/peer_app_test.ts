@@ -1,0 +1,150 @@
+import assert from "node:assert/strict";
+import { computeFileId } from "../common/hash.ts";
+import { FakeEngine } from "./_fake_engine.ts";
+import { fakeFileTracker } from "./_fake_files.ts";
+import { DownloadStore } from "./download_store.ts";
+import { Downloads } from "./downloads.ts";
+import { FileHandles } from "./file_handles.ts";
+import { PeerApp } from "./peer_app.ts";
+import { ServedFiles } from "./served_files.ts";
+import { ShareStore } from "./shares.ts";
+import { Sharing } from "./sharing.ts";
+import { PIECE_LENGTH_BYTES, registerFile } from "./uploader.ts";
+
+const signal = new AbortController().signal;
+
+async function setUp(dir: string) {
+  const tracker = fakeFileTracker();
+  const served = new ServedFiles();
+  const handles = new FileHandles();
+  const onEvent = () => {};
+  const sharing = new Sharing({
+    tracker: tracker.api,
+    store: await ShareStore.open(dir),
+    served,
+    handles,
+    onEvent,
+  });
+  const engines: FakeEngine[] = [];
+  const downloads = new Downloads({
+    tracker: tracker.api,
+    store: await DownloadStore.open(dir),
+    served,
+    identity: { peerId: "me", privateKey: {} as CryptoKey, publicKey: new Uint8Array(32) },
+    createEngine: (plan, options) => {
+      engines.push(new FakeEngine(plan, options));
+      return engines.at(-1)!;
+    },
+    onEvent,
+    onFinished: (file) => sharing.adopt(file, signal),
+  });
+  const app = new PeerApp({
+    tracker: tracker.api,
+    served,
+    sharing,
+    downloads,
+    onEvent,
+    listenPort: 4000,
+  });
+  return { ...tracker, served, handles, app, engines };
+}
+
+/** g1/remote.bin exists at the tracker, shared by someone else. */
+async function remoteFile(api: ReturnType<typeof fakeFileTracker>["api"]) {
+  const size = PIECE_LENGTH_BYTES + 1;
+  const hashes = crypto.getRandomValues(new Uint8Array(40));
+  const fileId = computeFileId(size, PIECE_LENGTH_BYTES, hashes);
+  const args = {
+    group: "g1",
+    name: "remote.bin",
+    fileId,
+    size,
+    pieceLength: PIECE_LENGTH_BYTES,
+    sha1: fileId,
+  };
+  await registerFile(api, args, { pieceHashes: () => Promise.resolve(hashes), signal });
+  api.calls.length = 0;
+  return fileId;
+}
+
+Deno.test("PeerApp: logout serves nothing and pauses downloads; login shares and resumes again", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "peershare-app-" });
+  try {
+    const { app, api, served, engines, ops, handles } = await setUp(dir);
+    const remoteId = await remoteFile(api);
+    await Deno.writeTextFile(`${dir}/mine.txt`, "mine");
+    const { record } = await app.share(`${dir}/mine.txt`, "g1", signal);
+    await app.download("g1", "remote.bin", dir, signal);
+    served.get("g1", remoteId)!.addUploaded(5);
+    assert.deepEqual(app.shares().map((s) => [s.file, s.state, s.uploaded]), [
+      ["mine.txt", "complete", 0],
+      ["remote.bin", "partial", 5],
+    ]);
+    await app.beforeLogout();
+    assert.deepEqual(served.all(), []);
+    assert.equal(engines[0]!.state, "P");
+    api.calls.length = 0;
+    const report = await app.afterLogin("alice", signal);
+    assert.deepEqual(report, { reshared: { shared: 1, dropped: 0, kept: 0 }, resumed: 1 });
+    assert.ok(served.get("g1", record.fileId));
+    assert.equal(served.get("g1", remoteId)?.isComplete, false);
+    assert.equal(engines[0]!.state, "D");
+    assert.deepEqual(ops().filter((op) => op !== "heartbeat"), ["upload_file", "announce"]);
+    await app.close();
+    await handles.closeAll();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("PeerApp announces every served file again when a heartbeat says it is unknown", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "peershare-app-" });
+  try {
+    const { app, api, handles } = await setUp(dir);
+    const remoteId = await remoteFile(api);
+    await Deno.writeTextFile(`${dir}/mine.txt`, "mine");
+    const { record } = await app.share(`${dir}/mine.txt`, "g1", signal);
+    await app.download("g1", "remote.bin", dir, signal);
+    let beats = 0;
+    api.answers.heartbeat = () => ({ known: ++beats > 1, leaseMs: 150 });
+    api.calls.length = 0;
+    await app.afterLogin("alice", signal);
+    const deadline = Date.now() + 2_000;
+    while (beats < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    const announced = api.calls.filter((call) => call.op === "announce").map((call) => call.args);
+    assert.deepEqual(
+      announced.filter((args) => args.fileId === remoteId),
+      [{ group: "g1", fileId: remoteId, complete: false }],
+    );
+    assert.ok(announced.some((args) => args.fileId === record.fileId && args.complete === true));
+    await app.close();
+    await handles.closeAll();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("PeerApp shares a finished download like an uploaded file", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "peershare-app-" });
+  try {
+    const { app, api, served, engines, handles } = await setUp(dir);
+    const remoteId = await remoteFile(api);
+    await app.download("g1", "remote.bin", dir, signal);
+    served.get("g1", remoteId)!.addUploaded(7);
+    await Deno.writeFile(`${dir}/remote.bin`, new Uint8Array(PIECE_LENGTH_BYTES + 1));
+    engines[0]!.finish();
+    const deadline = Date.now() + 2_000;
+    while (app.shares()[0]?.state !== "complete" && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.deepEqual(app.shares(), [
+      { group: "g1", file: "remote.bin", fileId: remoteId, state: "complete", uploaded: 7 },
+    ]);
+    const upload = api.calls.find((call) => call.op === "upload_file");
+    assert.equal(upload?.args.name, "remote.bin");
+    assert.equal((await ShareStore.open(dir)).list("alice")[0]?.path, `${dir}/remote.bin`);
+    await handles.closeAll();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,47 @@
+/**
+ * What the share and download commands, login and logout need of the rest of the peer. The
+ * shell's tests pass a fake; run.ts passes a {@linkcode PeerApp} (peer_app.ts).
+ */
+import type { DownloadStatus } from "./download_types.ts";
+import type { StartOutcome } from "./downloads.ts";
+import type { ReshareReport } from "./reshare.ts";
+import type { ShareRecord } from "./shares.ts";
+import type { ShareStatus } from "./sharing.ts";
+
+/** What login did besides logging in. */
+export interface LoginReport {
+  /** Files shared before, shared again (or not, with a warning each). */
+  readonly reshared: ReshareReport;
+  /** Downloads that continue. */
+  readonly resumed: number;
+}
+
+/** The peer's sharing and downloading, as commands see them. */
+export interface PeerServices {
+  /** upload_file. */
+  share(
+    path: string,
+    group: string,
+    signal: AbortSignal,
+  ): Promise<{ record: ShareRecord; added: boolean }>;
+  /** stop_share. */
+  stopShare(group: string, name: string, signal: AbortSignal): Promise<void>;
+  /** show_shares: complete files shared and partial ones downloading. */
+  shares(): ShareStatus[];
+  /** download_file. */
+  download(
+    group: string,
+    name: string,
+    destination: string,
+    signal: AbortSignal,
+  ): Promise<StartOutcome>;
+  /** show_downloads. */
+  downloads(): DownloadStatus[];
+  pauseDownload(id: string): Promise<void>;
+  resumeDownload(id: string, signal: AbortSignal): Promise<void>;
+  cancelDownload(id: string, signal: AbortSignal): Promise<void>;
+  /** After a login: heartbeats, share again, continue downloads. */
+  afterLogin(user: string, signal: AbortSignal): Promise<LoginReport>;
+  /** Before a logout: pause downloads, stop sharing and heartbeating. */
+  beforeLogout(): Promise<void>;
+}

@@ -1,0 +1,154 @@
+/**
+ * Pieces on disk: the `<destination>.part` file a download writes into, with positional I/O
+ * only (node:fs/promises `FileHandle.read/write` with a position). `Deno.FsFile` has only
+ * seek + write, and concurrent tasks sharing one handle that way write pieces at the wrong
+ * offsets; positional writes from many tasks at once are safe.
+ */
+import { type FileHandle, open } from "node:fs/promises";
+
+/** Suffix of the partial file beside the destination. */
+export const PART_SUFFIX = ".part";
+
+/** Where piece `index` lies in a file, and how long it is. */
+export function pieceSpan(
+  index: number,
+  size: number,
+  pieceLength: number,
+): { position: number; length: number } {
+  const position = index * pieceLength;
+  return { position, length: Math.min(pieceLength, size - position) };
+}
+
+/** The partial file of a download, open for reading and writing. */
+export class PartFile implements AsyncDisposable {
+  readonly path: string;
+  readonly size: number;
+  /** The file did not exist before {@linkcode PartFile.open} (or was emptied by it). */
+  readonly isNew: boolean;
+  readonly #handle: FileHandle;
+  #isClosed = false;
+
+  private constructor(path: string, size: number, handle: FileHandle, isNew: boolean) {
+    this.path = path;
+    this.size = size;
+    this.#handle = handle;
+    this.isNew = isNew;
+  }
+
+  /**
+   * Open `path` (made when missing) and give it exactly `size` bytes; what it held is kept
+   * unless `isFresh`, which empties it first. The file is sparse until pieces are written.
+   *
+   * @throws {Error} what the operating system says (no permission, no such folder…)
+   */
+  static async open(path: string, size: number, options: { isFresh: boolean }): Promise<PartFile> {
+    let handle: FileHandle;
+    let isNew = options.isFresh;
+    try {
+      handle = await open(path, "r+");
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      handle = await open(path, "w+");
+      isNew = true;
+    }
+    try {
+      if (options.isFresh) await handle.truncate(0);
+      await handle.truncate(size);
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+    return new PartFile(path, size, handle, isNew);
+  }
+
+  /** Write all of `data` at `position`. */
+  async write(position: number, data: Uint8Array): Promise<void> {
+    let written = 0;
+    while (written < data.length) {
+      const { bytesWritten } = await this.#handle.write(
+        data,
+        written,
+        data.length - written,
+        position + written,
+      );
+      written += bytesWritten;
+    }
+  }
+
+  /**
+   * Fill `into` from `position`.
+   *
+   * @throws {RangeError} when the file ends first
+   */
+  async read(position: number, into: Uint8Array): Promise<void> {
+    await readFully(this.#handle, position, into);
+  }
+
+  /** Close the file; safe to call more than once. */
+  async close(): Promise<void> {
+    if (this.#isClosed) return;
+    this.#isClosed = true;
+    await this.#handle.close();
+  }
+
+  /** Same as {@linkcode PartFile.close}. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+/**
+ * Fill `into` from `handle` at `position`.
+ *
+ * @throws {RangeError} when the file ends first
+ */
+export async function readFully(
+  handle: FileHandle,
+  position: number,
+  into: Uint8Array,
+): Promise<void> {
+  let read = 0;
+  while (read < into.length) {
+    const { bytesRead } = await handle.read(into, read, into.length - read, position + read);
+    if (bytesRead === 0) {
+      throw new RangeError(`File ended at byte ${position + read}, expected ${into.length} more`);
+    }
+    read += bytesRead;
+  }
+}
+
+/** Read `into.length` bytes of the file at `path` from `position`, opening it just for that. */
+export async function readAt(path: string, position: number, into: Uint8Array): Promise<void> {
+  await using handle = await open(path, "r");
+  await readFully(handle, position, into);
+}
+
+/**
+ * Give a finished `.part` its final name without overwriting anything: a hard link fails when
+ * the destination exists (even one that appeared a moment ago). The caller removes the part.
+ *
+ * @returns false when something is already at `destination`
+ * @throws {Error} other errors of the link (permission, another file system…)
+ */
+export async function linkInPlace(part: string, destination: string): Promise<boolean> {
+  try {
+    await Deno.link(part, destination);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.AlreadyExists) return false;
+    throw error;
+  }
+}
+
+/** Remove a file; one that is already gone is fine. */
+export async function removeIfPresent(path: string): Promise<void> {
+  try {
+    await Deno.remove(path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof Deno.errors.NotFound || (error as { code?: string }).code === "ENOENT";
+}
