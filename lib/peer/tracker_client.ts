@@ -51,8 +51,9 @@ interface Envelope {
   requestId?: string;
 }
 
-/** Tries of one request: a second one after a connection was found dead. */
-const MAX_ATTEMPTS = 2;
+/** Backoff between reconnect attempts while no tracker answers. */
+const RECONNECT_MIN_MS = 250;
+const RECONNECT_MAX_MS = 5000;
 
 /** Codes with which a tracker says our token is no good: the session is gone. */
 const SESSION_ENDED_CODES: ReadonlySet<string> = new Set([
@@ -72,16 +73,27 @@ export class TrackerClient {
   readonly #processId = randomId();
   readonly #closing = new AbortController();
   readonly #renewer: RenewTimer;
+  readonly #trackerCount: number;
   #counter = 0;
   #session: Session | null = null;
+  #reconnecting: Promise<void> | null = null;
 
   /** A client for these trackers, in tracker_info.txt order; it connects on the first request. */
   constructor(trackers: readonly Address[], options: TrackerClientOptions) {
     this.#options = options;
+    this.#trackerCount = trackers.length;
     this.#connector = new TrackerConnector(trackers, {
       peerId: options.peerId,
       connectTimeoutMs: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
       ...(options.logger ? { logger: options.logger } : {}),
+      onSwitch: (from, to) =>
+        options.onEvent?.(
+          "tracker_switched",
+          { from: formatAddress(from), to: formatAddress(to) },
+          `Tracker ${formatAddress(from)} stopped answering: now using tracker ${
+            formatAddress(to)
+          }`,
+        ),
     });
     this.#renewer = new RenewTimer({
       now: options.now ?? Date.now,
@@ -159,6 +171,7 @@ export class TrackerClient {
   /** Stop renewing and close the connection; does not log out. */
   async close(): Promise<void> {
     this.#closing.abort();
+    await this.#reconnecting;
     await this.#renewer.stop();
     await this.#connector.close();
   }
@@ -175,24 +188,62 @@ export class TrackerClient {
     signal?: AbortSignal,
   ): Promise<ResultOf<O>> {
     const timeoutMs = this.#options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
-    const deadline = AbortSignal.timeout(timeoutMs);
-    const combined = AbortSignal.any([deadline, this.#closing.signal, ...(signal ? [signal] : [])]);
+    // One attempt per tracker, and one more for a connection found dead when used.
+    const maxAttempts = this.#trackerCount + 1;
     for (let attempt = 1;; attempt++) {
+      const deadline = AbortSignal.timeout(timeoutMs);
+      const combined = AbortSignal.any([
+        deadline,
+        this.#closing.signal,
+        ...(signal ? [signal] : []),
+      ]);
       let link: TrackerLink | null = null;
       try {
         link = await this.#connector.connect(combined);
         return await link.rpc.request(op, args, { ...envelope, signal: combined });
       } catch (error) {
-        // A connection found dead only when used (the tracker restarted since the last
-        // command) gets one more try on a new one. The same token and requestId go again, so
-        // a write the tracker already holds is answered as the original (Cluster, DESIGN.md).
-        if (error instanceof ConnectionLostError && attempt < MAX_ATTEMPTS) {
-          await this.#connector.disconnect(link);
+        // Failover: a tracker that dropped the connection or stopped answering is skipped and
+        // the request goes to the next one, with the same token and requestId, so a write the
+        // cluster already holds is answered as the original (Cluster, DESIGN.md).
+        const isCallerAbort = signal?.aborted || this.#closing.signal.aborted;
+        const isLinkFailure = link !== null && !isCallerAbort &&
+          (error instanceof ConnectionLostError || deadline.aborted);
+        if (isLinkFailure && attempt < maxAttempts) {
+          await this.#connector.skip(link!);
           continue;
         }
-        throw await this.#translate(error, op, link, timeoutMs);
+        const translated = await this.#translate(error, op, link, timeoutMs);
+        if (translated instanceof CommandError) this.#maybeReconnect(translated);
+        throw translated;
       }
     }
+  }
+
+  /**
+   * While logged in and no tracker answers, keep trying in the background with backoff, so the
+   * peer reconnects on its own (and its heartbeat re-announces what it seeds).
+   */
+  #maybeReconnect(error: CommandError): void {
+    const isUnreachable = error.code === PeerErrorCode.TRACKER_UNREACHABLE ||
+      error.code === PeerErrorCode.TIMEOUT;
+    if (!isUnreachable || this.#session === null || this.#reconnecting) return;
+    this.#reconnecting = (async () => {
+      let delay = RECONNECT_MIN_MS;
+      while (this.#session !== null && !this.#closing.signal.aborted) {
+        await sleep(delay, this.#closing.signal);
+        try {
+          const link = await this.#connector.connect(this.#closing.signal);
+          this.#options.onEvent?.(
+            "tracker_connected",
+            { tracker: formatAddress(link.address) },
+            `Connected to tracker ${formatAddress(link.address)} again`,
+          );
+          return;
+        } catch {
+          delay = Math.min(delay * 2, RECONNECT_MAX_MS); // still none: try again later
+        }
+      }
+    })().finally(() => this.#reconnecting = null);
   }
 
   async #translate(error: unknown, op: Op, link: TrackerLink | null, timeoutMs: number) {
@@ -260,4 +311,17 @@ export class TrackerClient {
       `Session of "${session.user}" ended: ${error.message}; log in again`,
     );
   }
+}
+
+/** Wait `ms`, or less when `signal` fires. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
 }

@@ -12,6 +12,8 @@ export interface TrackerConnectorOptions {
   /** Budget for one tracker: TCP connect plus Hello. */
   connectTimeoutMs: number;
   logger?: Logger;
+  /** Called when a new connection goes to another tracker than the last one (failover). */
+  onSwitch?: (from: Address, to: Address) => void;
 }
 
 /** A live connection to one tracker. */
@@ -30,6 +32,7 @@ export class TrackerConnector {
   readonly #options: TrackerConnectorOptions;
   readonly #closing = new AbortController();
   #current = 0;
+  #last: Address | null = null;
   #link: TrackerLink | null = null;
   #connecting: Promise<TrackerLink> | null = null;
 
@@ -67,6 +70,18 @@ export class TrackerConnector {
     await link.rpc.close();
   }
 
+  /**
+   * Give up on this link's tracker for now (it stopped answering): drop the connection, and
+   * try the next tracker of the list first when reconnecting.
+   */
+  async skip(link: TrackerLink): Promise<void> {
+    const index = this.#trackers.findIndex((a) => formatAddress(a) === formatAddress(link.address));
+    if (index === this.#current && this.#trackers.length > 1) {
+      this.#current = (index + 1) % this.#trackers.length;
+    }
+    await this.disconnect(link);
+  }
+
   /** Abort any attempt and close the connection. */
   async close(): Promise<void> {
     this.#closing.abort();
@@ -84,6 +99,11 @@ export class TrackerConnector {
         this.#current = index;
         this.#link = { rpc: new RpcClient(wire), address };
         this.#watch(this.#link);
+        const last = this.#last;
+        this.#last = address;
+        if (last && formatAddress(last) !== formatAddress(address)) {
+          this.#options.onSwitch?.(last, address);
+        }
         return this.#link;
       } catch (error) {
         if (this.#closing.signal.aborted) throw error;
