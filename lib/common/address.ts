@@ -33,6 +33,9 @@ export function parseAddress(text: string, options: { allowPortZero?: boolean } 
     portText = trimmed.slice(colon + 1);
   }
   if (!HOST_PATTERN.test(host)) throw new SyntaxError(`Invalid address "${text}": bad host`);
+  if (!bracketed && host.includes(":")) {
+    throw new SyntaxError(`Invalid address "${text}": write an IPv6 host as [host]:port`);
+  }
   if (!/^\d{1,5}$/.test(portText)) {
     throw new SyntaxError(`Invalid address "${text}": port "${portText}" is not a number`);
   }

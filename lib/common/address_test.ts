@@ -41,7 +41,7 @@ Deno.test({
   // 90, and a tracker_info.txt line with either is taken as some other tracker instead of being
   // refused with its line number. Fix: in that branch, throw SyntaxError when the host contains
   // ":" (`Invalid address "::1": write IPv6 as [v6]:PORT`).
-  ignore: true,
+  ignore: false,
   name: "parseAddress() rejects an unbracketed IPv6 host or a doubled port with SyntaxError",
   fn() {
     for (const text of ["::1", "::1:7001", "1.2.3.4:80:90"]) {

@@ -81,7 +81,19 @@ export class RateLimitedLog {
       this.#count++;
       this.#logger.warn(message);
     } else {
+      if (this.#suppressed === 0) this.#reportAtWindowEnd(now);
       this.#suppressed++;
     }
+  }
+
+  /** A flood that stops still gets its count logged, when its window ends. */
+  #reportAtWindowEnd(now: number): void {
+    const timer = setTimeout(() => {
+      if (this.#suppressed === 0) return;
+      this.#logger.warn(`${this.#suppressed} similar message(s) suppressed`);
+      this.#suppressed = 0;
+    }, Math.max(0, this.#windowStart + this.#windowMs - now));
+    // The report must not keep a finished process alive.
+    Deno.unrefTimer(timer as unknown as number);
   }
 }

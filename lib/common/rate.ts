@@ -1,8 +1,11 @@
 /**
  * A token bucket for byte rates (`--upload-limit`, `--download-limit`): callers await
- * `take(bytes)` before sending or after receiving; the bucket holds at most one second of rate,
- * so a pause does not bank an unbounded burst.
+ * `take(bytes)` before sending or after receiving; the bucket holds at most a quarter second
+ * of rate, so a pause does not bank a burst that would make short transfers beat the limit.
  */
+
+/** How much idle time the bucket banks. */
+const BURST_SECONDS = 0.25;
 
 /**
  * Parse a rate such as `20MiB/s`, `500KiB/s`, `1.5MB/s`, `1000000` (bytes per second).
@@ -58,6 +61,7 @@ export class RateLimiter {
   }
 
   async #wait(bytes: number, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
     this.#refill();
     this.#tokens -= bytes;
     if (this.#tokens >= 0) return;
@@ -68,17 +72,20 @@ export class RateLimiter {
         signal?.removeEventListener("abort", abort);
         resolve();
       }
-      function abort() {
+      const abort = () => {
         clearTimeout(timer);
+        this.#tokens += bytes; // not sent: those behind need not wait for it
         reject(signal!.reason);
-      }
+      };
       signal?.addEventListener("abort", abort, { once: true });
     });
   }
 
   #refill(): void {
     const now = this.#now();
-    this.#tokens = Math.min(this.#rate, this.#tokens + ((now - this.#last) / 1000) * this.#rate);
+    const burst = this.#rate * BURST_SECONDS;
+    const refilled = this.#tokens + ((now - this.#last) / 1000) * this.#rate;
+    this.#tokens = Math.min(Math.max(burst, this.#tokens), refilled);
     this.#last = now;
   }
 }

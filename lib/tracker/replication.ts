@@ -41,6 +41,8 @@ import type { Store, StoredOp } from "./store.ts";
 /** Default: an operation stamped this far ahead of our clock is refused (and its link closed). */
 export const MAX_CLOCK_SKEW_MS = 60_000;
 const RETRY_MIN_MS = 100;
+/** A connector must prove the cluster key this soon after the challenge. */
+const AUTH_TIMEOUT_MS = 10_000;
 const RETRY_MAX_MS = 2000;
 const OPS_PER_QUERY = 2000;
 const PRESENCE_FLUSH_MS = 50;
@@ -362,11 +364,14 @@ export class Replicator {
       const connector = wire.remote.id;
       const nonce = ReplicationAuth.nonce();
       await wire.send(ReplFrame.CHALLENGE, { nonce });
-      const auth = decodeMessage(ReplAuthSchema, await readFrame(wire, ReplFrame.AUTH), "auth");
+      const timer = setTimeout(() => wire.close(), AUTH_TIMEOUT_MS);
+      const authFrame = await readFrame(wire, ReplFrame.AUTH).finally(() => clearTimeout(timer));
+      const auth = decodeMessage(ReplAuthSchema, authFrame, "auth");
       const { trackerId } = this.#options;
       if (!this.#auth.check(auth.mac, "connector", nonce, connector, trackerId)) {
         throw new ProtocolError("auth_failed", "Replication refused: wrong cluster key");
       }
+      wire.reader.setLimits(REPL_FRAME_LIMIT_BYTES); // proven: full-size frames from now on
       const mac = this.#auth.mac("acceptor", auth.nonce, connector, trackerId);
       await wire.send(ReplFrame.WELCOME, { mac, ...this.#ack() });
       this.#linkBack({ host: wire.remoteHost, port: auth.port });

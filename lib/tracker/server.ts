@@ -12,7 +12,7 @@ import {
   closeQuietly,
   FRAME_LIMIT_BYTES,
   type Hello,
-  REPL_FRAME_LIMIT_BYTES,
+  REPL_HANDSHAKE_LIMIT_BYTES,
   serveRequests,
   type WireConnection,
 } from "../wire/mod.ts";
@@ -223,7 +223,7 @@ export class TrackerServer {
         id: this.trackerId,
         timeoutMs: this.#options.helloTimeoutMs ?? TRACKER_DEFAULTS.helloTimeoutMs,
         check: refuseNonClients,
-        limitsFor: (role) => role === "tracker" ? REPL_FRAME_LIMIT_BYTES : FRAME_LIMIT_BYTES,
+        limitsFor: (role) => role === "tracker" ? REPL_HANDSHAKE_LIMIT_BYTES : FRAME_LIMIT_BYTES,
       });
       if (wire.remote.role === "tracker") return await this.#replicator.accept(wire);
       await this.#serveClient(wire, host);

@@ -9,6 +9,8 @@ import { ErrorFrameSchema, type Hello, HelloSchema, type Role } from "./messages
 export const HELLO_TIMEOUT_MS = 10_000;
 
 const ERROR_WRITE_TIMEOUT_MS = 1000;
+/** Error frame messages are cut to this many characters (the schema allows 1024). */
+const MAX_ERROR_MESSAGE = 512;
 
 /** A remote refused the connection with an error frame. */
 export class RemoteError extends Error {
@@ -105,7 +107,11 @@ async function sendErrorAndClose(
   message: string,
 ): Promise<void> {
   try {
-    const frame = encodeFrame(FrameType.ERROR, encodeMessage({ code, message }));
+    // The message may quote remote text: keep the frame within its limit and the log short.
+    const clipped = message.length > MAX_ERROR_MESSAGE
+      ? `${message.slice(0, MAX_ERROR_MESSAGE - 1)}…`
+      : message;
+    const frame = encodeFrame(FrameType.ERROR, encodeMessage({ code, message: clipped }));
     // A remote that does not read must not hold the socket open: give the write a second.
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
@@ -138,9 +144,10 @@ function withTimeout<T>(promise: Promise<T>, conn: Deno.Conn, options: HelloOpti
       closeQuietly(conn);
       reject(signal.reason);
     };
+    // Handle the promise first: once the socket is closed it rejects, and nobody else listens.
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
     if (signal.aborted) return onAbort();
     signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
   });
 }
 
@@ -155,7 +162,7 @@ export async function openConnection(
   address: Address,
   options: HelloOptions,
 ): Promise<WireConnection> {
-  const conn = await Deno.connect({ hostname: address.host, port: address.port });
+  const conn = await connectBounded(address, options.signal);
   try {
     conn.setNoDelay(true);
     const reader = new FrameReader(conn.readable, options.limits ?? FRAME_LIMIT_BYTES);
@@ -185,6 +192,27 @@ export async function openConnection(
   }
 }
 
+/**
+ * `Deno.connect`, abandoned when `signal` fires first. Deno closes a connection when the signal
+ * given to `connect` fires at any later time, so it gets a signal of its own that only this
+ * function aborts, and only while connecting.
+ */
+async function connectBounded(address: Address, signal?: AbortSignal): Promise<Deno.TcpConn> {
+  signal?.throwIfAborted();
+  const connecting = new AbortController();
+  const onAbort = () => connecting.abort(signal?.reason);
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    return await Deno.connect({
+      hostname: address.host,
+      port: address.port,
+      signal: connecting.signal,
+    });
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+  }
+}
+
 /** Decide whether to take a connection, given the remote's Hello. */
 export type HelloCheck = (hello: Hello) => { code: string; message: string } | null;
 
@@ -202,6 +230,7 @@ export async function acceptConnection(
     limitsFor?: (role: Hello["role"]) => ReadonlyMap<number, number>;
   },
 ): Promise<WireConnection> {
+  if (conn.remoteAddr.transport === "tcp") (conn as Deno.TcpConn).setNoDelay(true);
   const reader = new FrameReader(conn.readable, options.limits ?? FRAME_LIMIT_BYTES);
   const writer = conn.writable.getWriter();
   try {
@@ -232,8 +261,9 @@ export async function acceptConnection(
     return new WireConnection(conn, reader, writer, remote);
   } catch (error) {
     if (error instanceof ProtocolError) {
-      // A wrong magic is answered with our magic too, so the remote can tell who refused it.
-      if (error.code === "bad_magic") await writer.write(MAGIC).catch(ignoreClosed);
+      // Every refusal starts with our magic (the remote reads it before any frame), so the
+      // remote can tell who refused it and read the error frame's code.
+      await writer.write(MAGIC).catch(ignoreClosed);
       await sendErrorAndClose(conn, writer, error.code, error.message);
     } else {
       closeQuietly(conn);

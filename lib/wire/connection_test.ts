@@ -225,7 +225,7 @@ Deno.test({
   // frame alone. The client reads its first 4 bytes as the magic, so openConnection() rejects
   // with ProtocolError `bad_magic` instead of RemoteError with the real code. Fix: write MAGIC
   // before the error frame for every ProtocolError there (nothing was sent before it).
-  ignore: true,
+  ignore: false,
   name: "openConnection() rejects with RemoteError carrying the code of a refused Hello",
   ...SANITIZE,
   async fn() {
@@ -244,7 +244,7 @@ Deno.test({
 
 Deno.test({
   // BUG: see "openConnection() rejects with RemoteError carrying the code of a refused Hello".
-  ignore: true,
+  ignore: false,
   name: "acceptConnection() sends its magic before an unsupported_version error frame",
   ...SANITIZE,
   async fn() {
@@ -396,12 +396,12 @@ Deno.test({
   // when the signal fires while Deno.connect() is pending. Fix: attach
   // `promise.then(resolve, reject)` before the `signal.aborted` check (or check the signal
   // before connecting), and pass the signal to Deno.connect so the connect is bounded too.
-  ignore: true,
+  ignore: false,
   name: "openConnection() rejects an already aborted signal without an unhandled rejection",
   ...SANITIZE,
   async fn() {
     using listener = Deno.listen({ hostname: HOST, port: 0 });
-    const accepted = listener.accept();
+    // It gives up before connecting at all.
     await assert.rejects(
       openConnection({ host: HOST, port: listener.addr.port }, {
         ...PEER,
@@ -409,7 +409,6 @@ Deno.test({
       }),
       (error: unknown) => error instanceof DOMException && error.name === "AbortError",
     );
-    (await accepted).close();
     // Let a stray rejection surface inside this test rather than after it.
     await new Promise((resolve) => setTimeout(resolve, 20));
   },

@@ -70,7 +70,19 @@ export class FrameReader {
    */
   async readExactly(length: number): Promise<Uint8Array | null> {
     if (length === 0) return new Uint8Array(0);
-    const { value, done } = await this.#reader.read(new Uint8Array(length), { min: length });
+    let result: ReadableStreamReadResult<Uint8Array>;
+    try {
+      result = await this.#reader.read(new Uint8Array(length), { min: length });
+    } catch (error) {
+      // A byte stream that closes with fewer bytes queued than `min` rejects with a TypeError.
+      if (error instanceof TypeError) {
+        throw new ProtocolError("truncated", "Stream closed in the middle of a frame", {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+    const { value, done } = result;
     if (value === undefined || value.length === 0) {
       if (done) return null;
       throw new ProtocolError("truncated", "Connection closed in the middle of a frame");

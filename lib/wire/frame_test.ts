@@ -299,7 +299,7 @@ Deno.test({
   // ("Insufficient bytes to fill elements in the given buffer"), which readExactly lets through
   // instead of throwing ProtocolError `truncated`. Deno sockets are not affected (they fill the
   // pending read and then close); in-memory byte streams, such as test fakes, are.
-  ignore: true,
+  ignore: false,
   name: "FrameReader.read() reports a truncated frame from a queued stream as truncated",
   async fn() {
     const frame = encodeFrame(FrameType.REQUEST, new Uint8Array(10));

@@ -43,6 +43,17 @@ export const REPL_FRAME_LIMIT_BYTES: ReadonlyMap<number, number> = new Map([
   [ReplFrame.SNAPSHOT, 64 * 1024 * 1024],
 ]);
 
+/**
+ * Limits until the connector has proven the cluster key: only the handshake frames, small, so
+ * an unauthenticated process cannot make a tracker allocate a snapshot-sized buffer.
+ */
+export const REPL_HANDSHAKE_LIMIT_BYTES: ReadonlyMap<number, number> = new Map([
+  [FrameType.HELLO, 1024],
+  [FrameType.ERROR, 4096],
+  [ReplFrame.CHALLENGE, 256],
+  [ReplFrame.AUTH, 256],
+]);
+
 const bin32 = z.custom<Uint8Array>((v) => v instanceof Uint8Array, "must be bytes").refine(
   (b) => b.length === 32,
   "must be 32 bytes",
