@@ -54,6 +54,7 @@ export class RateLimitedLog {
   #windowStart = 0;
   #count = 0;
   #suppressed = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
 
   /** Limit `logger` to `perWindow` lines per `windowMs`. */
   constructor(
@@ -86,9 +87,19 @@ export class RateLimitedLog {
     }
   }
 
+  /** Log the count suppressed so far, and stop the pending report. */
+  [Symbol.dispose](): void {
+    clearTimeout(this.#timer);
+    if (this.#suppressed > 0) {
+      this.#logger.warn(`${this.#suppressed} similar message(s) suppressed`);
+    }
+    this.#suppressed = 0;
+  }
+
   /** A flood that stops still gets its count logged, when its window ends. */
   #reportAtWindowEnd(now: number): void {
-    const timer = setTimeout(() => {
+    clearTimeout(this.#timer);
+    const timer = this.#timer = setTimeout(() => {
       if (this.#suppressed === 0) return;
       this.#logger.warn(`${this.#suppressed} similar message(s) suppressed`);
       this.#suppressed = 0;

@@ -43,7 +43,7 @@ Deno.test("Logger.child() names the sub-component and shares the sink and quiet"
 Deno.test("RateLimitedLog logs perWindow lines, then the count it suppressed", () => {
   const { lines, sink } = collector();
   let now = 0;
-  const log = new RateLimitedLog(new Logger("t", { sink }), {
+  using log = new RateLimitedLog(new Logger("t", { sink }), {
     perWindow: 2,
     windowMs: 1000,
     now: () => now,
@@ -64,7 +64,7 @@ Deno.test("RateLimitedLog logs perWindow lines, then the count it suppressed", (
 Deno.test("RateLimitedLog writes no count for a window that suppressed nothing", () => {
   const { lines, sink } = collector();
   let now = 5_000;
-  const log = new RateLimitedLog(new Logger("t", { sink }), {
+  using log = new RateLimitedLog(new Logger("t", { sink }), {
     perWindow: 3,
     windowMs: 100,
     now: () => now,
@@ -80,7 +80,7 @@ Deno.test("RateLimitedLog writes no count for a window that suppressed nothing",
 Deno.test("RateLimitedLog bounds a flood to perWindow lines per window", () => {
   const { lines, sink } = collector();
   let now = 0;
-  const log = new RateLimitedLog(new Logger("t", { sink }), { now: () => now });
+  using log = new RateLimitedLog(new Logger("t", { sink }), { now: () => now });
   for (let i = 0; i < 10_000; i++) {
     log.warn("bad frame");
     now += 1; // 10 s of flood at 1,000 frames a second
