@@ -8,7 +8,6 @@
  *
  * Presence (who is online, what they seed) travels on the same links as soft state.
  */
-import { decode, encode } from "@msgpack/msgpack";
 import { type Address, formatAddress } from "../common/address.ts";
 import { ProtocolError } from "../common/errors.ts";
 import { type Logger, RateLimitedLog } from "../common/logger.ts";
@@ -16,7 +15,6 @@ import {
   decodeMessage,
   FrameType,
   openConnection,
-  REPL_BATCH_BYTES,
   REPL_FRAME_LIMIT_BYTES,
   ReplAckSchema,
   ReplAuthSchema,
@@ -24,27 +22,23 @@ import {
   ReplFrame,
   ReplOpsSchema,
   ReplPresenceSchema,
-  ReplSnapshotSchema,
   ReplWelcomeSchema,
   type WireConnection,
 } from "../wire/mod.ts";
 import type { Hlc, HybridClock } from "./hlc.ts";
-import { parseOperation } from "./op_schema.ts";
-import { keyOf, type Operation, orderKey } from "./ops.ts";
 import type { Presence, PresenceRecord } from "./presence.ts";
 import { ReplicationAuth } from "./repl_auth.ts";
-import type { Entity } from "./entities.ts";
-import { State } from "./state.ts";
+import { ReplicatedLog } from "./repl_log.ts";
+import type { State } from "./state.ts";
 import { type TrackerView, trimPoint } from "./trim.ts";
-import type { Store, StoredOp } from "./store.ts";
+import type { Store } from "./store.ts";
 
-/** Default: an operation stamped this far ahead of our clock is refused (and its link closed). */
-export const MAX_CLOCK_SKEW_MS = 60_000;
+export { MAX_CLOCK_SKEW_MS } from "./repl_log.ts";
+
 const RETRY_MIN_MS = 100;
 /** A connector must prove the cluster key this soon after the challenge. */
 const AUTH_TIMEOUT_MS = 10_000;
 const RETRY_MAX_MS = 2000;
-const OPS_PER_QUERY = 2000;
 const PRESENCE_FLUSH_MS = 50;
 /** Default: how often to look for log entries every tracker holds, and trim them. */
 export const TRIM_INTERVAL_MS = 10_000;
@@ -82,6 +76,7 @@ export class Replicator {
   readonly #options: ReplicatorOptions;
   readonly #auth: ReplicationAuth;
   readonly #log: RateLimitedLog;
+  readonly #oplog: ReplicatedLog;
   readonly #abort = new AbortController();
   readonly #links: Promise<void>[] = [];
   readonly #wakers = new Set<() => void>();
@@ -96,6 +91,7 @@ export class Replicator {
     this.#options = options;
     this.#auth = new ReplicationAuth(options.secret);
     this.#log = new RateLimitedLog(options.logger, { perWindow: 5, windowMs: 10_000 });
+    this.#oplog = new ReplicatedLog(options);
     options.presence.onChange = (peerId) => {
       this.#dirtyPresence.add(peerId);
       setTimeout(() => this.notify(), PRESENCE_FLUSH_MS);
@@ -237,8 +233,10 @@ export class Replicator {
     const sent = new Map(Object.entries(remote.vector));
     await this.#sendPresence(wire, true);
     while (!this.#abort.signal.aborted && !wire.isClosed) {
-      if (this.#needsSnapshot(sent)) await this.#sendSnapshot(wire, sent);
-      const batch = this.#nextBatch(sent);
+      if (this.#oplog.needsSnapshot(sent)) {
+        await wire.send(ReplFrame.SNAPSHOT, this.#oplog.snapshot(sent));
+      }
+      const batch = this.#oplog.nextBatch(sent);
       if (batch.length > 0) {
         await wire.send(ReplFrame.OPS, { ops: batch });
         continue;
@@ -246,52 +244,6 @@ export class Replicator {
       if (this.#dirtyPresence.size > 0) await this.#sendPresence(wire, false);
       await this.#waitForWork(wire);
     }
-  }
-
-  /** Whether the remote lacks operations that left our log (it is new, or was wiped). */
-  #needsSnapshot(sent: Map<string, number>): boolean {
-    const { store } = this.#options;
-    for (const [origin, seq] of Object.entries(store.baseVector())) {
-      if ((sent.get(origin) ?? 0) < seq) return true;
-    }
-    return false;
-  }
-
-  async #sendSnapshot(wire: WireConnection, sent: Map<string, number>): Promise<void> {
-    const { store } = this.#options;
-    const checkpoint = store.checkpoint() ?? new State();
-    const vector = store.baseVector();
-    await wire.send(ReplFrame.SNAPSHOT, {
-      point: store.trimmedAt,
-      vector,
-      rows: checkpoint.rows().map(([key, entity]) => [key, encode(entity)]),
-      requestIds: checkpoint.requestIds(),
-    });
-    for (const [origin, seq] of Object.entries(vector)) {
-      if ((sent.get(origin) ?? 0) < seq) sent.set(origin, seq);
-    }
-  }
-
-  #nextBatch(sent: Map<string, number>): StoredOp[] {
-    const { store } = this.#options;
-    const batch: StoredOp[] = [];
-    let bytes = 0;
-    for (const [origin, held] of store.vector()) {
-      let from = sent.get(origin) ?? 0;
-      while (from < held && bytes < REPL_BATCH_BYTES) {
-        const rows = store.opsAfter(origin, from, OPS_PER_QUERY);
-        if (rows.length === 0) break; // queued but not yet committed: next round
-        for (const row of rows) {
-          if (bytes >= REPL_BATCH_BYTES) break;
-          batch.push(row);
-          bytes += row[6].length + row[4].length + 64;
-          from = row[1];
-        }
-      }
-      sent.set(origin, from);
-      if (bytes >= REPL_BATCH_BYTES) break;
-    }
-    return batch;
   }
 
   async #sendPresence(wire: WireConnection, isFull: boolean): Promise<void> {
@@ -398,10 +350,11 @@ export class Replicator {
       if (frame === null) return;
       if (frame.type === ReplFrame.OPS) {
         const { ops } = decodeMessage(ReplOpsSchema, frame.payload, "operations");
-        await this.ingest(ops);
+        if (await this.#oplog.ingest(ops)) this.notify();
         await wire.send(ReplFrame.ACK, this.#ack());
       } else if (frame.type === ReplFrame.SNAPSHOT) {
-        await this.#installSnapshot(frame.payload);
+        await this.#oplog.installSnapshot(frame.payload);
+        this.notify();
         await wire.send(ReplFrame.ACK, this.#ack());
       } else if (frame.type === ReplFrame.PRESENCE) {
         const presence = decodeMessage(ReplPresenceSchema, frame.payload, "presence");
@@ -411,86 +364,6 @@ export class Replicator {
         throw new ProtocolError("unexpected_frame", `Unexpected frame ${frame.type} on a link`);
       }
     }
-  }
-
-  async #installSnapshot(payload: Uint8Array): Promise<void> {
-    const { store, state } = this.#options;
-    const snapshot = decodeMessage(ReplSnapshotSchema, payload, "snapshot");
-    if (snapshot.point <= store.trimmedAt) return; // we are past it already
-    const rows = snapshot.rows.map(([key, value]) =>
-      [key, decodeBody(value) as Entity] as [string, Entity]
-    );
-    const checkpoint = State.load(rows, snapshot.requestIds, snapshot.point);
-    store.installSnapshot(checkpoint, snapshot.point, snapshot.vector);
-    state.rebuild(store.allOperations(), store.checkpoint());
-    await store.write({ ops: [], rows: state.takeDirty() }, state.lastOrderKey);
-    this.#options.logger.info(`Took a snapshot of ${rows.length} row(s) from another tracker`);
-    this.notify();
-  }
-
-  /**
-   * Take operations from another tracker: skip those held, refuse gaps and clocks too far ahead,
-   * apply the rest in order (rebuilding the state when one sorts before the last applied),
-   * and commit them with the rows they changed.
-   *
-   * @throws {ProtocolError} when an operation is invalid; nothing of the batch is kept then
-   */
-  async ingest(rows: readonly StoredOp[]): Promise<void> {
-    const { store, state, clock } = this.#options;
-    const fresh = this.#checkIncoming(rows);
-    if (fresh.length === 0) return;
-    for (const op of fresh) clock.observe(op.hlc);
-    fresh.sort((a, b) => (orderKey(a) < orderKey(b) ? -1 : 1));
-    if (state.canAppend(fresh[0]!)) {
-      for (const op of fresh) state.apply(op);
-    } else {
-      state.rebuild([...store.allOperations(), ...fresh], store.checkpoint());
-    }
-    await store.write({ ops: fresh, rows: state.takeDirty() }, state.lastOrderKey);
-    this.notify();
-  }
-
-  #checkIncoming(rows: readonly StoredOp[]): Operation[] {
-    const { store } = this.#options;
-    const maxSkew = this.#options.maxClockSkewMs ?? MAX_CLOCK_SKEW_MS;
-    const held = new Map<string, number>();
-    const fresh: Operation[] = [];
-    for (const [origin, seq, wall, counter, key, requestId, body] of rows) {
-      const last = held.get(origin) ?? store.heldFrom(origin);
-      if (seq <= last) continue;
-      if (seq !== last + 1) {
-        throw new ProtocolError("gap", `Operation ${origin}:${seq} arrived before ${last + 1}`);
-      }
-      const now = this.#options.now();
-      if (wall > now + maxSkew) {
-        throw new ProtocolError(
-          "clock_skew",
-          `Operation ${origin}:${seq} is stamped ${wall - now} ms ahead of this tracker's clock`,
-        );
-      }
-      const op = parseOperation({
-        origin,
-        seq,
-        hlc: { wall, counter },
-        key,
-        requestId,
-        body: decodeBody(body),
-      });
-      if (typeof op === "string" || keyOf(op.body) !== key) {
-        throw new ProtocolError("invalid_operation", `Invalid operation ${origin}:${seq}`);
-      }
-      held.set(origin, seq);
-      fresh.push(op);
-    }
-    return fresh;
-  }
-}
-
-function decodeBody(bytes: Uint8Array): unknown {
-  try {
-    return decode(bytes);
-  } catch (cause) {
-    throw new ProtocolError("invalid_operation", "Undecodable operation body", { cause });
   }
 }
 
