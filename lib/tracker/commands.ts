@@ -4,13 +4,15 @@
  * rows it changed, and only then answered.
  */
 import { CommandError } from "../common/errors.ts";
-import { type ArgsOf, ErrorCode, MAX_PAGE_ITEMS, type ValidRequest } from "../wire/mod.ts";
+import { type ArgsOf, ErrorCode, type ValidRequest } from "../wire/mod.ts";
 import type { GroupEntity } from "./entities.ts";
 import * as files from "./file_commands.ts";
 import type { FileKit, TicketSigner } from "./file_commands.ts";
 import { formatHlc, type HybridClock } from "./hlc.ts";
 import { keyOf, type OpBody, type Operation } from "./ops.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
+import { page } from "./pages.ts";
+import { checkSession } from "./session_check.ts";
 import type { SessionClaims, SessionKeys } from "./sessions.ts";
 import type { State } from "./state.ts";
 import type { Store } from "./store.ts";
@@ -38,7 +40,6 @@ export interface Caller {
 }
 
 type Result = Record<string, unknown>;
-const PAGE_SIZE = Math.min(100, MAX_PAGE_ITEMS);
 
 /** Runs commands against one tracker's state and store. */
 export class Commands {
@@ -148,7 +149,7 @@ export class Commands {
       case "list_groups":
         return Promise.resolve(this.#listGroups(request.args.cursor));
       case "list_files":
-        return Promise.resolve(this.#listFiles(request.args, session));
+        return Promise.resolve(files.listFiles(kit, request.args, session));
       default:
         throw new CommandError(ErrorCode.BAD_REQUEST, `Unsupported command "${request.op}"`);
     }
@@ -231,31 +232,11 @@ export class Commands {
   }
 
   #verify(token: string | undefined): SessionClaims {
-    if (token === undefined) {
-      throw new CommandError(ErrorCode.NOT_LOGGED_IN, "Not logged in: login first");
-    }
-    const claims = this.#ctx.sessions.verify(token, this.#now());
-    if (claims === "expired") {
-      throw new CommandError(ErrorCode.SESSION_EXPIRED, "Session expired: login again");
-    }
-    if (typeof claims === "string") {
-      throw new CommandError(ErrorCode.NOT_LOGGED_IN, "Invalid session: login again");
-    }
-    const { state } = this.#ctx;
-    if (state.user(claims.user)?.creation !== claims.userCreation) {
-      if (state.get(`conflict/${claims.userCreation}`)) {
-        throw new CommandError(
-          ErrorCode.NAME_TAKEN,
-          `User name "${claims.user}" was registered first on another tracker: create a user with another name`,
-        );
-      }
-      throw new CommandError(ErrorCode.NOT_LOGGED_IN, `User "${claims.user}" no longer exists`);
-    }
-    const logout = state.get(`logout/${claims.user}/${claims.peerId}`);
-    if (logout?.kind === "logout" && logout.at >= claims.issuedAt) {
-      throw new CommandError(ErrorCode.NOT_LOGGED_IN, "Session ended by logout: login again");
-    }
-    return claims;
+    return checkSession(token, {
+      keys: this.#ctx.sessions,
+      state: this.#ctx.state,
+      now: this.#now(),
+    });
   }
 
   #createGroup(args: ArgsOf<"create_group">, session: SessionClaims, requestId?: string) {
@@ -419,37 +400,4 @@ export class Commands {
     this.onCommit();
     return result;
   }
-
-  #listFiles(args: ArgsOf<"list_files">, session: SessionClaims): Result {
-    const group = this.#memberGroup(args.group, session);
-    const members = new Set(group.members.map((m) => m.user));
-    const { items, next } = page(this.#ctx.state.files(group.name), args.cursor, (f) => f.name);
-    const list = items.map((file) => {
-      const online = this.#ctx.presence.peersFor(group.name, file.fileId)
-        .filter((p) => members.has(p.user));
-      return {
-        name: file.name,
-        size: file.size,
-        sha1: file.sha1,
-        pieces: file.pieceCount,
-        seeders: online.filter((p) => p.isComplete).length,
-        partial: online.filter((p) => !p.isComplete).length,
-        sharers: file.sharers.length,
-      };
-    });
-    return { files: list, next };
-  }
-}
-
-/** One page of `items` (sorted by `keyOf`) after `cursor`, and the cursor of the next page. */
-function page<T>(
-  items: readonly T[],
-  cursor: string | undefined,
-  keyOf: (item: T) => string,
-): { items: T[]; next: string | undefined } {
-  const start = cursor === undefined ? 0 : items.findIndex((item) => keyOf(item) > cursor);
-  const slice = start < 0 ? [] : items.slice(start, start + PAGE_SIZE);
-  const last = slice.at(-1);
-  const hasMore = start >= 0 && start + PAGE_SIZE < items.length;
-  return { items: slice, next: hasMore && last !== undefined ? keyOf(last) : undefined };
 }

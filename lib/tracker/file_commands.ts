@@ -9,6 +9,7 @@ import { type ArgsOf, ErrorCode } from "../wire/mod.ts";
 import type { Caller } from "./commands.ts";
 import type { FileEntity, GroupEntity } from "./entities.ts";
 import type { OpBody } from "./ops.ts";
+import { page } from "./pages.ts";
 import type { Presence } from "./presence.ts";
 import type { SessionClaims } from "./sessions.ts";
 import type { HashStaging } from "./staging.ts";
@@ -253,4 +254,29 @@ export function heartbeat(
 export function trackerKeys(kit: FileKit): Result {
   const keys = kit.state.trackerKeys().map((k) => ({ keyId: k.trackerId, publicKey: k.publicKey }));
   return { keys };
+}
+
+/** list_files: a page of the group's files, with online complete and partial seeders. */
+export function listFiles(
+  kit: FileKit,
+  args: ArgsOf<"list_files">,
+  session: SessionClaims,
+): Result {
+  const group = kit.memberGroup(args.group, session);
+  const members = new Set(group.members.map((m) => m.user));
+  const { items, next } = page(kit.state.files(group.name), args.cursor, (f) => f.name);
+  const files = items.map((file) => {
+    const online = kit.presence.peersFor(group.name, file.fileId)
+      .filter((p) => members.has(p.user));
+    return {
+      name: file.name,
+      size: file.size,
+      sha1: file.sha1,
+      pieces: file.pieceCount,
+      seeders: online.filter((p) => p.isComplete).length,
+      partial: online.filter((p) => !p.isComplete).length,
+      sharers: file.sharers.length,
+    };
+  });
+  return { files, next };
 }

@@ -1,0 +1,45 @@
+/**
+ * The check every command but create_user, login and status goes through: a token that is
+ * signed by the cluster, not expired, of a user whose creation still stands, and not ended by a
+ * logout of that user and peer.
+ */
+import { CommandError } from "../common/errors.ts";
+import { ErrorCode } from "../wire/mod.ts";
+import type { SessionClaims, SessionKeys } from "./sessions.ts";
+import type { State } from "./state.ts";
+
+/**
+ * The claims of a valid session token.
+ *
+ * @throws {CommandError} `not_logged_in`, `session_expired` or `name_taken`
+ */
+export function checkSession(
+  token: string | undefined,
+  context: { keys: SessionKeys; state: State; now: number },
+): SessionClaims {
+  if (token === undefined) {
+    throw new CommandError(ErrorCode.NOT_LOGGED_IN, "Not logged in: login first");
+  }
+  const claims = context.keys.verify(token, context.now);
+  if (claims === "expired") {
+    throw new CommandError(ErrorCode.SESSION_EXPIRED, "Session expired: login again");
+  }
+  if (typeof claims === "string") {
+    throw new CommandError(ErrorCode.NOT_LOGGED_IN, "Invalid session: login again");
+  }
+  const { state } = context;
+  if (state.user(claims.user)?.creation !== claims.userCreation) {
+    if (state.get(`conflict/${claims.userCreation}`)) {
+      throw new CommandError(
+        ErrorCode.NAME_TAKEN,
+        `User name "${claims.user}" was registered first on another tracker: create a user with another name`,
+      );
+    }
+    throw new CommandError(ErrorCode.NOT_LOGGED_IN, `User "${claims.user}" no longer exists`);
+  }
+  const logout = state.get(`logout/${claims.user}/${claims.peerId}`);
+  if (logout?.kind === "logout" && logout.at >= claims.issuedAt) {
+    throw new CommandError(ErrorCode.NOT_LOGGED_IN, "Session ended by logout: login again");
+  }
+  return claims;
+}
