@@ -298,15 +298,10 @@ Deno.test("names that could escape a folder are refused by the peer and by the t
   deepStrictEqual(await listDir(swarm.dir), before);
 });
 
-// BUG (ignored until fixed): PartFile.open (lib/peer/storage.ts) opens `<destination>.part`
-// with "r+" (or "w+"), following a symbolic link already there, and truncates and writes the
-// file it points to, outside the destination folder; linkInPlace then hard-links the link
-// itself, so the "downloaded" file is a link to that outside file. resolveDestination
-// (lib/peer/destination.ts) checks the final path only. Expected: a `.part` that is not a
-// regular file of this download is refused (or replaced), never followed.
+// A link planted at `<destination>.part` must never be followed: download_file refuses a new
+// download whose partial file's path is taken.
 Deno.test({
   name: "download_file never writes through a link planted at the partial file's path",
-  ignore: true,
 }, async () => {
   await using swarm = await Swarm.start([[], []]);
   const [seeder, downloader] = [swarm.peer(0), swarm.peer(1)];
@@ -319,6 +314,7 @@ Deno.test({
   await Deno.writeTextFile(victim, "precious");
   await Deno.symlink(victim, `${out}/ok.bin.part`);
   const reply = await downloader.command(`download_file ${GROUP} ok.bin ${out}`);
+  equal(reply.code, "destination_exists", JSON.stringify(reply));
   if (reply.ok === true) {
     const id = String(reply.id);
     await waitUntil("the download ends", async () => {
@@ -333,13 +329,9 @@ Deno.test({
   }
 });
 
-// BUG (ignored until fixed), same cause as above: a regular file the user already has at
-// `<destination>.part` (not a partial file of any download of this peer) is emptied by
-// PartFile.open ({ isFresh: true }) and removed at the end. Expected: refused like an existing
-// destination (`destination_exists`), the file left as it was.
+// A file of the user's at `<destination>.part` is refused like an existing destination.
 Deno.test({
   name: "download_file leaves alone a file of the user's at the partial file's path",
-  ignore: true,
 }, async () => {
   await using swarm = await Swarm.start([[], []]);
   const [seeder, downloader] = [swarm.peer(0), swarm.peer(1)];
@@ -350,6 +342,6 @@ Deno.test({
   await Deno.mkdir(out);
   await Deno.writeTextFile(`${out}/ok.bin.part`, "my own notes");
   const reply = await downloader.command(`download_file ${GROUP} ok.bin ${out}`);
-  if (reply.ok === true) await eventWith(downloader, "download_finished", { id: reply.id });
+  equal(reply.code, "destination_exists", JSON.stringify(reply));
   equal(await Deno.readTextFile(`${out}/ok.bin.part`), "my own notes");
 });

@@ -60,6 +60,17 @@ export async function resolveDestination(destination: string, name: string): Pro
 }
 
 /**
+ * Refuse a new download whose partial file's path is taken (a file of the user's, or a link
+ * planted there): the engine would write through it or delete it.
+ *
+ * @throws {CommandError} `destination_exists` naming the partial file's path
+ */
+export async function refuseTakenPartPath(path: string): Promise<void> {
+  const part = `${path}.part`;
+  if (await lstatOrNull(part, part)) throw exists(part);
+}
+
+/**
  * Refuse at once a destination outside `--allow-write` (or `--allow-read`: resuming reads the
  * partial file back), instead of failing later in the background.
  */

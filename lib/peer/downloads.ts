@@ -5,7 +5,7 @@
  */
 import { CommandError, describeError } from "../common/errors.ts";
 import { PeerErrorCode } from "./codes.ts";
-import { resolveDestination } from "./destination.ts";
+import { refuseTakenPartPath, resolveDestination } from "./destination.ts";
 import { fetchPlan, type FileInfo } from "./download_plan.ts";
 import type { DownloadRecord, DownloadStore, RecordState } from "./download_store.ts";
 import { announceEvent } from "./download_events.ts";
@@ -72,6 +72,7 @@ export class Downloads {
       return { id: same.id, path, isResumed: true };
     }
     this.#refuseBusyDestination(path);
+    await refuseTakenPartPath(path);
     const target = { group, name, destination: path };
     const plan = await fetchPlan(this.#options.tracker, { id: "", ...target }, info, signal);
     const id = await this.#options.store.newId();
