@@ -215,8 +215,13 @@ export class Download {
     this.#runAbort?.abort();
     const pool = this.#pool;
     this.#pool = null;
-    await pool?.stop();
-    await this.#store.close();
+    try {
+      await pool?.stop();
+      await this.#store.close();
+    } catch (error) {
+      // Closing must not throw out of pause, cancel or fail: the run is over either way.
+      this.#options.logger?.warn(`Could not stop cleanly: ${describeError(error)}`);
+    }
   }
 
   #finish(): Promise<void> {

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import type { FileHashes } from "../common/hash.ts";
-import { PIECE_SIZE_BYTES } from "../wire/peer_frames.ts";
+import { RateLimiter } from "../common/rate.ts";
+import { Bitfield, PIECE_SIZE_BYTES } from "../wire/peer_frames.ts";
 import { startLyingSeeder } from "../../tests/helpers/lying_seeder.ts";
 import {
   FakeSwarm,
@@ -18,8 +19,8 @@ import {
 import { Download } from "./download.ts";
 import type { DownloadEvent, DownloadOptions, PeerEndpoint } from "./download_types.ts";
 import { saveResume } from "./resume.ts";
+import { SeederServer } from "./seeder.ts";
 import { ServedFiles } from "./served_files.ts";
-import { Bitfield } from "../wire/peer_frames.ts";
 
 const P = PIECE_SIZE_BYTES;
 /** Short timings so tests never wait long. */
@@ -47,7 +48,9 @@ async function swarmFixture(size: number, seeders = 1) {
   const tracker = await TestTracker.create();
   const identity = await makeIdentity();
   const started: TestSeeder[] = [];
-  for (let i = 0; i < seeders; i++) started.push(await startSeeder(tracker, { path, fileId: hashes.fileId }));
+  for (let i = 0; i < seeders; i++) {
+    started.push(await startSeeder(tracker, { path, fileId: hashes.fileId }));
+  }
   const swarm = new FakeSwarm(tracker, hashes.fileId, identity, started.map((s) => s.endpoint));
   return {
     dir,
@@ -156,7 +159,6 @@ Deno.test("Download bans a seeder that sends bad pieces and finishes from honest
 Deno.test("Download goes on from the other seeders when one closes mid-download", async () => {
   await using fx = await swarmFixture(40 * P, 2);
   await Deno.mkdir(`${fx.dir.path}/out`);
-  const { RateLimiter } = await import("../common/rate.ts");
   const { download, events } = makeDownload(fx, { limiter: new RateLimiter(40 * 1024 * 1024) });
   await download.start();
   await until(() => download.status().piecesDone >= 4);
@@ -215,7 +217,10 @@ Deno.test("Download moves requests from a seeder that never answers", async () =
   const honest = fx.swarm.endpoints;
   fx.swarm.endpoints = [stuck.endpoint];
   const lines: string[] = [];
-  const { download, events } = makeDownload(fx, { requestTimeoutMs: 300, logger: memoryLogger(lines) });
+  const { download, events } = makeDownload(fx, {
+    requestTimeoutMs: 300,
+    logger: memoryLogger(lines),
+  });
   try {
     await download.start();
     await until(() => lines.some((line) => line.includes("left requests unanswered")));
@@ -229,11 +234,43 @@ Deno.test("Download moves requests from a seeder that never answers", async () =
   assert.ok(!events.some((event) => event.type === "peer_banned"), "a time-out is not a strike");
 });
 
+Deno.test("Download's endgame asks a fast seeder for a slow seeder's last pieces", async () => {
+  await using fx = await swarmFixture(8 * P, 1);
+  await Deno.mkdir(`${fx.dir.path}/out`);
+  await using slow = await startSeeder(fx.tracker, { path: fx.path, fileId: fx.hashes.fileId }, {
+    uploadLimiter: new RateLimiter(1024 * 1024),
+  });
+  fx.swarm.endpoints.unshift(slow.endpoint);
+  const { download, events } = makeDownload(fx, { requestsPerPeer: 4, requestTimeoutMs: 30_000 });
+  const started = performance.now();
+  await download.start();
+  await download.done;
+  const seconds = (performance.now() - started) / 1000;
+  await assertFinished(fx, events);
+  assert.ok(seconds < 1.5, `${seconds.toFixed(2)} s: the slow seeder alone needs 2 s for its 4`);
+  assert.ok(slow.source.reads.length < 4, "the slow seeder's duplicates were cancelled");
+});
+
+Deno.test("Download applies the download limiter to received bytes", async () => {
+  await using fx = await swarmFixture(6 * P, 2);
+  await Deno.mkdir(`${fx.dir.path}/out`);
+  const rate = 6 * 1024 * 1024;
+  const { download, events } = makeDownload(fx, { limiter: new RateLimiter(rate) });
+  const started = performance.now();
+  await download.start();
+  await download.done;
+  const seconds = (performance.now() - started) / 1000;
+  await assertFinished(fx, events);
+  const expected = (6 * P - 64 * 1024) / rate; // the bucket starts with 64 KiB
+  assert.ok(seconds > expected * 0.8 && seconds < expected * 4, `${seconds.toFixed(2)} s`);
+});
+
 Deno.test("Download.pause() keeps the part, record and served pieces; resume() finishes", async () => {
   await using fx = await swarmFixture(20 * P, 1);
   await Deno.mkdir(`${fx.dir.path}/out`);
-  const { RateLimiter } = await import("../common/rate.ts");
-  const { download, events, served } = makeDownload(fx, { limiter: new RateLimiter(20 * 1024 * 1024) });
+  const { download, events, served } = makeDownload(fx, {
+    limiter: new RateLimiter(20 * 1024 * 1024),
+  });
   await download.start();
   await until(() => download.status().piecesDone >= 2);
   await download.pause();
@@ -253,8 +290,9 @@ Deno.test("Download.pause() keeps the part, record and served pieces; resume() f
 Deno.test("Download.cancel() removes the part and record and stops serving", async () => {
   await using fx = await swarmFixture(20 * P, 1);
   await Deno.mkdir(`${fx.dir.path}/out`);
-  const { RateLimiter } = await import("../common/rate.ts");
-  const { download, events, served } = makeDownload(fx, { limiter: new RateLimiter(20 * 1024 * 1024) });
+  const { download, events, served } = makeDownload(fx, {
+    limiter: new RateLimiter(20 * 1024 * 1024),
+  });
   await download.start();
   await until(() => download.status().piecesDone >= 2);
   await download.cancel();
@@ -300,8 +338,6 @@ Deno.test("Download fails with a clear reason when the whole-file SHA-1 does not
 Deno.test("Download serves its verified pieces to another downloader while it downloads", async () => {
   await using fx = await swarmFixture(12 * P, 1);
   await Deno.mkdir(`${fx.dir.path}/out`);
-  const { RateLimiter } = await import("../common/rate.ts");
-  const { SeederServer } = await import("./seeder.ts");
   const middleServed = new ServedFiles();
   await using middleSeeder = SeederServer.listen({ host: "127.0.0.1", port: 0 }, {
     peerId: "middle",
@@ -309,7 +345,10 @@ Deno.test("Download serves its verified pieces to another downloader while it do
     trackerKeys: fx.tracker.lookup,
     logger: memoryLogger(),
   });
-  const middle = makeDownload(fx, { served: middleServed, limiter: new RateLimiter(12 * 1024 * 1024) });
+  const middle = makeDownload(fx, {
+    served: middleServed,
+    limiter: new RateLimiter(12 * 1024 * 1024),
+  });
   await middle.download.start();
   const lastIdentity = await makeIdentity("last");
   const middleEndpoint: PeerEndpoint = {

@@ -10,6 +10,8 @@ import { createHash, type Hash } from "node:crypto";
 
 /** Verified pieces ahead of the front kept in memory (16 MiB of 512 KiB pieces). */
 export const MAX_HELD_PIECES = 32;
+/** Pieces read back from disk in one read (8 MiB of 512 KiB pieces). */
+export const READ_BACK_PIECES = 16;
 
 /** Options of {@linkcode FrontHasher}. */
 export interface FrontHasherOptions {
@@ -18,7 +20,7 @@ export interface FrontHasherOptions {
   size: number;
   /** Whether piece `index` is verified and written (so it can be read back). */
   isWritten(index: number): boolean;
-  /** Read piece `index` back from disk into `into` (exactly its length). */
+  /** Read `into.length` bytes back from disk, from the start of piece `index` (a run of pieces). */
   read(index: number, into: Uint8Array): Promise<void>;
   maxHeld?: number;
 }
@@ -116,19 +118,29 @@ export class FrontHasher {
     }
   }
 
+  /**
+   * Read back the written pieces at the front, a run of up to `READ_BACK_PIECES` per read: one
+   * read (one turn of a busy event loop) per piece would fall behind the pieces arriving.
+   */
   async #readBack(): Promise<void> {
     const { pieceCount, pieceLength, size, isWritten, read } = this.#options;
     while (!this.#isStopped && this.#next < pieceCount && isWritten(this.#next)) {
       const index = this.#next;
       if (this.#held.has(index)) return; // #drain() hashes it from memory
-      const length = Math.min(pieceLength, size - index * pieceLength);
-      this.#buffer ??= new Uint8Array(pieceLength);
-      const into = this.#buffer.subarray(0, length);
+      let end = index + 1;
+      while (
+        end < pieceCount && end - index < READ_BACK_PIECES && isWritten(end) && !this.#held.has(end)
+      ) end++;
+      this.#buffer ??= new Uint8Array(READ_BACK_PIECES * pieceLength);
+      const into = this.#buffer.subarray(
+        0,
+        Math.min(size, end * pieceLength) - index * pieceLength,
+      );
       await read(index, into);
       if (this.#isStopped) return;
-      // While reading, add() holds pieces instead of hashing them, so `index` is still next.
-      this.#held.delete(index);
-      this.#update(into);
+      // Pieces in the run were written before it was read, so add() never held one of them.
+      this.#hash.update(into);
+      this.#next = end;
     }
   }
 }

@@ -61,6 +61,8 @@ export class LinkPool implements LinkHandler {
   readonly #links = new Map<string, PeerLink>();
   readonly #connecting = new Set<string>();
   readonly #retryAt = new Map<string, number>();
+  /** Addresses whose last connection failed and was logged: the next failures are not. */
+  readonly #failing = new Set<string>();
   readonly #tasks = new Set<Promise<void>>();
   #known: PeerEndpoint[] = [];
   #hasRefreshed = false;
@@ -219,13 +221,17 @@ export class LinkPool implements LinkHandler {
       if (signal.aborted) return;
       this.#links.set(address, link);
       this.#options.picker.addBitfield(address, link.bitfield);
+      this.#failing.delete(address);
       this.#isWaiting = false;
       this.#fill(link);
       await link.run(this, signal);
     } catch (error) {
       if (signal.aborted) return;
       if (isFinalTicketError(error)) return this.#options.onFatal(`No ticket: ${error.message}`);
-      this.#log?.warn(`Seeder ${address}: ${describeError(error)}`);
+      if (!this.#failing.has(address)) {
+        this.#log?.warn(`Seeder ${address}: ${describeError(error)}`);
+      }
+      this.#failing.add(address);
     } finally {
       this.#connecting.delete(address);
       this.#onLinkEnded(address, link);

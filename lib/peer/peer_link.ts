@@ -4,6 +4,7 @@
  * HAVE, PIECE and REJECT to its {@linkcode LinkHandler}. Requests go out in batches (one socket
  * write for several REQUEST frames); the pool decides what to ask for and how many.
  */
+import { setImmediate } from "node:timers";
 import { parseAddress } from "../common/address.ts";
 import { ProtocolError } from "../common/errors.ts";
 import { signProof } from "../common/tickets.ts";
@@ -22,6 +23,9 @@ import {
   PeerFrame,
 } from "../wire/peer_frames.ts";
 import type { DownloaderIdentity, PeerEndpoint } from "./download_types.ts";
+
+/** Cancelled requests remembered per link (a late piece for one of them is not a violation). */
+const MAX_CANCELLED_REMEMBERED = 64;
 
 /** What a link reports while it runs. */
 export interface LinkHandler {
@@ -50,6 +54,8 @@ export class PeerLink {
   readonly #wire: WireConnection;
   /** Piece → performance.now() it was requested. */
   readonly #inflight = new Map<number, number>();
+  /** Recently cancelled pieces: one may still arrive (the seeder was already sending it). */
+  readonly #cancelled = new Set<number>();
   /** Since when the oldest request has waited with no piece arriving (see isStalled). */
   #waitingSince = performance.now();
   #isBusy = false;
@@ -111,11 +117,6 @@ export class PeerLink {
     return this.#wire.isClosed;
   }
 
-  /** Whether `index` is requested of this seeder now. */
-  isRequested(index: number): boolean {
-    return this.#inflight.has(index);
-  }
-
   /**
    * Whether requests have waited `timeoutMs` with no piece (or reject) arriving, not counting
    * time this side spent not reading (rate limit, disk back-pressure): the seeder is dead or
@@ -141,6 +142,10 @@ export class PeerLink {
   /** Withdraw a request (its piece came from another seeder). */
   cancel(index: number): void {
     if (!this.#inflight.delete(index) || this.isClosed) return;
+    this.#cancelled.add(index);
+    if (this.#cancelled.size > MAX_CANCELLED_REMEMBERED) {
+      this.#cancelled.delete(this.#cancelled.values().next().value!);
+    }
     this.#send(encodeIndexFrame(PeerFrame.CANCEL, index));
   }
 
@@ -171,10 +176,16 @@ export class PeerLink {
     switch (frame.type) {
       case PeerFrame.PIECE: {
         const { index, data } = decodePiece(frame.payload);
-        this.#inflight.delete(index);
+        if (!this.#inflight.delete(index) && !this.#cancelled.delete(index)) {
+          throw new ProtocolError("unexpected_frame", `Piece ${index} was not requested`);
+        }
         this.#isBusy = true;
         try {
           await handler.onPiece(this, index, data);
+          // A socket with data ready is read again at once, before other sockets get a turn: one
+          // fast seeder would have the main thread to itself while the pieces asked of the others
+          // wait in their sockets, and the hash front would stall behind them. Yield between pieces.
+          await new Promise((resolve) => setImmediate(resolve));
         } finally {
           this.#isBusy = false;
           this.#waitingSince = performance.now();

@@ -115,9 +115,10 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /**
- * Saves a download's progress at most every `intervalMs`: `markDirty()` after each piece,
- * `saveIfDue()` from a timer, `flush()` at pause and stop. Saves never overlap; a failed
- * background save goes to `onError` and is tried again at the next one.
+ * Saves a download's progress at most every `intervalMs`: `markDirty()` after each piece saves
+ * at once when the last save is old enough, else arms a timer for when it is; `flush()` at
+ * pause and stop saves now and disarms it. Saves never overlap; a failed background save goes
+ * to `onError` and is tried again at the next one.
  */
 export class ResumeSaver {
   readonly #path: string;
@@ -129,6 +130,7 @@ export class ResumeSaver {
   #isDirty = false;
   #lastSave = Number.NEGATIVE_INFINITY;
   #saving: Promise<void> = Promise.resolve();
+  #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     path: string,
@@ -144,7 +146,7 @@ export class ResumeSaver {
     this.#onError = options.onError ?? (() => {});
   }
 
-  /** Progress changed; it is saved now if the last save is old enough, else later. */
+  /** Progress changed; it is saved now if the last save is old enough, else soon. */
   markDirty(): void {
     this.#isDirty = true;
     this.saveIfDue();
@@ -152,7 +154,15 @@ export class ResumeSaver {
 
   /** Save in the background when something changed and the last save is old enough. */
   saveIfDue(): void {
-    if (!this.#isDirty || this.#now() - this.#lastSave < this.#intervalMs) return;
+    if (!this.#isDirty || this.#timer !== undefined) return;
+    const waitMs = this.#lastSave + this.#intervalMs - this.#now();
+    if (waitMs > 0) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.saveIfDue();
+      }, waitMs);
+      return;
+    }
     this.flush().catch(this.#onError);
   }
 
@@ -162,6 +172,8 @@ export class ResumeSaver {
    * @throws {Error} when the record cannot be written
    */
   flush(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
     const save = this.#saving.then(async () => {
       if (!this.#isDirty) return;
       this.#isDirty = false;

@@ -5,7 +5,7 @@
  * proof are checked. Bounded: connections (`maxConnections`), requests queued per connection
  * (`MAX_QUEUED_REQUESTS`), one piece in memory per connection, and idle connections are closed.
  */
-import { type Address } from "../common/address.ts";
+import { type Address, formatAddress } from "../common/address.ts";
 import { describeError, ProtocolError } from "../common/errors.ts";
 import { Logger, RateLimitedLog } from "../common/logger.ts";
 import type { RateLimiter } from "../common/rate.ts";
@@ -85,12 +85,10 @@ export class SeederServer {
   /**
    * Listen on `address` (port 0: any free port) and start accepting.
    *
-   * @throws {Deno.errors.NotCapable} without `--allow-net`
-   * @throws {Deno.errors.AddrInUse} when the port is taken
+   * @throws {Error} one line naming the address: port in use, no `--allow-net`, no such interface
    */
   static listen(address: Address, options: SeederOptions): SeederServer {
-    const listener = Deno.listen({ hostname: address.host, port: address.port });
-    return new SeederServer(listener, options);
+    return new SeederServer(listenOn(address), options);
   }
 
   /** The bound address, with the real port when 0 was asked for. */
@@ -224,5 +222,20 @@ export class SeederServer {
       const limit = session.isServing ? idleTimeoutMs : handshakeTimeoutMs;
       if (now - session.lastActivity > limit) void session.close();
     }
+  }
+}
+
+function listenOn(address: Address): Deno.TcpListener {
+  const where = `Cannot listen on ${formatAddress(address)}`;
+  try {
+    return Deno.listen({ hostname: address.host, port: address.port });
+  } catch (error) {
+    if (error instanceof Deno.errors.AddrInUse) {
+      throw new Error(`${where}: the port is already in use`, { cause: error });
+    }
+    if (error instanceof Deno.errors.NotCapable) {
+      throw new Error(`${where}: run with --allow-net`, { cause: error });
+    }
+    throw new Error(`${where}: ${describeError(error)}`, { cause: error });
   }
 }

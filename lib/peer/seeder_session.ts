@@ -65,6 +65,8 @@ export class SeederSession {
   readonly #queue: number[] = [];
   readonly #haves: number[] = [];
   #source: PieceSource | null = null;
+  /** One frame buffer reused from piece to piece (no allocation, no zeroing per piece). */
+  #spare: Uint8Array | null = null;
   #wake: (() => void) | null = null;
   #isClosed = false;
   /** performance.now() of the last frame in or piece out. */
@@ -246,7 +248,7 @@ export class SeederSession {
     }
     const { length } = pieceSpan(index, source.size, source.pieceLength);
     await this.#context.uploadLimiter?.take(length, this.#abort.signal);
-    const frame = allocatePieceFrame(index, length);
+    const frame = this.#frameFor(index, length);
     try {
       await source.readPiece(index, frame.subarray(PIECE_DATA_OFFSET));
     } catch (error) {
@@ -257,9 +259,20 @@ export class SeederSession {
     }
     if (this.#isClosed) return false;
     await this.wire.sendRaw(frame);
+    // The socket has taken the bytes once the write resolved: the buffer can carry the next piece.
+    this.#spare = frame;
     source.addUploaded(length);
     this.lastActivity = performance.now();
     return true;
+  }
+
+  /** A PIECE frame buffer for `index`: the last one sent when it has the right size. */
+  #frameFor(index: number, length: number): Uint8Array {
+    const spare = this.#spare;
+    this.#spare = null;
+    if (spare?.length !== PIECE_DATA_OFFSET + length) return allocatePieceFrame(index, length);
+    new DataView(spare.buffer, spare.byteOffset).setUint32(5, index);
+    return spare;
   }
 }
 

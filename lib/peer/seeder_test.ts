@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { ProtocolError } from "../common/errors.ts";
 import { signProof } from "../common/tickets.ts";
 import { RateLimiter } from "../common/rate.ts";
 import { decodeMessage } from "../wire/codec.ts";
-import { openConnection, type WireConnection } from "../wire/connection.ts";
+import { openConnection, RemoteError, type WireConnection } from "../wire/connection.ts";
 import { type Frame, FrameReader } from "../wire/frame.ts";
 import { FrameType, MAGIC } from "../wire/limits.ts";
 import { ErrorFrameSchema } from "../wire/messages.ts";
@@ -91,6 +90,19 @@ Deno.test("SeederServer.listen() on port 0 reports the port it got", async () =>
   assert.ok(seeder.address.port > 0);
 });
 
+Deno.test("SeederServer.listen() names the address when its port is in use", () => {
+  using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  assert.throws(
+    () =>
+      SeederServer.listen({ host: "127.0.0.1", port: taken.addr.port }, {
+        peerId: "p1",
+        served: new ServedFiles(),
+        trackerKeys: NO_KEYS,
+      }),
+    new RegExp(`Cannot listen on 127\\.0\\.0\\.1:${taken.addr.port}: the port is already in use`),
+  );
+});
+
 Deno.test("SeederServer refuses a stranger with the magic and an error frame", async () => {
   const lines: string[] = [];
   await using seeder = SeederServer.listen(LOCALHOST, {
@@ -176,9 +188,19 @@ Deno.test("SeederServer refuses bad tickets and proofs before sending any piece"
       "expired_ticket",
     ],
     ["other file", tracker.ticket("0".repeat(40), identity.publicKey), identity, "not_served"],
-    ["other group", tracker.ticket(file.fileId, identity.publicKey, { group: "g2" }), identity, "not_served"],
+    [
+      "other group",
+      tracker.ticket(file.fileId, identity.publicKey, { group: "g2" }),
+      identity,
+      "not_served",
+    ],
     ["forged", forger.ticket(file.fileId, identity.publicKey), identity, "bad_ticket"],
-    ["replayed by another key", tracker.ticket(file.fileId, identity.publicKey), other, "bad_proof"],
+    [
+      "replayed by another key",
+      tracker.ticket(file.fileId, identity.publicKey),
+      other,
+      "bad_proof",
+    ],
   ];
   for (const [name, made, who, code] of cases) {
     const wire = await handshake(port, (await made).ticket, who);
@@ -259,7 +281,12 @@ Deno.test("SeederServer closes with not_served and warns once when a piece canno
   const { dir, file, tracker, identity } = await fixture(PIECE_SIZE_BYTES);
   await using _dir = dir;
   const lines: string[] = [];
-  const source = new PartialSource({ group: GROUP, ...file, path: `${dir.path}/gone`, bitfield: Bitfield.full(1) });
+  const source = new PartialSource({
+    group: GROUP,
+    ...file,
+    path: `${dir.path}/gone`,
+    bitfield: Bitfield.full(1),
+  });
   const served = new ServedFiles();
   served.add(source);
   await using seeder = SeederServer.listen(LOCALHOST, {
@@ -282,7 +309,9 @@ Deno.test("SeederServer closes with not_served and warns once when a piece canno
 Deno.test("SeederServer rejects requests past its queue limit", async () => {
   const { dir, file, tracker, identity } = await fixture(PIECE_SIZE_BYTES);
   await using _dir = dir;
-  await using seeder = await startSeeder(tracker, file, { uploadLimiter: new RateLimiter(256 * 1024) });
+  await using seeder = await startSeeder(tracker, file, {
+    uploadLimiter: new RateLimiter(256 * 1024),
+  });
   const { ticket } = await tracker.ticket(file.fileId, identity.publicKey);
   const wire = await handshake(seeder.server.address.port, ticket, identity);
   try {
@@ -321,7 +350,10 @@ Deno.test("SeederServer applies the upload limiter before each piece", async () 
 Deno.test("SeederServer closes idle connections and slow handshakes", async () => {
   const { dir, file, tracker, identity } = await fixture(100);
   await using _dir = dir;
-  await using seeder = await startSeeder(tracker, file, { idleTimeoutMs: 150, handshakeTimeoutMs: 150 });
+  await using seeder = await startSeeder(tracker, file, {
+    idleTimeoutMs: 150,
+    handshakeTimeoutMs: 150,
+  });
   const { ticket } = await tracker.ticket(file.fileId, identity.publicKey);
   const idle = await handshake(seeder.server.address.port, ticket, identity);
   const silent = await openConnection(seeder.server.address, {
@@ -343,9 +375,8 @@ Deno.test("SeederServer refuses a connection that says it is not a peer", async 
     trackerKeys: NO_KEYS,
     logger: memoryLogger(),
   });
-  // acceptConnection refuses before its own Hello, so the remote sees the refusal as it can.
   await assert.rejects(
     openConnection(seeder.address, { role: "tracker", id: "t1", limits: PEER_FRAME_LIMIT_BYTES }),
-    ProtocolError,
+    (error: Error) => error instanceof RemoteError && error.code === "wrong_role",
   );
 });

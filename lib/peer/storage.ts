@@ -23,7 +23,7 @@ export function pieceSpan(
 export class PartFile implements AsyncDisposable {
   readonly path: string;
   readonly size: number;
-  /** The file did not exist before {@linkcode PartFile.open} (or was emptied by it). */
+  /** The file did not exist before {@linkcode PartFile.open} (or was replaced by it). */
   readonly isNew: boolean;
   readonly #handle: FileHandle;
   #isClosed = false;
@@ -37,22 +37,25 @@ export class PartFile implements AsyncDisposable {
 
   /**
    * Open `path` (made when missing) and give it exactly `size` bytes; what it held is kept
-   * unless `isFresh`, which empties it first. The file is sparse until pieces are written.
+   * unless `isFresh`, which starts a new file. The file is sparse until pieces are written.
    *
    * @throws {Error} what the operating system says (no permission, no such folder…)
    */
   static async open(path: string, size: number, options: { isFresh: boolean }): Promise<PartFile> {
+    // A stale part is replaced rather than truncated to 0: ext4 flushes such a file at close,
+    // which costs ~150 ms per GiB at the end of every download.
+    if (options.isFresh) await removeIfPresent(path);
+    await refuseSymbolicLink(path);
     let handle: FileHandle;
-    let isNew = options.isFresh;
+    let isNew = false;
     try {
       handle = await open(path, "r+");
     } catch (error) {
       if (!isNotFound(error)) throw error;
-      handle = await open(path, "w+");
+      handle = await open(path, "wx+"); // O_EXCL: never through a link planted meanwhile
       isNew = true;
     }
     try {
-      if (options.isFresh) await handle.truncate(0);
       await handle.truncate(size);
     } catch (error) {
       await handle.close();
@@ -146,6 +149,24 @@ export async function removeIfPresent(path: string): Promise<void> {
     await Deno.remove(path);
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+}
+
+/**
+ * Refuse a symbolic link at a part's path: writing through it would change the file it points
+ * to. (O_NOFOLLOW would close the window between this check and the open, but node:fs in Deno
+ * drops it when permissions are scoped.)
+ */
+async function refuseSymbolicLink(path: string): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.lstat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+    throw error;
+  }
+  if (info.isSymlink) {
+    throw new Error(`Partial file "${path}" is a symbolic link: refusing to write through it`);
   }
 }
 

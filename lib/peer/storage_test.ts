@@ -39,6 +39,22 @@ Deno.test("PartFile.open() keeps what a part held unless it is fresh", async () 
   assert.deepEqual(await Deno.readFile(path), new Uint8Array(3));
 });
 
+Deno.test("PartFile.open() never writes through a symbolic link at the part's path", async () => {
+  await using dir = await tempDir();
+  await Deno.writeTextFile(`${dir.path}/victim`, "precious");
+  await Deno.symlink(`${dir.path}/victim`, `${dir.path}/f.part`);
+  await assert.rejects(PartFile.open(`${dir.path}/f.part`, 4, { isFresh: false }), /symbolic link/);
+  assert.equal(await Deno.readTextFile(`${dir.path}/victim`), "precious");
+  const fresh = await PartFile.open(`${dir.path}/f.part`, 4, { isFresh: true });
+  await fresh.close();
+  assert.equal(
+    await Deno.readTextFile(`${dir.path}/victim`),
+    "precious",
+    "the link went, not its target",
+  );
+  assert.equal((await Deno.lstat(`${dir.path}/f.part`)).isFile, true);
+});
+
 Deno.test("PartFile.read() past the end is a RangeError", async () => {
   await using dir = await tempDir();
   await using part = await PartFile.open(`${dir.path}/f.part`, 4, { isFresh: true });
