@@ -15,6 +15,7 @@ import { Child, freePort, ROOT, tempDir } from "../tests/helpers/processes.ts";
 const MIB = 1024 * 1024;
 const PIECE_BYTES = 512 * 1024;
 const SEEDERS = 4;
+const ROUNDS = 2;
 const BENCH_PERMISSIONS = ["--no-prompt", "--allow-net=127.0.0.1", "--allow-read", "--allow-write"];
 
 async function makeFile(path: string, bytes: number): Promise<void> {
@@ -43,6 +44,7 @@ async function sha1File(path: string): Promise<string> {
 async function ideal(dir: string, source: string, size: number): Promise<number> {
   const { pieceHashes } = await hashFile(source, { pieceLength: PIECE_BYTES });
   await Deno.writeFile(`${dir}/hashes.bin`, pieceHashes);
+  await Deno.remove(`${dir}/ideal.out`).catch(() => {}); // a previous round's copy, if any
   const ports = Array.from({ length: SEEDERS }, () => freePort());
   const seeders = ports.map((port) =>
     new Child(["run", ...BENCH_PERMISSIONS, `${ROOT}bench/ideal_seeder.ts`, source, String(port)])
@@ -73,7 +75,10 @@ async function expectOk(peer: PeerProcess, line: string, timeoutMs = 120_000) {
 }
 
 /** PeerShare: a tracker, 4 seeder peers sharing the file, one downloader. */
-async function peershare(dir: string, source: string): Promise<number> {
+async function peershare(base: string, source: string, round: number): Promise<number> {
+  const dir = `${base}/round-${round}`;
+  await Deno.mkdir(dir);
+  await Deno.remove(`${base}/peershare.out`).catch(() => {}); // a previous round's copy, if any
   await using cluster = await Cluster.create(dir, 1);
   await cluster.start(1);
   const peers: PeerProcess[] = [];
@@ -93,7 +98,7 @@ async function peershare(dir: string, source: string): Promise<number> {
       await expectOk(seeder, `upload_file ${source} bench`);
     }));
     const name = source.split("/").at(-1)!;
-    await expectOk(downloader, `download_file bench ${name} ${dir}/peershare.out`);
+    await expectOk(downloader, `download_file bench ${name} ${base}/peershare.out`);
     const finished = await downloader.event("download_finished", 600_000);
     return Number(finished.seconds);
   } finally {
@@ -113,14 +118,28 @@ async function main(): Promise<void> {
   console.log(`Generating ${size / MIB} MiB of random data...`);
   await makeFile(source, size);
   const expected = await sha1File(source);
-  console.log(`Ideal pipeline: ${SEEDERS} seeders -> 1 downloader...`);
-  const idealSeconds = await ideal(dir.path, source, size);
-  console.log(`PeerShare: ${SEEDERS} seeder peers -> 1 downloader peer...`);
-  const peerSeconds = await peershare(dir.path, source);
+  // Whichever runs second finds the file in the page cache and the disk busy flushing the first
+  // copy: alternate, twice each, and keep each pipeline's best time.
+  const idealTimes: number[] = [];
+  const peerTimes: number[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    console.log(`Round ${round}: ideal pipeline, ${SEEDERS} seeders -> 1 downloader...`);
+    idealTimes.push(await ideal(dir.path, source, size));
+    console.log(`Round ${round}: PeerShare, ${SEEDERS} seeder peers -> 1 downloader peer...`);
+    peerTimes.push(await peershare(dir.path, source, round));
+  }
+  const idealSeconds = Math.min(...idealTimes);
+  const peerSeconds = Math.min(...peerTimes);
   const idealOk = (await sha1File(`${dir.path}/ideal.out`)) === expected;
   const peerOk = (await sha1File(`${dir.path}/peershare.out`)) === expected;
   console.log("");
   console.log(`file          ${size / MIB} MiB, ${size / PIECE_BYTES} pieces of 512 KiB`);
+  const list = (times: number[]) => times.map((t) => t.toFixed(2)).join(", ");
+  console.log(
+    `runs          ideal ${list(idealTimes)} s; PeerShare ${
+      list(peerTimes)
+    } s (best of each below)`,
+  );
   console.log(
     `ideal         ${idealSeconds.toFixed(2)} s  ${rate(size, idealSeconds)}  sha1 ${
       idealOk ? "ok" : "MISMATCH"

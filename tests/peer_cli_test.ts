@@ -115,11 +115,6 @@ Deno.test("peer.ts reports a bad tracker list and a listen port in use in one li
 
 Deno.test({
   name: "peer.ts names its listen address when that port is in use",
-  // Bug: SeederServer.listen (lib/peer/seeder.ts) lets Deno.listen's errors through as they
-  // are, so the peer prints only "Address already in use (os error 98)": neither the address
-  // nor that it is the peer's own listen port (the tracker says "Cannot listen on IP:PORT: the
-  // port is already in use", lib/tracker/server.ts).
-  ignore: true,
   async fn() {
     await using dir = await tempDir();
     const info = `${dir.path}/info.txt`;
