@@ -220,7 +220,9 @@ export class SeederServer {
     const { idleTimeoutMs, handshakeTimeoutMs } = this.#timeouts;
     for (const session of this.#sessions) {
       const limit = session.isServing ? idleTimeoutMs : handshakeTimeoutMs;
-      if (now - session.lastActivity > limit) void session.close();
+      if (now - session.lastActivity <= limit) continue;
+      if (session.isServing) void session.close();
+      else void session.close("expected_handshake", "No handshake in time");
     }
   }
 }

@@ -176,7 +176,7 @@ export class SeederSession {
       case "expired":
         return { code: "expired_ticket", message: "Ticket expired" };
       case "not_yet_valid":
-        return { code: "bad_ticket", message: "Ticket is not valid yet" };
+        return { code: "expired_ticket", message: "Ticket is not valid yet" };
       default:
         return result;
     }

@@ -40,7 +40,8 @@ export function queryAll(addresses: readonly Address[]): Promise<TrackerStatus[]
 export function formatStatus(statuses: readonly TrackerStatus[]): string {
   const lines = statuses.map((s, i) =>
     s.up
-      ? `${i + 1}  ${s.address.padEnd(21)}  up    ${String(s.ops).padStart(8)} ops  ${s.digest}`
+      ? `${i + 1}  ${s.address.padEnd(21)}  up    ${String(s.ops).padStart(8)} ops ` +
+        `(${String(s.logged).padStart(8)} logged)  ${s.digest}`
       : `${i + 1}  ${s.address.padEnd(21)}  down  ${s.error}`
   );
   const up = statuses.filter((s) => s.up);
