@@ -15,7 +15,7 @@ import {
   ReplFrame,
   type RpcClient,
 } from "../lib/wire/mod.ts";
-import { Cluster } from "./helpers/cluster.ts";
+import { allGroups, Cluster } from "./helpers/cluster.ts";
 import { tempDir } from "./helpers/processes.ts";
 
 interface Session {
@@ -196,11 +196,7 @@ Deno.test("a tracker added to a running cluster receives everything", async () =
   await using dir = await tempDir();
   await using cluster = await Cluster.create(dir.path, 3);
   // Trackers 1 and 2 run with a list that does not name tracker 3.
-  const twoOnly = `${dir.path}/two.txt`;
-  await Deno.writeTextFile(
-    twoOnly,
-    cluster.ports.slice(0, 2).map((p) => `127.0.0.1:${p}`).join("\n"),
-  );
+  const twoOnly = await cluster.writeFirst(2);
   await cluster.start(1, [], twoOnly);
   await cluster.start(2, [], twoOnly);
   const s = await session(cluster, 1, "alice", { create: true });
@@ -292,15 +288,7 @@ Deno.test("every acknowledged write survives killing all trackers at a random mo
   await cluster.start(2);
   await cluster.converged(10_000);
   const check = await session(cluster, 2, "alice");
-  const names = new Set<string>();
-  let cursor: string | undefined;
-  do {
-    const page = await check.client.request("list_groups", cursor ? { cursor } : {}, {
-      token: check.token,
-    });
-    for (const g of page.groups) names.add(g.id);
-    cursor = page.next;
-  } while (cursor !== undefined);
+  const names = await allGroups(check.client, check.token);
   const lost = acknowledged.filter((g) => !names.has(g));
   deepStrictEqual(lost, [], `${lost.length} of ${acknowledged.length} acknowledged writes lost`);
   for (const c of [s1.client, s2.client, check.client]) await c.close();
@@ -371,11 +359,7 @@ Deno.test("presence reaches every tracker and ends with the lease", async () => 
 Deno.test("logs are trimmed once every tracker holds them; a new tracker gets a snapshot", async () => {
   await using dir = await tempDir();
   await using cluster = await Cluster.create(dir.path, 3, ["--trim-interval-ms", "200"]);
-  const twoOnly = `${dir.path}/two.txt`;
-  await Deno.writeTextFile(
-    twoOnly,
-    cluster.ports.slice(0, 2).map((p) => `127.0.0.1:${p}`).join("\n"),
-  );
+  const twoOnly = await cluster.writeFirst(2);
   await cluster.start(1, [], twoOnly);
   await cluster.start(2, [], twoOnly);
   const s = await session(cluster, 1, "alice", { create: true });

@@ -1,23 +1,12 @@
 import { deepStrictEqual, ok } from "node:assert/strict";
 import type { RpcClient } from "../lib/wire/mod.ts";
-import { Cluster } from "./helpers/cluster.ts";
+import { allGroups, Cluster } from "./helpers/cluster.ts";
 import { tempDir } from "./helpers/processes.ts";
 
 async function loginAs(client: RpcClient, user: string, create: boolean): Promise<string> {
   if (create) await client.request("create_user", { user, password: "pw" });
   const { token } = await client.request("login", { user, password: "pw", peerId: "p1", port: 1 });
   return token;
-}
-
-async function allGroups(client: RpcClient, token: string): Promise<Set<string>> {
-  const names = new Set<string>();
-  let cursor: string | undefined;
-  do {
-    const page = await client.request("list_groups", cursor ? { cursor } : {}, { token });
-    for (const group of page.groups) names.add(group.id);
-    cursor = page.next;
-  } while (cursor !== undefined);
-  return names;
 }
 
 Deno.test("tracker keeps every acknowledged write after kill -9 mid-stream and restart", async () => {

@@ -12,7 +12,7 @@ import { formatHlc, type HybridClock } from "./hlc.ts";
 import { keyOf, type OpBody, type Operation } from "./ops.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
 import { page } from "./pages.ts";
-import { checkSession } from "./session_check.ts";
+import { checkSession, tellLostGroups } from "./session_check.ts";
 import type { SessionClaims, SessionKeys } from "./sessions.ts";
 import type { State } from "./state.ts";
 import type { Store } from "./store.ts";
@@ -87,7 +87,7 @@ export class Commands {
   }
 
   #withSession(request: ValidRequest, session: SessionClaims, caller: Caller): Promise<Result> {
-    this.#tellLostGroups(session);
+    tellLostGroups(this.#ctx.state, session, this.#told);
     const { requestId } = request;
     const kit = this.#files;
     switch (request.op) {
@@ -160,19 +160,6 @@ export class Commands {
     const { state, store } = this.#ctx;
     if (state.get(`tracker/${store.trackerId}`)) return;
     await this.#write(undefined, [{ type: "tracker_key", trackerId: store.trackerId, publicKey }]);
-  }
-
-  /** Tell a user once (per tracker) that a group they created lost its name in a merge. */
-  #tellLostGroups(session: SessionClaims): void {
-    for (const lost of this.#ctx.state.lostGroupsOf(session.userCreation)) {
-      const key = `${session.user}/${lost.creation}`;
-      if (this.#told.has(key)) continue;
-      this.#told.add(key);
-      throw new CommandError(
-        ErrorCode.NAME_TAKEN,
-        `Group "${lost.name}" was created first on another tracker; the one you created was set aside`,
-      );
-    }
   }
 
   #status(): Result {

@@ -43,3 +43,21 @@ export function checkSession(
   }
   return claims;
 }
+
+/**
+ * Tell a user once (per tracker; `told` remembers) that a group they created lost its name to
+ * an earlier creation when trackers merged.
+ *
+ * @throws {CommandError} `name_taken`, for the first such group not told yet
+ */
+export function tellLostGroups(state: State, session: SessionClaims, told: Set<string>): void {
+  for (const lost of state.lostGroupsOf(session.userCreation)) {
+    const key = `${session.user}/${lost.creation}`;
+    if (told.has(key)) continue;
+    told.add(key);
+    throw new CommandError(
+      ErrorCode.NAME_TAKEN,
+      `Group "${lost.name}" was created first on another tracker; the one you created was set aside`,
+    );
+  }
+}

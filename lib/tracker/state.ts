@@ -7,8 +7,6 @@
  * it stays in the log but changes nothing except, for a losing creation, a conflict record.
  * So trackers that hold the same operations hold the same state, whatever order they got them in.
  */
-import { createHash } from "node:crypto";
-import { toHex } from "../common/base64.ts";
 import type {
   Entity,
   FileEntity,
@@ -19,6 +17,7 @@ import type {
   TrackerKeyEntity,
   UserEntity,
 } from "./entities.ts";
+import { stateDigest } from "./digest.ts";
 import { formatHlc } from "./hlc.ts";
 import { type Operation, opId, orderKey } from "./ops.ts";
 
@@ -399,15 +398,7 @@ export class State {
 
   /** SHA-256 over every row in key order: equal digests mean equal state. */
   digest(): string {
-    const hash = createHash("sha256");
-    const keys = [...this.#entities.keys()].sort();
-    for (const key of keys) {
-      hash.update(key);
-      hash.update("\0");
-      hash.update(canonicalJson(this.#entities.get(key)));
-      hash.update("\n");
-    }
-    return hash.digest("hex");
+    return stateDigest(this.#entities);
   }
 }
 
@@ -417,13 +408,4 @@ function isListed(list: readonly Membership[], user: string): boolean {
 
 function longestStanding(members: readonly Membership[]): Membership {
   return members.reduce((a, b) => (b.since < a.since ? b : a));
-}
-
-/** JSON with object keys sorted, so equal values always give equal text. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v) => {
-    if (v instanceof Uint8Array) return toHex(v);
-    if (v === null || typeof v !== "object" || Array.isArray(v)) return v;
-    return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)));
-  });
 }

@@ -3,6 +3,18 @@
  * folder per tracker, all in one temporary folder.
  */
 import { openConnection, RpcClient } from "../../lib/wire/mod.ts";
+
+/** Every group name, following list_groups' pages to the end. */
+export async function allGroups(client: RpcClient, token: string): Promise<Set<string>> {
+  const names = new Set<string>();
+  let cursor: string | undefined;
+  do {
+    const page = await client.request("list_groups", cursor ? { cursor } : {}, { token });
+    for (const group of page.groups) names.add(group.id);
+    cursor = page.next;
+  } while (cursor !== undefined);
+  return names;
+}
 import { Child, freePort, ROOT } from "./processes.ts";
 
 /** Permissions a tracker gets in tests: what the shipped task gives, scoped to the test folder. */
@@ -48,6 +60,19 @@ export class Cluster implements AsyncDisposable {
       ports.map((p) => `127.0.0.1:${p}`).join("\n") + "\n",
     );
     return cluster;
+  }
+
+  /**
+   * Write a tracker list naming only the first `count` trackers (for trackers that do not know
+   * a tracker added later).
+   *
+   * @returns its path
+   */
+  async writeFirst(count: number): Promise<string> {
+    const path = `${this.dir}/first-${count}.txt`;
+    const lines = this.ports.slice(0, count).map((p) => `127.0.0.1:${p}`);
+    await Deno.writeTextFile(path, lines.join("\n") + "\n");
+    return path;
   }
 
   /** Start tracker n (1-based) and wait until it listens. */
