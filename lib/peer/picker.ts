@@ -9,8 +9,9 @@
  * order: random enough that two downloaders fetching from the same seeders spread out, and close
  * enough to file order that the contiguous front (which feeds the whole-file SHA-1) keeps up.
  *
- * Endgame: once every missing piece is assigned, a peer may also be asked for pieces already
- * asked of others (at most `maxDuplicates` peers per piece, fewest first); the duplicates are
+ * Endgame: once every missing piece is assigned, a peer that has almost nothing left to receive
+ * may also be asked for pieces already asked of others (at most `maxDuplicates` peers per
+ * piece, fewest first); the duplicates are
  * cancelled when the first copy arrives, so a download never hangs on one slow peer at 99%.
  */
 import { Bitfield } from "../wire/peer_frames.ts";
@@ -19,6 +20,8 @@ import { Bitfield } from "../wire/peer_frames.ts";
 export const TIE_WINDOW_PIECES = 8;
 /** In endgame, a piece is asked of at most this many peers at once. */
 export const MAX_ENDGAME_DUPLICATES = 3;
+/** In endgame, a peer with this many requests outstanding is not given duplicates. */
+export const ENDGAME_BUSY_REQUESTS = 2;
 
 /** Options of {@linkcode PiecePicker}. */
 export interface PickerOptions {
@@ -198,6 +201,11 @@ export class PiecePicker {
   }
 
   #duplicate(peer: string, field: Bitfield): number | null {
+    // Only a peer that has (nearly) run out of its own requests takes over others' pieces:
+    // filling every free slot with duplicates would make seeders send small files twice.
+    let own = 0;
+    for (const peers of this.#assigned.values()) if (peers.has(peer)) own++;
+    if (own >= ENDGAME_BUSY_REQUESTS) return null;
     let best: number | null = null;
     let fewest = this.#maxDuplicates;
     for (const [index, peers] of this.#assigned) {

@@ -105,3 +105,15 @@ Deno.test("PiecePicker.removePeer() lowers availability, so rarity follows who i
   picker.removePeer("d");
   assert.equal(picker.next("a"), 1, "now 1 is the rarer");
 });
+
+Deno.test("PiecePicker in endgame gives duplicates only to a peer with little left to receive", () => {
+  const picker = new PiecePicker(4, { random: FIRST });
+  picker.addBitfield("a", Bitfield.full(4));
+  picker.addBitfield("b", Bitfield.full(4));
+  for (let i = 0; i < 3; i++) assert.notEqual(picker.next("a"), null);
+  assert.notEqual(picker.next("b"), null);
+  assert.equal(picker.isEndgame, true);
+  assert.equal(picker.next("a"), null, "a still waits for three pieces: no duplicates");
+  assert.notEqual(picker.next("b"), null, "b waits for one: it may take over one of a's");
+  assert.equal(picker.next("b"), null, "b now waits for two");
+});
