@@ -5,10 +5,10 @@
  */
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { stat } from "node:fs/promises";
-import { FileHandles } from "../lib/peer/file_handles.ts";
-import { FileSource } from "../lib/peer/file_source.ts";
+import { FileHandles } from "../lib/peer/support/file_handles.ts";
+import { FileSource } from "../lib/peer/share/file_source.ts";
 import { MiB, PIECE, sha1OfFile, writeRandomFile } from "./helpers/files.ts";
-import { startLyingSeeder } from "./helpers/lying_seeder.ts";
+import { startLyingSeeder } from "../lib/peer/testing/lying_seeder.ts";
 import { TrackerMember } from "./helpers/member.ts";
 import { assertOk } from "./helpers/peer.ts";
 import {

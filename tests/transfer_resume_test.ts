@@ -5,7 +5,7 @@
  */
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { decodeBase64Url } from "../lib/common/base64.ts";
-import { RESUME_SAVE_INTERVAL_MS } from "../lib/peer/resume.ts";
+import { RESUME_SAVE_INTERVAL_MS } from "../lib/peer/engine/resume.ts";
 import { exists, MiB, PIECE, sha1OfFile, writeRandomFile } from "./helpers/files.ts";
 import { assertOk, assertRefused } from "./helpers/peer.ts";
 import {

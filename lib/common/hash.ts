@@ -10,6 +10,10 @@ import { toHex } from "./base64.ts";
 export const SHA1_BYTES = 20;
 /** Piece hashes travel and are stored in chunks of this many (20 KiB), so no message grows with a file. */
 export const HASHES_PER_CHUNK = 1024;
+/** Bytes of one full chunk of piece hashes. */
+export const HASH_CHUNK_BYTES = HASHES_PER_CHUNK * SHA1_BYTES;
+/** The piece size of every file PeerShare shares, and the largest piece a PIECE frame carries. */
+export const PIECE_SIZE_BYTES = 512 * 1024;
 
 const FILE_ID_CONTEXT = new TextEncoder().encode("peershare file v1\0");
 
@@ -27,6 +31,23 @@ export function computeFileId(size: number, pieceLength: number, pieceHashes: Ui
 /** SHA-1 of one piece (on the calling thread: ~1.6 GiB/s here, faster than crypto.subtle). */
 export function sha1(bytes: Uint8Array): Uint8Array {
   return createHash("sha1").update(bytes).digest();
+}
+
+/** Where piece `index` lies in a file, and how long it is. */
+export function pieceSpan(
+  index: number,
+  size: number,
+  pieceLength: number,
+): { position: number; length: number } {
+  const position = index * pieceLength;
+  return { position, length: Math.min(pieceLength, size - position) };
+}
+
+/** Byte-wise equality (hashes are public, so no constant-time compare is needed). */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Number of pieces of a file. */

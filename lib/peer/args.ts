@@ -1,11 +1,10 @@
 import { parseArgs } from "node:util";
 import { type Address, formatAddress, parseAddress } from "../common/address.ts";
 import { parseRate } from "../common/rate.ts";
+import { CONNECT_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from "./client/api.ts";
 
-/** How long one tracker request may take, connecting included, unless `--request-timeout-ms`. */
-export const REQUEST_TIMEOUT_MS = 10_000;
-/** How long connecting to one tracker (TCP and Hello) may take, unless `--connect-timeout-ms`. */
-export const CONNECT_TIMEOUT_MS = 3_000;
+export { CONNECT_TIMEOUT_MS, REQUEST_TIMEOUT_MS };
+
 /** A piece not received within this is asked of another peer, unless `--piece-timeout-ms`. */
 export const PIECE_TIMEOUT_MS = 15_000;
 /** How often a download asks the tracker for peers again, unless `--peer-refresh-ms`. */

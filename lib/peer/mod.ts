@@ -24,7 +24,7 @@ export {
   PIECE_TIMEOUT_MS,
   REQUEST_TIMEOUT_MS,
 } from "./args.ts";
-export { PeerErrorCode, toCommandError } from "./codes.ts";
+export { PeerErrorCode, toCommandError } from "./support/codes.ts";
 export {
   type ArgKind,
   type ArgSpec,
@@ -33,23 +33,19 @@ export {
   type ParsedCommand,
   tokenizeCommandLine,
   usageOf,
-} from "./command_line.ts";
-export {
-  type CommandContext,
-  COMMANDS,
-  type CommandSpec,
-  commandTable,
-  type TrackerApi,
-} from "./commands.ts";
+} from "./shell/command_line.ts";
+export { type CommandContext, COMMANDS, type CommandSpec, commandTable } from "./shell/commands.ts";
+export type { TrackerApi } from "./client/api.ts";
+export { formatBytes } from "./support/units.ts";
 export { IDENTITY_FILE, loadOrCreateIdentity, type PeerIdentity } from "./identity.ts";
-export { type CommandOutcome, formatBytes, formatTable, Output, type TextSink } from "./output.ts";
-export { type Collected, collectPages, MAX_LIST_ITEMS, type Page } from "./pages.ts";
+export { type CommandOutcome, formatTable, Output, type TextSink } from "./shell/output.ts";
+export { type Collected, collectPages, MAX_LIST_ITEMS, type Page } from "./support/pages.ts";
 export { runPeer, STOP_LOGOUT_TIMEOUT_MS } from "./run.ts";
-export { MAX_SEEDER_CONNECTIONS, type SeederOptions, SeederServer } from "./seeder.ts";
-export { HISTORY_SIZE, isSecretLine, PROMPT, Shell, type ShellOptions } from "./shell.ts";
+export { MAX_SEEDER_CONNECTIONS, type SeederOptions, SeederServer } from "./seeder/server.ts";
+export { HISTORY_SIZE, isSecretLine, PROMPT, Shell, type ShellOptions } from "./shell/shell.ts";
 export {
   type EventSink,
   type Session,
   TrackerClient,
   type TrackerClientOptions,
-} from "./tracker_client.ts";
+} from "./client/tracker_client.ts";

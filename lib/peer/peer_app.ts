@@ -5,16 +5,16 @@
  */
 import { describeError } from "../common/errors.ts";
 import type { Logger } from "../common/logger.ts";
-import type { TrackerApi } from "./commands.ts";
-import type { DownloadStatus } from "./download_types.ts";
-import type { Downloads, StartOutcome } from "./downloads.ts";
-import { PresenceLoop } from "./presence.ts";
-import { shareAgain } from "./reshare.ts";
-import type { PieceSource, ServedFiles } from "./served_files.ts";
+import type { TrackerApi } from "./client/api.ts";
+import type { DownloadStatus } from "./engine/types.ts";
+import type { Downloads, StartOutcome } from "./download/manager.ts";
+import { PresenceLoop } from "./client/presence.ts";
+import { shareAgain } from "./share/reshare.ts";
+import type { PieceSource, ServedFiles } from "./seeder/served_files.ts";
 import type { LoginReport, PeerServices } from "./services.ts";
-import type { ShareRecord } from "./shares.ts";
-import { type ShareStatus, type Sharing, uploadedOf } from "./sharing.ts";
-import type { EventSink } from "./tracker_client.ts";
+import type { ShareRecord } from "./share/share_store.ts";
+import { type ShareStatus, type Sharing, uploadedOf } from "./share/sharing.ts";
+import type { EventSink } from "./client/tracker_client.ts";
 
 /** Options of {@linkcode PeerApp}. */
 export interface PeerAppOptions {

@@ -1,15 +1,15 @@
 import assert from "node:assert/strict";
-import { computeFileId } from "../common/hash.ts";
-import { FakeEngine } from "./_fake_engine.ts";
-import { fakeFileTracker } from "./_fake_files.ts";
-import { DownloadStore } from "./download_store.ts";
-import { Downloads } from "./downloads.ts";
-import { FileHandles } from "./file_handles.ts";
+import { computeFileId, PIECE_SIZE_BYTES } from "../common/hash.ts";
+import { FakeEngine } from "./testing/fake_engine.ts";
+import { fakeFileTracker } from "./testing/fake_files.ts";
+import { DownloadStore } from "./download/download_store.ts";
+import { Downloads } from "./download/manager.ts";
+import { FileHandles } from "./support/file_handles.ts";
 import { PeerApp } from "./peer_app.ts";
-import { ServedFiles } from "./served_files.ts";
-import { ShareStore } from "./shares.ts";
-import { Sharing } from "./sharing.ts";
-import { PIECE_LENGTH_BYTES, registerFile } from "./uploader.ts";
+import { ServedFiles } from "./seeder/served_files.ts";
+import { ShareStore } from "./share/share_store.ts";
+import { Sharing } from "./share/sharing.ts";
+import { registerFile } from "./share/uploader.ts";
 
 const signal = new AbortController().signal;
 
@@ -51,15 +51,15 @@ async function setUp(dir: string) {
 
 /** g1/remote.bin exists at the tracker, shared by someone else. */
 async function remoteFile(api: ReturnType<typeof fakeFileTracker>["api"]) {
-  const size = PIECE_LENGTH_BYTES + 1;
+  const size = PIECE_SIZE_BYTES + 1;
   const hashes = crypto.getRandomValues(new Uint8Array(40));
-  const fileId = computeFileId(size, PIECE_LENGTH_BYTES, hashes);
+  const fileId = computeFileId(size, PIECE_SIZE_BYTES, hashes);
   const args = {
     group: "g1",
     name: "remote.bin",
     fileId,
     size,
-    pieceLength: PIECE_LENGTH_BYTES,
+    pieceLength: PIECE_SIZE_BYTES,
     sha1: fileId,
   };
   await registerFile(api, args, { pieceHashes: () => Promise.resolve(hashes), signal });
@@ -131,7 +131,7 @@ Deno.test("PeerApp shares a finished download like an uploaded file", async () =
     const remoteId = await remoteFile(api);
     await app.download("g1", "remote.bin", dir, signal);
     served.get("g1", remoteId)!.addUploaded(7);
-    await Deno.writeFile(`${dir}/remote.bin`, new Uint8Array(PIECE_LENGTH_BYTES + 1));
+    await Deno.writeFile(`${dir}/remote.bin`, new Uint8Array(PIECE_SIZE_BYTES + 1));
     engines[0]!.finish();
     const deadline = Date.now() + 2_000;
     while (app.shares()[0]?.state !== "complete" && Date.now() < deadline) {

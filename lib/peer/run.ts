@@ -6,22 +6,22 @@ import { Logger } from "../common/logger.ts";
 import { RateLimiter } from "../common/rate.ts";
 import { exportPublicKey } from "../common/tickets.ts";
 import type { PeerConfig } from "./args.ts";
-import { toCommandError } from "./codes.ts";
-import { COMMANDS } from "./commands.ts";
-import { createDownload } from "./download_engine.ts";
-import { DownloadStore } from "./download_store.ts";
-import { Downloads } from "./downloads.ts";
-import { FileHandles } from "./file_handles.ts";
+import { toCommandError } from "./support/codes.ts";
+import { COMMANDS } from "./shell/commands.ts";
+import { Download } from "./engine/download.ts";
+import { DownloadStore } from "./download/download_store.ts";
+import { Downloads } from "./download/manager.ts";
+import { FileHandles } from "./support/file_handles.ts";
 import { loadOrCreateIdentity, type PeerIdentity } from "./identity.ts";
-import { Output } from "./output.ts";
+import { Output } from "./shell/output.ts";
 import { PeerApp } from "./peer_app.ts";
-import { SeederServer } from "./seeder.ts";
-import { ServedFiles } from "./served_files.ts";
-import { ShareStore } from "./shares.ts";
-import { Sharing } from "./sharing.ts";
-import { Shell } from "./shell.ts";
-import { TrackerClient } from "./tracker_client.ts";
-import { TrackerKeys } from "./tracker_keys.ts";
+import { SeederServer } from "./seeder/server.ts";
+import { ServedFiles } from "./seeder/served_files.ts";
+import { ShareStore } from "./share/share_store.ts";
+import { Sharing } from "./share/sharing.ts";
+import { Shell } from "./shell/shell.ts";
+import { TrackerClient } from "./client/tracker_client.ts";
+import { TrackerKeys } from "./seeder/tracker_keys.ts";
 
 /** After SIGINT or SIGTERM, how long logging out may take before the peer exits anyway. */
 export const STOP_LOGOUT_TIMEOUT_MS = 2_000;
@@ -149,7 +149,7 @@ async function openApp(config: PeerConfig, parts: AppParts): Promise<PeerApp> {
       privateKey: identity.keyPair.privateKey,
       publicKey: await exportPublicKey(identity.keyPair.publicKey),
     },
-    createEngine: createDownload,
+    createEngine: (plan, options) => new Download(plan, options),
     onEvent,
     onFinished: (file) =>
       sharing.adopt(file, AbortSignal.any([closing.signal, AbortSignal.timeout(ADOPT_TIMEOUT_MS)])),

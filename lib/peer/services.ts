@@ -2,11 +2,11 @@
  * What the share and download commands, login and logout need of the rest of the peer. The
  * shell's tests pass a fake; run.ts passes a {@linkcode PeerApp} (peer_app.ts).
  */
-import type { DownloadStatus } from "./download_types.ts";
-import type { StartOutcome } from "./downloads.ts";
-import type { ReshareReport } from "./reshare.ts";
-import type { ShareRecord } from "./shares.ts";
-import type { ShareStatus } from "./sharing.ts";
+import type { DownloadStatus } from "./engine/types.ts";
+import type { StartOutcome } from "./download/manager.ts";
+import type { ReshareReport } from "./share/reshare.ts";
+import type { ShareRecord } from "./share/share_store.ts";
+import type { ShareStatus } from "./share/sharing.ts";
 
 /** What login did besides logging in. */
 export interface LoginReport {

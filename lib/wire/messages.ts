@@ -3,6 +3,7 @@
  * payload is MessagePack, decoded and then validated here before anything acts on it.
  * docs/PROTOCOL.md documents each one.
  */
+import { HASH_CHUNK_BYTES } from "../common/hash.ts";
 import { z } from "zod";
 import { isSafeFileName, NAME_PATTERN } from "../common/ids.ts";
 import { MAX_PAGE_ITEMS } from "./limits.ts";
@@ -44,8 +45,6 @@ const bytes = (max: number) =>
     "too long",
   );
 const chunk = z.number().int().min(0).max(1 << 20);
-/** Piece hashes per chunk message (20 bytes each). */
-export const HASH_CHUNK_BYTES = 1024 * 20;
 
 /** Arguments of each request op. */
 export const REQUEST_ARGS = {

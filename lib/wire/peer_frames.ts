@@ -12,12 +12,10 @@
  *
  * A refusal is one ERROR frame, then close; nothing of the file is sent before the handshake.
  */
+import { PIECE_SIZE_BYTES } from "../common/hash.ts";
 import { z } from "zod";
 import { ProtocolError } from "../common/errors.ts";
 import { FRAME_HEADER_BYTES, FrameType } from "./limits.ts";
-
-/** Pieces are 512 KiB, as in the seed. */
-export const PIECE_SIZE_BYTES = 512 * 1024;
 
 /** Frame type ids of the peer protocol. */
 export const PeerFrame = {

@@ -16,8 +16,8 @@ import {
   PEER_FRAME_LIMIT_BYTES,
   PeerFrame,
   PIECE_DATA_OFFSET,
-  PIECE_SIZE_BYTES,
 } from "./peer_frames.ts";
+import { PIECE_SIZE_BYTES } from "../common/hash.ts";
 
 function isProtocolError(code: string) {
   return (error: unknown) => error instanceof ProtocolError && error.code === code;

@@ -12,8 +12,8 @@
 import { exportPublicKey, generateSigningKeys } from "../../lib/common/tickets.ts";
 import type { ArgsOf, Op, ResultOf, RpcClient } from "../../lib/wire/mod.ts";
 import { WRITE_OPS } from "../../lib/wire/mod.ts";
-import { PeerLink } from "../../lib/peer/peer_link.ts";
-import { TrackerKeys } from "../../lib/peer/tracker_keys.ts";
+import { PeerLink } from "../../lib/peer/engine/peer_link.ts";
+import { TrackerKeys } from "../../lib/peer/seeder/tracker_keys.ts";
 import { assertOk } from "./peer.ts";
 import { GROUP, PASSWORD, type Swarm } from "./swarm.ts";
 

@@ -1,0 +1,101 @@
+/**
+ * This peer's presence at the tracker: a lease that a heartbeat renews every third of its
+ * length, so one lost heartbeat does not take the peer off the list. A heartbeat answered with
+ * `known: false` means the tracker forgot us (it restarted, or we failed over to another one):
+ * every served file is announced again.
+ */
+import { CommandError } from "../../common/errors.ts";
+import { Logger, RateLimitedLog } from "../../common/logger.ts";
+import { ErrorCode } from "../../wire/messages.ts";
+import { PeerErrorCode } from "../support/codes.ts";
+
+/** Until the tracker tells its lease, renew this often. */
+export const INITIAL_HEARTBEAT_MS = 2_000;
+/** Never renew more often than this, whatever lease the tracker gives. */
+export const MIN_HEARTBEAT_MS = 50;
+/** After a heartbeat no tracker answered, try again this soon (or sooner if the lease is short). */
+export const HEARTBEAT_RETRY_MS = 1_000;
+
+/** Errors that mean there is no session any more: the loop ends. */
+const SESSION_GONE: ReadonlySet<string> = new Set([
+  ErrorCode.NOT_LOGGED_IN,
+  ErrorCode.SESSION_EXPIRED,
+  PeerErrorCode.NOT_LOGGED_IN,
+]);
+
+/** Options of {@linkcode PresenceLoop}. */
+export interface PresenceOptions {
+  /** Send the heartbeat op. */
+  heartbeat(signal: AbortSignal): Promise<{ known: boolean; leaseMs: number }>;
+  /** Announce every served file again. */
+  announceAll(signal: AbortSignal): Promise<void>;
+  logger?: Logger;
+}
+
+/** Heartbeats while logged in: {@linkcode PresenceLoop.start} after login, `stop` at logout. */
+export class PresenceLoop {
+  readonly #options: PresenceOptions;
+  readonly #log: RateLimitedLog;
+  #controller: AbortController | null = null;
+  #loop: Promise<void> | null = null;
+
+  constructor(options: PresenceOptions) {
+    this.#options = options;
+    this.#log = new RateLimitedLog(options.logger ?? new Logger("presence"));
+  }
+
+  /** Whether the loop runs. */
+  get isRunning(): boolean {
+    return this.#loop !== null;
+  }
+
+  /** Start heartbeating now (a running loop is restarted). */
+  async start(): Promise<void> {
+    await this.stop();
+    const controller = new AbortController();
+    this.#controller = controller;
+    this.#loop = this.#run(controller.signal);
+  }
+
+  /** Stop heartbeating and wait for a heartbeat in flight. */
+  async stop(): Promise<void> {
+    this.#controller?.abort();
+    const loop = this.#loop;
+    this.#controller = null;
+    this.#loop = null;
+    await loop;
+  }
+
+  async #run(signal: AbortSignal): Promise<void> {
+    let intervalMs = INITIAL_HEARTBEAT_MS;
+    while (!signal.aborted) {
+      let waitMs = intervalMs;
+      try {
+        const { known, leaseMs } = await this.#options.heartbeat(signal);
+        intervalMs = Math.max(MIN_HEARTBEAT_MS, Math.floor(leaseMs / 3));
+        waitMs = intervalMs;
+        if (!known) await this.#options.announceAll(signal);
+      } catch (error) {
+        if (signal.aborted) return;
+        if (error instanceof CommandError && SESSION_GONE.has(error.code)) return;
+        const reason = error instanceof Error ? error.message : String(error);
+        this.#log.warn(`Heartbeat failed: ${reason}`);
+        waitMs = Math.min(HEARTBEAT_RETRY_MS, intervalMs);
+      }
+      await sleep(waitMs, signal);
+    }
+  }
+}
+
+/** Resolve after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}

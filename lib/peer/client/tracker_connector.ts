@@ -1,0 +1,173 @@
+import { type Address, formatAddress } from "../../common/address.ts";
+import { CommandError, describeError } from "../../common/errors.ts";
+import { Logger } from "../../common/logger.ts";
+import { closeQuietly, openConnection, type WireConnection } from "../../wire/connection.ts";
+import { RpcClient } from "../../wire/rpc.ts";
+import { PeerErrorCode } from "../support/codes.ts";
+
+/** Options of {@linkcode TrackerConnector}. */
+export interface TrackerConnectorOptions {
+  /** Our peer id, sent in the Hello. */
+  peerId: string;
+  /** Budget for one tracker: TCP connect plus Hello. */
+  connectTimeoutMs: number;
+  logger?: Logger;
+  /** Called when a new connection goes to another tracker than the last one (failover). */
+  onSwitch?: (from: Address, to: Address) => void;
+}
+
+/** A live connection to one tracker. */
+export interface TrackerLink {
+  readonly rpc: RpcClient;
+  readonly address: Address;
+}
+
+/**
+ * Keeps at most one connection to a tracker. When there is none, it tries the trackers in
+ * the order of tracker_info.txt, the one it last used first, and keeps the first that answers.
+ * Callers that ask at the same time share one attempt.
+ */
+export class TrackerConnector {
+  readonly #trackers: readonly Address[];
+  readonly #options: TrackerConnectorOptions;
+  readonly #closing = new AbortController();
+  #current = 0;
+  #last: Address | null = null;
+  #link: TrackerLink | null = null;
+  #connecting: Promise<TrackerLink> | null = null;
+
+  constructor(trackers: readonly Address[], options: TrackerConnectorOptions) {
+    if (trackers.length === 0) throw new RangeError("The tracker list is empty");
+    this.#trackers = trackers;
+    this.#options = options;
+  }
+
+  /** The tracker we are connected to, if any. */
+  get link(): TrackerLink | null {
+    return this.#link && !this.#link.rpc.isClosed ? this.#link : null;
+  }
+
+  /**
+   * The current connection, or a new one.
+   *
+   * @throws {CommandError} `tracker_unreachable` naming each tracker and why it failed
+   * @throws {DOMException} when `signal` fires first (the attempt goes on for other callers)
+   */
+  connect(signal?: AbortSignal): Promise<TrackerLink> {
+    const link = this.link;
+    if (link) return Promise.resolve(link);
+    this.#connecting ??= this.#connectAny().finally(() => this.#connecting = null);
+    return signal ? raceAbort(this.#connecting, signal) : this.#connecting;
+  }
+
+  /**
+   * Drop the current connection (after a time-out, or a lost one): the next request
+   * reconnects. With `link`, only if that is still the current connection.
+   */
+  async disconnect(link: TrackerLink | null = this.#link): Promise<void> {
+    if (link === null) return;
+    if (this.#link === link) this.#link = null;
+    await link.rpc.close();
+  }
+
+  /**
+   * Give up on this link's tracker for now (it stopped answering): drop the connection, and
+   * try the next tracker of the list first when reconnecting.
+   */
+  async skip(link: TrackerLink): Promise<void> {
+    const index = this.#trackers.findIndex((a) => formatAddress(a) === formatAddress(link.address));
+    if (index === this.#current && this.#trackers.length > 1) {
+      this.#current = (index + 1) % this.#trackers.length;
+    }
+    await this.disconnect(link);
+  }
+
+  /** Abort any attempt and close the connection. */
+  async close(): Promise<void> {
+    this.#closing.abort();
+    await this.#connecting?.catch(() => {/* its failure is the caller's to report */});
+    await this.disconnect();
+  }
+
+  async #connectAny(): Promise<TrackerLink> {
+    const failures: string[] = [];
+    for (const index of this.#order()) {
+      this.#closing.signal.throwIfAborted();
+      const address = this.#trackers[index]!;
+      try {
+        const wire = await this.#open(address);
+        this.#current = index;
+        this.#link = { rpc: new RpcClient(wire), address };
+        this.#watch(this.#link);
+        const last = this.#last;
+        this.#last = address;
+        if (last && formatAddress(last) !== formatAddress(address)) {
+          this.#options.onSwitch?.(last, address);
+        }
+        return this.#link;
+      } catch (error) {
+        if (this.#closing.signal.aborted) throw error;
+        failures.push(`${formatAddress(address)} (${reason(error)})`);
+      }
+    }
+    throw new CommandError(
+      PeerErrorCode.TRACKER_UNREACHABLE,
+      `Cannot reach any tracker: ${failures.join(", ")}`,
+    );
+  }
+
+  /** The last tracker that answered first, then the others in file order. */
+  #order(): number[] {
+    const rest = this.#trackers.map((_, i) => i).filter((i) => i !== this.#current);
+    return [this.#current, ...rest];
+  }
+
+  async #open(address: Address): Promise<WireConnection> {
+    const signal = AbortSignal.any([
+      this.#closing.signal,
+      AbortSignal.timeout(this.#options.connectTimeoutMs),
+    ]);
+    // openConnection bounds the Hello but not the TCP connect: a host that drops SYNs would
+    // hold us for minutes, so race it and close a connection that arrives too late.
+    const opening = openConnection(address, {
+      role: "peer",
+      id: this.#options.peerId,
+      timeoutMs: this.#options.connectTimeoutMs,
+      signal,
+    });
+    try {
+      return await raceAbort(opening, signal);
+    } catch (error) {
+      opening.then((wire) => closeQuietly(wire.conn), () => {/* already reported */});
+      throw error;
+    }
+  }
+
+  #watch(link: TrackerLink): void {
+    link.rpc.closed.then(() => {
+      if (this.#link !== link) return;
+      this.#link = null;
+      if (!this.#closing.signal.aborted) {
+        this.#options.logger?.warn(
+          `Lost the connection to tracker ${formatAddress(link.address)}; ` +
+            `the next command reconnects`,
+        );
+      }
+    });
+  }
+}
+
+function reason(error: unknown): string {
+  if (error instanceof DOMException && error.name === "TimeoutError") return "timed out";
+  return describeError(error).replace(/ \(os error \d+\)$/, "");
+}
+
+/** Settle with `promise`, or reject with the signal's reason when it fires first. */
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}

@@ -1,0 +1,297 @@
+/**
+ * The download engine: one {@linkcode Download} per file being fetched.
+ *
+ * DEV DOCS
+ *
+ * Objects, and who calls whom:
+ * - `Download` (this file): the life cycle (start, pause, resume, cancel, finish, fail), events
+ *   and status. Each run (start or resume to pause) makes a `PiecePicker` and a `LinkPool`.
+ * - `LinkPool` (link_pool.ts): asks the `Swarm` for peers every `peerRefreshMs`, keeps up to
+ *   `maxPeers` `PeerLink`s, fills each with up to `requestsPerPeer` requests chosen by the
+ *   `PiecePicker` (picker.ts, rarest first, endgame), checks every piece's SHA-1, strikes and
+ *   bans seeders that send bad pieces, drops stalled ones, and hands good pieces to the store.
+ * - `PeerLink` (peer_link.ts): one connection: Hello, handshake with a ticket from the
+ *   `TicketCache` and a proof, then a read loop that calls the pool back.
+ * - `PieceStore` (piece_store.ts): positional writes into `<destination>.part`, the bitfield,
+ *   the resume record (resume.ts), the whole-file SHA-1 of the contiguous front
+ *   (front_hash.ts) and the `PartialSource` registered in `ServedFiles`, through which our own
+ *   seeder serves verified pieces (and sends HAVE) while we download.
+ *
+ * Bounded: connections (`maxPeers`); pieces in flight (`maxPeers × requestsPerPeer`, each read
+ * into one buffer by the socket read and never copied); pending writes (`MAX_PENDING_WRITES`,
+ * past which the delivering link stops reading); pieces held ahead of the hash front
+ * (`MAX_HELD_PIECES`). Nothing grows with the file size except the bitfields (1 bit a piece).
+ */
+import { wholeFileMismatch } from "./verify.ts";
+import { describeError } from "../../common/errors.ts";
+import { PIECE_SIZE_BYTES, pieceCount } from "../../common/hash.ts";
+import type {
+  DownloadEvent,
+  DownloadOptions,
+  DownloadPlan,
+  DownloadState,
+  DownloadStatus,
+} from "./types.ts";
+import { LinkPool, type PeerVerdicts } from "./link_pool.ts";
+import { PieceStore } from "./piece_store.ts";
+import { PiecePicker } from "./picker.ts";
+import { RateMeter } from "./rate_meter.ts";
+import { MAX_QUEUED_REQUESTS } from "../seeder/session.ts";
+
+/** Defaults of {@linkcode DownloadOptions}. */
+export const DOWNLOAD_DEFAULTS = {
+  maxPeers: 8,
+  requestsPerPeer: 8,
+  requestTimeoutMs: 15_000,
+  peerRefreshMs: 5_000,
+  maxStrikes: 3,
+} as const;
+
+/** One file being downloaded. */
+export class Download {
+  /** Resolves when the download finished, failed or was cancelled; never rejects. */
+  readonly done: Promise<void>;
+  readonly #plan: DownloadPlan;
+  readonly #options: DownloadOptions;
+  readonly #settle: () => void;
+  readonly #store: PieceStore;
+  readonly #verdicts: PeerVerdicts = { banned: new Set(), strikes: new Map() };
+  readonly #meter = new RateMeter();
+  /** Bytes received by seeder address in the current (or last) run. */
+  #received = new Map<string, number>();
+  #state: DownloadState = "P";
+  #reason: string | undefined;
+  #hasStarted = false;
+  /** The first run re-checked what a resume record listed. */
+  #hasVerified = false;
+  #pool: LinkPool | null = null;
+  #runAbort: AbortController | null = null;
+  #lifecycle: Promise<void> = Promise.resolve();
+  #finishing: Promise<void> | null = null;
+  #startedAt = 0;
+
+  constructor(plan: DownloadPlan, options: DownloadOptions) {
+    this.#plan = plan;
+    this.#options = options;
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.done = promise;
+    this.#settle = resolve;
+    this.#store = new PieceStore(plan, {
+      onWritten: (_index, length) => this.#onWritten(length),
+      onError: (error) =>
+        void this.#fail(`Cannot write "${this.#store.partPath}": ${describeError(error)}`),
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+  }
+
+  /** Start: verify what a previous run left, serve it, announce, and fetch the rest. */
+  start(): Promise<void> {
+    if (this.#hasStarted) return this.#lifecycle;
+    return this.resume();
+  }
+
+  /** Stop fetching and close connections; the `.part`, its record and the served pieces stay. */
+  pause(): Promise<void> {
+    if (this.#state !== "D" || this.#finishing) return this.#lifecycle;
+    this.#state = "P";
+    this.#runAbort?.abort(); // a long verification stops now, not after it ends
+    return this.#serially(() => this.#halt());
+  }
+
+  /** Continue a paused download (or start one never started). */
+  resume(): Promise<void> {
+    if (this.#state !== "P") return this.#lifecycle;
+    this.#hasStarted = true;
+    this.#state = "D";
+    return this.#serially(() => this.#begin());
+  }
+
+  /** Stop, delete the `.part` and its resume record, and stop serving its pieces. */
+  cancel(): Promise<void> {
+    if (!this.#finishing) this.#runAbort?.abort();
+    return this.#serially(async () => {
+      await this.#finishing;
+      if (this.#state === "C") return;
+      const wasFailed = this.#state === "F";
+      this.#state = "F";
+      this.#reason ??= "cancelled";
+      if (!wasFailed) await this.#halt();
+      this.#unserve();
+      await this.#store.discard();
+      this.#settle();
+    });
+  }
+
+  /** A snapshot for show_downloads. */
+  status(): DownloadStatus {
+    const { id, group, name, size, destination } = this.#plan;
+    return {
+      id,
+      group,
+      file: name,
+      state: this.#state,
+      piecesDone: this.#store.bitfield.count,
+      pieces: this.#store.bitfield.length,
+      bytes: this.#store.bytes,
+      size,
+      rate: this.#state === "D" ? this.#meter.rate() : 0,
+      peers: [...this.#received].map(([addr, bytes]) => ({ addr, bytes })),
+      isWaiting: this.#state === "D" && (this.#pool?.isWaiting ?? false),
+      ...(this.#reason !== undefined && this.#state === "F" ? { reason: this.#reason } : {}),
+      path: destination,
+    };
+  }
+
+  #serially(step: () => Promise<void>): Promise<void> {
+    const next = this.#lifecycle.then(step).catch((error) =>
+      this.#fail(`Unexpected error: ${describeError(error)}`)
+    );
+    this.#lifecycle = next;
+    return next;
+  }
+
+  /** A run: open (and the first time, verify) the `.part`, serve, announce, connect. */
+  async #begin(): Promise<void> {
+    if (this.#state !== "D") return; // paused, cancelled or failed before this step ran
+    this.#startedAt ||= performance.now();
+    const problem = checkPlan(this.#plan);
+    if (problem) return await this.#fail(problem);
+    const abort = new AbortController();
+    this.#runAbort = abort;
+    try {
+      await this.#store.open({ verify: !this.#hasVerified, signal: abort.signal });
+    } catch (error) {
+      if (abort.signal.aborted) return;
+      return await this.#fail(`Cannot open "${this.#store.partPath}": ${describeError(error)}`);
+    }
+    if (abort.signal.aborted) return;
+    this.#hasVerified = true;
+    this.#serve();
+    this.#announce(false);
+    if (this.#store.bitfield.isComplete) return void this.#finish();
+    this.#pool = this.#makePool();
+    this.#pool.start();
+  }
+
+  #makePool(): LinkPool {
+    const options = this.#options;
+    const picker = new PiecePicker(this.#store.bitfield.length);
+    const written = this.#store.bitfield;
+    for (let index = 0; index < written.length; index++) {
+      if (written.has(index)) picker.markDone(index);
+    }
+    return new LinkPool({
+      swarm: options.swarm,
+      identity: options.identity,
+      picker,
+      file: this.#plan,
+      verdicts: this.#verdicts,
+      received: this.#received = new Map(),
+      ...(options.limiter ? { limiter: options.limiter } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+      maxPeers: options.maxPeers ?? DOWNLOAD_DEFAULTS.maxPeers,
+      // A seeder queues at most MAX_QUEUED_REQUESTS and rejects more, which would read as "I
+      // do not have it".
+      requestsPerPeer: Math.max(
+        1,
+        Math.min(options.requestsPerPeer ?? DOWNLOAD_DEFAULTS.requestsPerPeer, MAX_QUEUED_REQUESTS),
+      ),
+      requestTimeoutMs: options.requestTimeoutMs ?? DOWNLOAD_DEFAULTS.requestTimeoutMs,
+      peerRefreshMs: options.peerRefreshMs ?? DOWNLOAD_DEFAULTS.peerRefreshMs,
+      maxStrikes: options.maxStrikes ?? DOWNLOAD_DEFAULTS.maxStrikes,
+      onPiece: (index, data) => this.#store.write(index, data),
+      onEvent: (event) => this.#emit(event),
+      onFatal: (reason) => void this.#fail(reason),
+    });
+  }
+
+  #onWritten(length: number): void {
+    this.#meter.add(length);
+    if (this.#store.bitfield.isComplete && this.#state === "D") void this.#finish();
+  }
+
+  /** Stop the run: connections first, then the store (writes, progress, `.part`). */
+  async #halt(): Promise<void> {
+    this.#runAbort?.abort();
+    const pool = this.#pool;
+    this.#pool = null;
+    try {
+      await pool?.stop();
+      await this.#store.close();
+    } catch (error) {
+      // Closing must not throw out of pause, cancel or fail: the run is over either way.
+      this.#options.logger?.warn(`Could not stop cleanly: ${describeError(error)}`);
+    }
+  }
+
+  #finish(): Promise<void> {
+    this.#finishing ??= this.#place().catch((error) =>
+      this.#fail(`Cannot finish: ${describeError(error)}`)
+    );
+    return this.#finishing;
+  }
+
+  async #place(): Promise<void> {
+    const digest = await this.#store.digest();
+    const pool = this.#pool;
+    this.#pool = null;
+    await pool?.stop();
+    const mismatch = wholeFileMismatch(this.#plan.sha1, digest);
+    if (mismatch !== null) return await this.#fail(mismatch);
+    if (!await this.#store.place()) return await this.#fail("destination exists");
+    this.#state = "C";
+    const seconds = (performance.now() - this.#startedAt) / 1000;
+    this.#emit({ type: "finished", path: this.#plan.destination, bytes: this.#plan.size, seconds });
+    this.#announce(true);
+    this.#settle();
+  }
+
+  async #fail(reason: string): Promise<void> {
+    if (this.#state === "F" || this.#state === "C") return;
+    this.#state = "F";
+    this.#reason = reason;
+    await this.#halt();
+    this.#unserve();
+    this.#emit({ type: "failed", reason });
+    this.#settle();
+  }
+
+  /** Serve our verified pieces, unless this file is already served complete. */
+  #serve(): void {
+    const { served } = this.#options;
+    const current = served.get(this.#plan.group, this.#plan.fileId);
+    if (current === this.#store.source || current?.isComplete) return;
+    served.add(this.#store.source);
+  }
+
+  #unserve(): void {
+    const { served } = this.#options;
+    if (served.get(this.#plan.group, this.#plan.fileId) !== this.#store.source) return;
+    served.remove(this.#plan.group, this.#plan.fileId);
+  }
+
+  #announce(isComplete: boolean): void {
+    this.#options.swarm.announce(isComplete).catch((error) =>
+      this.#options.logger?.warn(`Could not announce ${this.#plan.name}: ${describeError(error)}`)
+    );
+  }
+
+  #emit(event: DownloadEvent): void {
+    try {
+      this.#options.onEvent(event);
+    } catch (error) {
+      this.#options.logger?.error(`Download event handler failed: ${describeError(error)}`);
+    }
+  }
+}
+
+/** What makes a plan impossible to download, or null. */
+function checkPlan(plan: DownloadPlan): string | null {
+  if (plan.pieceLength <= 0 || plan.pieceLength > PIECE_SIZE_BYTES) {
+    return `piece length ${plan.pieceLength} is outside 1..${PIECE_SIZE_BYTES}`;
+  }
+  if (plan.pieceHashes.length !== pieceCount(plan.size, plan.pieceLength) * 20) {
+    return `the plan has ${plan.pieceHashes.length / 20} piece hashes for ${plan.size} bytes`;
+  }
+  return null;
+}

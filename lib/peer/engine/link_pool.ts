@@ -1,0 +1,267 @@
+/**
+ * The connections of one running download: which seeders to connect to (the tracker's list,
+ * refreshed every `peerRefreshMs`, minus banned ones and ones that just failed), what to ask each
+ * for (the picker, `requestsPerPeer` at a time), and what came back: every piece's SHA-1 is
+ * checked here before the download sees it; a bad piece is a strike against its seeder, and
+ * `maxStrikes` strikes ban it for the rest of the download. A seeder that leaves requests
+ * unanswered for `requestTimeoutMs` is dropped (no strike: it may just be slow) and its requests
+ * go to the others.
+ */
+import { isGoodPiece } from "./verify.ts";
+import { describeError, ProtocolError } from "../../common/errors.ts";
+import { type Logger, RateLimitedLog } from "../../common/logger.ts";
+import type { RateLimiter } from "../../common/rate.ts";
+import type { DownloaderIdentity, DownloadEvent, PeerEndpoint, Swarm } from "./types.ts";
+import { type LinkHandler, PeerLink } from "./peer_link.ts";
+import type { PiecePicker } from "./picker.ts";
+import { isFinalTicketError, TicketCache } from "./ticket_cache.ts";
+
+/** Stalled requests are looked for at least this often. */
+const TICK_MS = 1000;
+
+/** Bans and strikes outlive a run (pause, resume) and every peer-list refresh. */
+export interface PeerVerdicts {
+  /** Banned addresses and peer ids. */
+  readonly banned: Set<string>;
+  /** Bad pieces by address. */
+  readonly strikes: Map<string, number>;
+}
+
+/** Options of {@linkcode LinkPool}. */
+export interface LinkPoolOptions {
+  swarm: Swarm;
+  identity: DownloaderIdentity;
+  picker: PiecePicker;
+  file: { size: number; pieceLength: number; pieceHashes: Uint8Array };
+  verdicts: PeerVerdicts;
+  /** Bytes received by seeder address; the pool adds to it. */
+  received: Map<string, number>;
+  limiter?: RateLimiter;
+  logger?: Logger;
+  maxPeers: number;
+  requestsPerPeer: number;
+  requestTimeoutMs: number;
+  peerRefreshMs: number;
+  maxStrikes: number;
+  /** A verified piece; the link reads on once the returned promise settles (back-pressure). */
+  onPiece(index: number, data: Uint8Array): Promise<void> | void;
+  onEvent(event: DownloadEvent): void;
+  /** The download cannot go on (the tracker refuses tickets for good). */
+  onFatal(reason: string): void;
+}
+
+/** Connections to seeders of one download, while it runs. */
+export class LinkPool implements LinkHandler {
+  readonly #options: LinkPoolOptions;
+  readonly #abort = new AbortController();
+  readonly #tickets: TicketCache;
+  readonly #log: RateLimitedLog | null;
+  readonly #links = new Map<string, PeerLink>();
+  readonly #connecting = new Set<string>();
+  readonly #retryAt = new Map<string, number>();
+  /** Addresses whose last connection failed and was logged: the next failures are not. */
+  readonly #failing = new Set<string>();
+  readonly #tasks = new Set<Promise<void>>();
+  #known: PeerEndpoint[] = [];
+  #hasRefreshed = false;
+  #isWaiting = false;
+  #hasSaidWaiting = false;
+  #loop: Promise<void> | null = null;
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(options: LinkPoolOptions) {
+    this.#options = options;
+    this.#tickets = new TicketCache(options.swarm, { signal: this.#abort.signal });
+    this.#log = options.logger ? new RateLimitedLog(options.logger) : null;
+  }
+
+  /** True while no seeder is connected and none is known. */
+  get isWaiting(): boolean {
+    return this.#isWaiting;
+  }
+
+  /** Start refreshing the peer list and connecting. */
+  start(): void {
+    const every = Math.max(10, Math.min(TICK_MS, this.#options.requestTimeoutMs / 4));
+    this.#timer = setInterval(() => this.#dropStalled(), every);
+    this.#loop = this.#refreshLoop();
+  }
+
+  /** Close every connection and wait for their tasks. */
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    clearInterval(this.#timer);
+    for (const link of this.#links.values()) link.close();
+    await this.#loop;
+    while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
+  }
+
+  onHave(link: PeerLink, index: number): void {
+    this.#options.picker.addHave(link.address, index);
+    this.#fill(link);
+  }
+
+  onReject(link: PeerLink, index: number): void {
+    this.#options.picker.dropHave(link.address, index);
+    this.#fill(link);
+  }
+
+  async onPiece(link: PeerLink, index: number, data: Uint8Array): Promise<void> {
+    const { picker, file, limiter } = this.#options;
+    if (index >= picker.pieceCount) {
+      throw new ProtocolError("invalid_message", `Piece ${index} is out of range`);
+    }
+    const { received } = this.#options;
+    received.set(link.address, (received.get(link.address) ?? 0) + data.length);
+    await limiter?.take(data.length, this.#abort.signal);
+    if (!picker.isDone(index)) {
+      if (!isGoodPiece(file, index, data)) return this.#strike(link, index);
+      for (const address of picker.markDone(index)) {
+        const other = this.#links.get(address);
+        other?.cancel(index);
+        if (other && other !== link) this.#fill(other);
+      }
+      await this.#options.onPiece(index, data);
+    }
+    this.#fill(link);
+  }
+
+  #strike(link: PeerLink, index: number): void {
+    const { picker, verdicts, maxStrikes } = this.#options;
+    picker.release(link.address, index);
+    const strikes = (verdicts.strikes.get(link.address) ?? 0) + 1;
+    verdicts.strikes.set(link.address, strikes);
+    this.#log?.warn(`Piece ${index} from ${link.address} failed its SHA-1 check`);
+    if (strikes < maxStrikes) return this.#fill(link);
+    verdicts.banned.add(link.address);
+    verdicts.banned.add(link.endpoint.peerId);
+    link.close();
+    const reason = `${strikes} pieces failed their SHA-1 check`;
+    this.#options.onEvent({ type: "peer_banned", peer: link.address, reason });
+  }
+
+  /** Ask `link` for pieces until it has `requestsPerPeer` in flight or nothing is left. */
+  #fill(link: PeerLink): void {
+    if (link.isClosed || this.#abort.signal.aborted) return;
+    const batch: number[] = [];
+    for (let n = link.inflightCount; n < this.#options.requestsPerPeer; n++) {
+      const index = this.#options.picker.next(link.address);
+      if (index === null) break;
+      batch.push(index);
+    }
+    link.request(batch);
+  }
+
+  async #refreshLoop(): Promise<void> {
+    const signal = this.#abort.signal;
+    while (!signal.aborted) {
+      try {
+        this.#known = await this.#options.swarm.peers(signal);
+        this.#hasRefreshed = true;
+      } catch (error) {
+        if (signal.aborted) return;
+        this.#log?.warn(`Could not refresh the peer list: ${describeError(error)}`);
+      }
+      this.#connectMore();
+      await sleep(this.#options.peerRefreshMs, signal);
+    }
+  }
+
+  #isUsable(endpoint: PeerEndpoint, now: number): boolean {
+    const { banned } = this.#options.verdicts;
+    return endpoint.peerId !== this.#options.identity.peerId &&
+      !banned.has(endpoint.address) && !banned.has(endpoint.peerId) &&
+      !((this.#retryAt.get(endpoint.address) ?? 0) > now);
+  }
+
+  #connectMore(): void {
+    if (this.#abort.signal.aborted) return;
+    const now = performance.now();
+    for (const endpoint of this.#known) {
+      if (this.#links.size + this.#connecting.size >= this.#options.maxPeers) break;
+      const { address } = endpoint;
+      if (this.#links.has(address) || this.#connecting.has(address)) continue;
+      if (!this.#isUsable(endpoint, now)) continue;
+      this.#connecting.add(address);
+      const task: Promise<void> = this.#runLink(endpoint).finally(() => this.#tasks.delete(task));
+      this.#tasks.add(task);
+    }
+    this.#updateWaiting(now);
+  }
+
+  #updateWaiting(now: number): void {
+    if (!this.#hasRefreshed) return;
+    this.#isWaiting = this.#links.size === 0 && this.#connecting.size === 0 &&
+      !this.#known.some((endpoint) => this.#isUsable(endpoint, now));
+    if (this.#isWaiting && !this.#hasSaidWaiting) {
+      this.#hasSaidWaiting = true;
+      this.#options.onEvent({ type: "waiting_for_peers" });
+    }
+  }
+
+  async #runLink(endpoint: PeerEndpoint): Promise<void> {
+    const { address } = endpoint;
+    const signal = this.#abort.signal;
+    let link: PeerLink | null = null;
+    try {
+      link = await PeerLink.connect(endpoint, {
+        identity: this.#options.identity,
+        pieceCount: this.#options.picker.pieceCount,
+        ticket: (linkSignal) => this.#tickets.get(linkSignal),
+        timeoutMs: this.#options.requestTimeoutMs,
+        signal,
+      });
+      this.#connecting.delete(address);
+      if (signal.aborted) return;
+      this.#links.set(address, link);
+      this.#options.picker.addBitfield(address, link.bitfield);
+      this.#failing.delete(address);
+      this.#isWaiting = false;
+      this.#fill(link);
+      await link.run(this, signal);
+    } catch (error) {
+      if (signal.aborted) return;
+      if (isFinalTicketError(error)) return this.#options.onFatal(`No ticket: ${error.message}`);
+      if (!this.#failing.has(address)) {
+        this.#log?.warn(`Seeder ${address}: ${describeError(error)}`);
+      }
+      this.#failing.add(address);
+    } finally {
+      this.#connecting.delete(address);
+      this.#onLinkEnded(address, link);
+    }
+  }
+
+  #onLinkEnded(address: string, link: PeerLink | null): void {
+    link?.close();
+    if (link && this.#links.get(address) === link) this.#links.delete(address);
+    this.#options.picker.removePeer(address);
+    if (this.#abort.signal.aborted) return;
+    this.#retryAt.set(address, performance.now() + this.#options.peerRefreshMs / 2);
+    for (const other of this.#links.values()) this.#fill(other);
+    this.#connectMore();
+  }
+
+  #dropStalled(): void {
+    const now = performance.now();
+    for (const link of this.#links.values()) {
+      if (!link.isStalled(now, this.#options.requestTimeoutMs)) continue;
+      this.#log?.warn(`Seeder ${link.address} left requests unanswered: asking others`);
+      link.close();
+    }
+  }
+}
+
+/** Wait `ms`, or less when `signal` aborts (never rejects). */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}

@@ -1,0 +1,241 @@
+/**
+ * The downloader's side of one connection to a seeder: Hello as a peer, CHALLENGE → HANDSHAKE
+ * (ticket + proof over the nonce and the seeder's id) → BITFIELD, then a read loop that hands
+ * HAVE, PIECE and REJECT to its {@linkcode LinkHandler}. Requests go out in batches (one socket
+ * write for several REQUEST frames); the pool decides what to ask for and how many.
+ */
+import { setImmediate } from "node:timers";
+import { parseAddress } from "../../common/address.ts";
+import { ProtocolError } from "../../common/errors.ts";
+import { signProof } from "../../common/tickets.ts";
+import { decodeMessage } from "../../wire/codec.ts";
+import { openConnection, RemoteError, type WireConnection } from "../../wire/connection.ts";
+import type { Frame } from "../../wire/frame.ts";
+import { FrameType } from "../../wire/limits.ts";
+import { ErrorFrameSchema } from "../../wire/messages.ts";
+import {
+  Bitfield,
+  ChallengeSchema,
+  decodeIndex,
+  decodePiece,
+  encodeIndexFrame,
+  PEER_FRAME_LIMIT_BYTES,
+  PeerFrame,
+} from "../../wire/peer_frames.ts";
+import type { DownloaderIdentity, PeerEndpoint } from "./types.ts";
+
+/** Cancelled requests remembered per link (a late piece for one of them is not a violation). */
+const MAX_CANCELLED_REMEMBERED = 64;
+
+/** What a link reports while it runs. */
+export interface LinkHandler {
+  onHave(link: PeerLink, index: number): void;
+  /** A piece arrived; the next frame is read once the returned promise settles. */
+  onPiece(link: PeerLink, index: number, data: Uint8Array): Promise<void> | void;
+  onReject(link: PeerLink, index: number): void;
+}
+
+/** Options of {@linkcode PeerLink.connect}. */
+export interface ConnectOptions {
+  identity: DownloaderIdentity;
+  pieceCount: number;
+  /** A ticket for the file, bound to `identity`'s key. */
+  ticket(signal: AbortSignal): Promise<Uint8Array>;
+  /** Hello, challenge, ticket and bitfield must all arrive within this. */
+  timeoutMs: number;
+  signal: AbortSignal;
+}
+
+/** One open, handshaken connection to a seeder. */
+export class PeerLink {
+  readonly endpoint: PeerEndpoint;
+  /** The seeder's pieces, as its BITFIELD said (HAVEs are applied by the pool's picker). */
+  readonly bitfield: Bitfield;
+  readonly #wire: WireConnection;
+  /** Piece → performance.now() it was requested. */
+  readonly #inflight = new Map<number, number>();
+  /** Recently cancelled pieces: one may still arrive (the seeder was already sending it). */
+  readonly #cancelled = new Set<number>();
+  /** Since when the oldest request has waited with no piece arriving (see isStalled). */
+  #waitingSince = performance.now();
+  #isBusy = false;
+
+  private constructor(endpoint: PeerEndpoint, wire: WireConnection, bitfield: Bitfield) {
+    this.endpoint = endpoint;
+    this.#wire = wire;
+    this.bitfield = bitfield;
+  }
+
+  /**
+   * Connect and handshake.
+   *
+   * @throws {RemoteError} when the seeder refuses (bad ticket, file not served…)
+   * @throws {ProtocolError} when it does not follow the protocol
+   * @throws {Error} connect errors, time-outs (`TimeoutError`), aborts
+   */
+  static async connect(endpoint: PeerEndpoint, options: ConnectOptions): Promise<PeerLink> {
+    const signal = AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]);
+    const wire = await openConnection(parseAddress(endpoint.address), {
+      role: "peer",
+      id: options.identity.peerId,
+      limits: PEER_FRAME_LIMIT_BYTES,
+      signal,
+      timeoutMs: options.timeoutMs,
+    });
+    const onAbort = () => wire.close();
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      if (wire.remote.role !== "seeder") {
+        throw new ProtocolError("wrong_role", `Expected a seeder, got a "${wire.remote.role}"`);
+      }
+      const challenge = await expectFrame(wire, PeerFrame.CHALLENGE, signal);
+      const { nonce } = decodeMessage(ChallengeSchema, challenge.payload, "challenge");
+      const ticket = await options.ticket(signal);
+      const proof = await signProof(nonce, wire.remote.id, options.identity.privateKey);
+      await wire.send(PeerFrame.HANDSHAKE, { ticket, proof });
+      const frame = await expectFrame(wire, PeerFrame.BITFIELD, signal);
+      return new PeerLink(endpoint, wire, new Bitfield(options.pieceCount, frame.payload));
+    } catch (error) {
+      wire.close();
+      throw signal.aborted ? signal.reason : error;
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** The seeder's address, as the tracker listed it. */
+  get address(): string {
+    return this.endpoint.address;
+  }
+
+  /** Requests sent and not answered. */
+  get inflightCount(): number {
+    return this.#inflight.size;
+  }
+
+  get isClosed(): boolean {
+    return this.#wire.isClosed;
+  }
+
+  /**
+   * Whether requests have waited `timeoutMs` with no piece (or reject) arriving, not counting
+   * time this side spent not reading (rate limit, disk back-pressure): the seeder is dead or
+   * too slow, and its requests should go to others.
+   */
+  isStalled(now: number, timeoutMs: number): boolean {
+    return this.#inflight.size > 0 && !this.#isBusy && now - this.#waitingSince > timeoutMs;
+  }
+
+  /** Ask for pieces, in one write. */
+  request(indices: readonly number[]): void {
+    if (indices.length === 0 || this.isClosed) return;
+    const now = performance.now();
+    if (this.#inflight.size === 0) this.#waitingSince = now;
+    const bytes = new Uint8Array(9 * indices.length);
+    indices.forEach((index, i) => {
+      this.#inflight.set(index, now);
+      bytes.set(encodeIndexFrame(PeerFrame.REQUEST, index), 9 * i);
+    });
+    this.#send(bytes);
+  }
+
+  /** Withdraw a request (its piece came from another seeder). */
+  cancel(index: number): void {
+    if (!this.#inflight.delete(index) || this.isClosed) return;
+    this.#cancelled.add(index);
+    if (this.#cancelled.size > MAX_CANCELLED_REMEMBERED) {
+      this.#cancelled.delete(this.#cancelled.values().next().value!);
+    }
+    this.#send(encodeIndexFrame(PeerFrame.CANCEL, index));
+  }
+
+  /** Read frames until the seeder closes or {@linkcode close} is called. */
+  async run(handler: LinkHandler, signal: AbortSignal): Promise<void> {
+    const onAbort = () => this.close();
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      while (!signal.aborted) {
+        const frame = await this.#wire.reader.read();
+        if (frame === null) return;
+        await this.#onFrame(frame, handler);
+      }
+    } catch (error) {
+      if (!this.isClosed && !signal.aborted) throw error;
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+      this.close();
+    }
+  }
+
+  /** Close the connection; safe to call more than once. */
+  close(): void {
+    this.#wire.close();
+  }
+
+  async #onFrame(frame: Frame, handler: LinkHandler): Promise<void> {
+    switch (frame.type) {
+      case PeerFrame.PIECE: {
+        const { index, data } = decodePiece(frame.payload);
+        if (!this.#inflight.delete(index) && !this.#cancelled.delete(index)) {
+          throw new ProtocolError("unexpected_frame", `Piece ${index} was not requested`);
+        }
+        this.#isBusy = true;
+        try {
+          await handler.onPiece(this, index, data);
+          // A socket with data ready is read again at once, before other sockets get a turn: one
+          // fast seeder would have the main thread to itself while the pieces asked of the others
+          // wait in their sockets, and the hash front would stall behind them. Yield between pieces.
+          await new Promise((resolve) => setImmediate(resolve));
+        } finally {
+          this.#isBusy = false;
+          this.#waitingSince = performance.now();
+        }
+        return;
+      }
+      case PeerFrame.HAVE:
+        return handler.onHave(this, checkIndex(decodeIndex(frame.payload), this.bitfield));
+      case PeerFrame.REJECT: {
+        const index = decodeIndex(frame.payload);
+        this.#waitingSince = performance.now();
+        if (this.#inflight.delete(index)) handler.onReject(this, index);
+        return;
+      }
+      case FrameType.ERROR: {
+        const error = decodeMessage(ErrorFrameSchema, frame.payload, "error frame");
+        throw new RemoteError(error.code, error.message);
+      }
+      default:
+        throw new ProtocolError("unexpected_frame", `Unexpected frame ${frame.type} from a seeder`);
+    }
+  }
+
+  #send(bytes: Uint8Array): void {
+    // A failed write means the connection is gone; the read loop ends and the pool cleans up.
+    this.#wire.sendRaw(bytes).catch(() => this.close());
+  }
+}
+
+function checkIndex(index: number, bitfield: Bitfield): number {
+  if (index >= bitfield.length) {
+    throw new ProtocolError("invalid_message", `Piece ${index} is out of range`);
+  }
+  return index;
+}
+
+async function expectFrame(
+  wire: WireConnection,
+  type: number,
+  signal: AbortSignal,
+): Promise<Frame> {
+  const frame = await wire.reader.read();
+  signal.throwIfAborted();
+  if (frame === null) throw new ProtocolError("truncated", "The seeder closed the connection");
+  if (frame.type === FrameType.ERROR) {
+    const error = decodeMessage(ErrorFrameSchema, frame.payload, "error frame");
+    throw new RemoteError(error.code, error.message);
+  }
+  if (frame.type !== type) {
+    throw new ProtocolError("unexpected_frame", `Expected frame ${type}, got ${frame.type}`);
+  }
+  return frame;
+}

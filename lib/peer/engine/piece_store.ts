@@ -1,0 +1,168 @@
+/**
+ * A download's pieces on disk: the `.part` file, the bitfield of pieces verified and written,
+ * the resume record beside it, the whole-file hash of the contiguous front, and the partial
+ * source that serves the written pieces. The link pool has checked each piece's SHA-1 before
+ * `write` is called; the bit is set, the source told and the record marked dirty only once the
+ * positional write is done. At most `MAX_PENDING_WRITES` writes run at once: past that, `write`
+ * returns a promise, and the link that delivered the piece stops reading until it settles.
+ */
+import type { Logger } from "../../common/logger.ts";
+import { describeError } from "../../common/errors.ts";
+import { Bitfield } from "../../wire/peer_frames.ts";
+import type { DownloadPlan } from "./types.ts";
+import { FrontHasher } from "./front_hash.ts";
+import { PartialSource } from "./partial_source.ts";
+import { loadResume, removeResume, RESUME_SUFFIX, ResumeSaver, verifyPieces } from "./resume.ts";
+import { linkInPlace, PART_SUFFIX, PartFile, removeIfPresent } from "./part_file.ts";
+import { pieceSpan } from "../../common/hash.ts";
+
+/** Piece writes in flight at once (8 MiB of 512 KiB pieces). */
+export const MAX_PENDING_WRITES = 16;
+
+/** Options of {@linkcode PieceStore}. */
+export interface PieceStoreOptions {
+  /** A piece is verified, written and announced. */
+  onWritten(index: number, length: number): void;
+  /** A write failed: the download cannot go on. */
+  onError(error: unknown): void;
+  logger?: Logger;
+}
+
+/** The pieces of one download on disk. */
+export class PieceStore {
+  readonly bitfield: Bitfield;
+  readonly source: PartialSource;
+  readonly partPath: string;
+  readonly recordPath: string;
+  readonly #plan: DownloadPlan;
+  readonly #options: PieceStoreOptions;
+  readonly #saver: ResumeSaver;
+  readonly #writes = new Set<Promise<void>>();
+  #part: PartFile | null = null;
+  #hasher: FrontHasher | null = null;
+  #bytes = 0;
+
+  constructor(plan: DownloadPlan, options: PieceStoreOptions) {
+    this.#plan = plan;
+    this.#options = options;
+    this.partPath = plan.destination + PART_SUFFIX;
+    this.recordPath = this.partPath + RESUME_SUFFIX;
+    this.bitfield = new Bitfield(Math.ceil(plan.size / plan.pieceLength));
+    this.source = new PartialSource({ ...plan, path: this.partPath, bitfield: this.bitfield });
+    this.#saver = new ResumeSaver(this.recordPath, plan, this.bitfield, {
+      onError: (error) => options.logger?.warn(`Could not save progress: ${describeError(error)}`),
+    });
+  }
+
+  /** Verified bytes on disk. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /**
+   * Open the `.part` for a run. With `verify` (the first run in this process), a matching
+   * resume record's pieces are read back and re-hashed; only those that match are kept.
+   */
+  async open(options: { verify: boolean; signal?: AbortSignal }): Promise<void> {
+    const plan = this.#plan;
+    const listed = options.verify ? await loadResume(this.recordPath, plan) : null;
+    const part = await PartFile.open(this.partPath, plan.size, {
+      isFresh: options.verify && listed === null,
+    });
+    this.#part = part;
+    if (part.isNew) this.#forgetAll();
+    const hasher = new FrontHasher({
+      pieceCount: this.bitfield.length,
+      pieceLength: plan.pieceLength,
+      size: plan.size,
+      isWritten: (index) => this.bitfield.has(index),
+      read: (index, into) => part.read(index * plan.pieceLength, into),
+    });
+    this.#hasher = hasher;
+    if (listed === null) return hasher.wake();
+    const kept = await verifyPieces(part, listed, {
+      ...plan,
+      onVerified: (index, data) => hasher.add(index, data, { canKeep: false }),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    for (let index = 0; index < kept.length; index++) if (kept.has(index)) this.#setWritten(index);
+    if (kept.count < listed.count) {
+      this.#options.logger?.info(`${listed.count - kept.count} piece(s) on disk were corrupt`);
+    }
+    this.#saver.markDirty();
+    hasher.wake();
+  }
+
+  /** Write a verified piece; a promise while too many writes are under way. */
+  write(index: number, data: Uint8Array): Promise<void> | undefined {
+    const part = this.#part;
+    if (!part) throw new Error("The partial file is not open");
+    const { position } = pieceSpan(index, this.#plan.size, this.#plan.pieceLength);
+    const write: Promise<void> = part.write(position, data).then(
+      () => {
+        this.#setWritten(index);
+        this.#hasher?.add(index, data, { canKeep: true });
+        this.#options.onWritten(index, data.length);
+      },
+      (error) => this.#options.onError(error),
+    ).finally(() => this.#writes.delete(write));
+    this.#writes.add(write);
+    if (this.#writes.size < MAX_PENDING_WRITES) return undefined;
+    return Promise.race(this.#writes);
+  }
+
+  /** The hex SHA-1 of the whole file, once every piece is written. */
+  async digest(): Promise<string> {
+    if (!this.#hasher) throw new Error("The partial file is not open");
+    return await this.#hasher.digest();
+  }
+
+  /** End a run: wait for writes, save progress, close the `.part` (the source keeps serving). */
+  async close(): Promise<void> {
+    while (this.#writes.size > 0) await Promise.allSettled([...this.#writes]);
+    await this.#hasher?.stop();
+    this.#hasher = null;
+    try {
+      await this.#saver.flush();
+    } catch (error) {
+      this.#options.logger?.warn(`Could not save progress: ${describeError(error)}`);
+    }
+    await this.#part?.close();
+    this.#part = null;
+  }
+
+  /**
+   * Give the finished file its final name (never over an existing file), serve it from there,
+   * and remove the `.part` and the resume record.
+   *
+   * @returns false when something is already at the destination
+   */
+  async place(): Promise<boolean> {
+    await this.close();
+    if (!await linkInPlace(this.partPath, this.#plan.destination)) return false;
+    this.source.complete(this.#plan.destination);
+    await removeIfPresent(this.partPath);
+    await removeResume(this.recordPath);
+    return true;
+  }
+
+  /** Remove the `.part` and the resume record (cancel). */
+  async discard(): Promise<void> {
+    await this.close();
+    await removeIfPresent(this.partPath);
+    await removeResume(this.recordPath);
+  }
+
+  #setWritten(index: number): void {
+    if (!this.bitfield.set(index)) return;
+    this.#bytes += pieceSpan(index, this.#plan.size, this.#plan.pieceLength).length;
+    this.source.addPiece(index);
+    this.#saver.markDirty();
+  }
+
+  /** The `.part` is new: whatever the bitfield said is not on disk. */
+  #forgetAll(): void {
+    for (let index = 0; index < this.bitfield.length; index++) this.bitfield.clear(index);
+    this.#bytes = 0;
+  }
+}

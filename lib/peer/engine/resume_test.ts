@@ -1,0 +1,69 @@
+import assert from "node:assert/strict";
+import { sha1 } from "../../common/hash.ts";
+import { Bitfield } from "../../wire/peer_frames.ts";
+import { tempDir } from "../testing/swarm_fixture.ts";
+import { loadResume, removeResume, ResumeSaver, saveResume, verifyPieces } from "./resume.ts";
+import { PartFile } from "./part_file.ts";
+
+const KEY = { fileId: "f".repeat(40), size: 10, pieceLength: 4 };
+
+Deno.test("saveResume() and loadResume() round-trip a bitfield for the same file only", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/x.part.resume`;
+  assert.equal(await loadResume(path, KEY), null, "no record yet");
+  const bits = new Bitfield(3);
+  bits.set(0);
+  bits.set(2);
+  await saveResume(path, KEY, bits);
+  assert.deepEqual((await loadResume(path, KEY))?.bytes, bits.bytes);
+  assert.equal(await loadResume(path, { ...KEY, fileId: "e".repeat(40) }), null);
+  assert.equal(await loadResume(path, { ...KEY, size: 11 }), null);
+  await Deno.writeTextFile(path, "{not json");
+  assert.equal(await loadResume(path, KEY), null, "a damaged record is no record");
+  await removeResume(path);
+  await removeResume(path);
+  assert.equal(await loadResume(path, KEY), null);
+});
+
+Deno.test("verifyPieces() keeps only the listed pieces that still match their hash", async () => {
+  await using dir = await tempDir();
+  const content = new TextEncoder().encode("abcdefghij");
+  const hashes = new Uint8Array(60);
+  for (let i = 0; i < 3; i++) hashes.set(sha1(content.subarray(i * 4, i * 4 + 4)), i * 20);
+  content[5] = 0x58; // piece 1 corrupted on disk
+  await Deno.writeFile(`${dir.path}/x.part`, content);
+  await using part = await PartFile.open(`${dir.path}/x.part`, 10, { isFresh: false });
+  const listed = Bitfield.full(3);
+  const seen: number[] = [];
+  const kept = await verifyPieces(part, listed, {
+    pieceLength: 4,
+    pieceHashes: hashes,
+    onVerified: (index) => seen.push(index),
+  });
+  assert.deepEqual([kept.has(0), kept.has(1), kept.has(2)], [true, false, true]);
+  assert.deepEqual(seen, [0, 2]);
+});
+
+Deno.test("ResumeSaver saves at most once per interval, and flush() saves what is left", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/x.part.resume`;
+  let now = 0;
+  const bits = new Bitfield(3);
+  const saver = new ResumeSaver(path, KEY, bits, { intervalMs: 60, now: () => now });
+  bits.set(0);
+  saver.markDirty();
+  await saver.flush();
+  assert.equal((await loadResume(path, KEY))?.count, 1);
+  now = 30;
+  bits.set(1);
+  saver.markDirty();
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal((await loadResume(path, KEY))?.count, 1, "too soon after the last save");
+  now = 60;
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal((await loadResume(path, KEY))?.count, 2, "saved by the timer");
+  bits.set(2);
+  saver.markDirty();
+  await saver.flush();
+  assert.equal((await loadResume(path, KEY))?.count, 3, "flush() does not wait for the interval");
+});

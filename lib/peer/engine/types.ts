@@ -1,0 +1,107 @@
+/**
+ * The contract between the download engine (download.ts and the files it uses) and the rest of
+ * the peer (shell commands, downloads manager, tracker client). The engine knows nothing of the
+ * shell or the tracker protocol: it is handed a plan, a swarm to ask for peers and tickets, and
+ * the registry of served files where it publishes its verified pieces (partial seeding).
+ */
+import type { Logger } from "../../common/logger.ts";
+import type { RateLimiter } from "../../common/rate.ts";
+import type { ServedFiles } from "../seeder/served_files.ts";
+
+/** What to download, and where: everything the tracker said about the file. */
+export interface DownloadPlan {
+  /** Download id shown to users and carried by events (e.g. "d1"). */
+  readonly id: string;
+  readonly group: string;
+  readonly name: string;
+  /** Hex SHA-1 file id. */
+  readonly fileId: string;
+  readonly size: number;
+  readonly pieceLength: number;
+  /** Every piece's SHA-1, 20 bytes each, in order. */
+  readonly pieceHashes: Uint8Array;
+  /** Hex SHA-1 of the whole file. */
+  readonly sha1: string;
+  /** Final path; the engine writes `<destination>.part` and a resume record beside it. */
+  readonly destination: string;
+}
+
+/** A peer that seeds the file, as the tracker lists it. */
+export interface PeerEndpoint {
+  readonly peerId: string;
+  /** `IP:PORT` (or `[v6]:PORT`). */
+  readonly address: string;
+  readonly isComplete: boolean;
+}
+
+/** What the engine asks of the tracker, through the peer's tracker client. */
+export interface Swarm {
+  /** Online peers seeding this file (never this peer itself). */
+  peers(signal?: AbortSignal): Promise<PeerEndpoint[]>;
+  /** A fresh ticket for this file, bound to this peer's public key. */
+  ticket(signal?: AbortSignal): Promise<{ ticket: Uint8Array; expiresAt: number }>;
+  /** Tell the tracker this peer seeds the file: partial while downloading, then complete. */
+  announce(isComplete: boolean, signal?: AbortSignal): Promise<void>;
+}
+
+/** This peer's identity, for the handshake proof. */
+export interface DownloaderIdentity {
+  readonly peerId: string;
+  readonly privateKey: CryptoKey;
+  /** Raw 32-byte Ed25519 public key (the one tickets are bound to). */
+  readonly publicKey: Uint8Array;
+}
+
+/** Something that happened to a download; the manager turns these into shell events. */
+export type DownloadEvent =
+  | { type: "finished"; path: string; bytes: number; seconds: number }
+  | { type: "failed"; reason: string }
+  | { type: "peer_banned"; peer: string; reason: string }
+  | { type: "waiting_for_peers" };
+
+/** Options of a download; timings are flags so tests can shorten them. */
+export interface DownloadOptions {
+  identity: DownloaderIdentity;
+  swarm: Swarm;
+  served: ServedFiles;
+  /** Shared `--download-limit` bucket, if any. */
+  limiter?: RateLimiter;
+  logger?: Logger;
+  onEvent(event: DownloadEvent): void;
+  /** Peers connected at once (default 8). */
+  maxPeers?: number;
+  /** Piece requests in flight per peer (default 8: 4 MiB). */
+  requestsPerPeer?: number;
+  /** A piece not received within this is asked of another peer (default 15 s). */
+  requestTimeoutMs?: number;
+  /** How often the peer list is refreshed from the tracker (default 5 s). */
+  peerRefreshMs?: number;
+  /** Bad pieces from one peer before it is banned (default 3). */
+  maxStrikes?: number;
+}
+
+/** Download state letters, as show_downloads prints them. */
+export type DownloadState = "D" | "C" | "F" | "P";
+
+/** A snapshot for show_downloads. */
+export interface DownloadStatus {
+  readonly id: string;
+  readonly group: string;
+  readonly file: string;
+  readonly state: DownloadState;
+  readonly piecesDone: number;
+  readonly pieces: number;
+  /** Verified bytes on disk. */
+  readonly bytes: number;
+  readonly size: number;
+  /** Bytes per second over the last few seconds. */
+  readonly rate: number;
+  /** Bytes received from each peer this run. */
+  readonly peers: ReadonlyArray<{ readonly addr: string; readonly bytes: number }>;
+  /** True while no peer is connected and none is known ("waiting for peers"). */
+  readonly isWaiting: boolean;
+  /** Why it failed (state F). */
+  readonly reason?: string;
+  /** Final path. */
+  readonly path: string;
+}

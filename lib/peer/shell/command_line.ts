@@ -1,0 +1,144 @@
+import { CommandError } from "../../common/errors.ts";
+import { isSafeFileName, NAME_PATTERN } from "../../common/ids.ts";
+import { PeerErrorCode } from "../support/codes.ts";
+
+/** Longest password the tracker accepts (its schema says the same). */
+export const MAX_PASSWORD_CHARS = 256;
+
+/**
+ * How an argument is checked before anything is sent: a bad id never reaches the tracker,
+ * which closes a connection on a frame that does not match its schema.
+ */
+export type ArgKind = "name" | "password" | "word" | "file_name" | "path";
+
+/** One argument of a command, as `help` shows it: `<group_id>`, `[command]` when optional. */
+export interface ArgSpec {
+  /** Shown in usage and error lines: `group_id`. */
+  readonly name: string;
+  /** How the value is checked before anything is sent. */
+  readonly kind: ArgKind;
+  /** Only trailing arguments may be optional. */
+  readonly isOptional?: boolean;
+}
+
+/** The part of a command that the parser needs. */
+export interface CommandSyntax {
+  /** The first word of the line. */
+  readonly name: string;
+  /** Its arguments, in order. */
+  readonly args: readonly ArgSpec[];
+}
+
+/** A line that names a known command with valid arguments. */
+export interface ParsedCommand<C extends CommandSyntax> {
+  /** The command the line names. */
+  readonly command: C;
+  /** The arguments, checked against the command's `args`. */
+  readonly args: readonly string[];
+}
+
+/** The usage line of a command: `accept_request <group_id> <user_id>`. */
+export function usageOf(command: CommandSyntax): string {
+  const args = command.args.map((arg) => arg.isOptional ? `[${arg.name}]` : `<${arg.name}>`);
+  return [command.name, ...args].join(" ");
+}
+
+/**
+ * Split a command line into words at whitespace. Single or double quotes keep spaces inside a
+ * word (`"my file.txt"`); there are no escapes, so Windows paths and passwords stay as typed.
+ *
+ * @throws {CommandError} `bad_arguments` on an unterminated quote
+ */
+export function tokenizeCommandLine(line: string): string[] {
+  const words: string[] = [];
+  let word: string | null = null;
+  let quote: string | null = null;
+  for (const char of line) {
+    if (quote !== null) {
+      if (char === quote) quote = null;
+      else word += char;
+    } else if (char === '"' || char === "'") {
+      quote = char;
+      word ??= "";
+    } else if (/\s/.test(char)) {
+      if (word !== null) words.push(word);
+      word = null;
+    } else {
+      word = (word ?? "") + char;
+    }
+  }
+  if (quote !== null) {
+    throw new CommandError(PeerErrorCode.BAD_ARGUMENTS, `Unterminated ${quote} quote`);
+  }
+  if (word !== null) words.push(word);
+  return words;
+}
+
+/**
+ * Parse a line against a command table.
+ *
+ * @returns the command and its arguments, or null for a blank line
+ * @throws {CommandError} `unknown_command`, or `bad_arguments` with the usage
+ */
+export function parseCommandLine<C extends CommandSyntax>(
+  line: string,
+  commands: ReadonlyMap<string, C>,
+): ParsedCommand<C> | null {
+  const [name, ...args] = tokenizeCommandLine(line);
+  if (name === undefined) return null;
+  const command = commands.get(name);
+  if (!command) {
+    throw new CommandError(
+      PeerErrorCode.UNKNOWN_COMMAND,
+      `Unknown command ${quoteValue(name)}: type "help" for the list of commands`,
+    );
+  }
+  const required = command.args.filter((arg) => !arg.isOptional).length;
+  if (args.length < required || args.length > command.args.length) {
+    const expected = required === command.args.length
+      ? `${required}`
+      : `${required} to ${command.args.length}`;
+    throw new CommandError(
+      PeerErrorCode.BAD_ARGUMENTS,
+      `${name} takes ${expected} argument${expected === "1" ? "" : "s"}, got ${args.length}: ` +
+        `usage: ${usageOf(command)}`,
+    );
+  }
+  args.forEach((value, i) => checkArg(command.args[i]!, value));
+  return { command, args };
+}
+
+function checkArg(spec: ArgSpec, value: string): void {
+  if (spec.kind === "name" && !NAME_PATTERN.test(value)) {
+    throw new CommandError(
+      PeerErrorCode.BAD_ARGUMENTS,
+      `Invalid ${spec.name} ${quoteValue(value)}: use 1-64 characters of A-Z a-z 0-9 . _ -`,
+    );
+  }
+  if (spec.kind === "file_name" && !isSafeFileName(value)) {
+    throw new CommandError(
+      PeerErrorCode.BAD_FILE_NAME,
+      `Invalid ${spec.name} ${quoteValue(value)}: use a plain file name of 1-255 characters, ` +
+        `with no path separator, ".." or control character`,
+    );
+  }
+  if (spec.kind === "path" && value.length === 0) {
+    throw new CommandError(PeerErrorCode.BAD_ARGUMENTS, `Invalid ${spec.name}: it is empty`);
+  }
+  if (spec.kind === "password" && (value.length === 0 || value.length > MAX_PASSWORD_CHARS)) {
+    throw new CommandError(
+      PeerErrorCode.BAD_ARGUMENTS,
+      `Invalid ${spec.name}: use 1-${MAX_PASSWORD_CHARS} characters`,
+    );
+  }
+}
+
+/** The first word of a line as typed, or "": it names the command in an error line. */
+export function firstWord(line: string): string {
+  return /^\s*(\S*)/.exec(line)?.[1] ?? "";
+}
+
+/** A value quoted for an error line, cut short so a pasted blob stays one readable line. */
+export function quoteValue(value: string, maxChars = 40): string {
+  return JSON.stringify(value.length > maxChars ? `${value.slice(0, maxChars)}…` : value);
+}

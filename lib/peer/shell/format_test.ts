@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { downloadFields, formatDownload, formatDuration, formatShare } from "./format.ts";
+import type { DownloadStatus } from "../engine/types.ts";
+
+const MIB = 1024 * 1024;
+
+function status(fields: Partial<DownloadStatus>): DownloadStatus {
+  return {
+    id: "d1",
+    group: "g1",
+    file: "f.bin",
+    state: "D",
+    piecesDone: 84,
+    pieces: 200,
+    bytes: 42 * MIB,
+    size: 100 * MIB,
+    rate: 14.5 * MIB,
+    peers: [{ addr: "127.0.0.1:1", bytes: 1 }, { addr: "127.0.0.1:2", bytes: 2 }, {
+      addr: "127.0.0.1:3",
+      bytes: 3,
+    }],
+    isWaiting: false,
+    path: "/tmp/f.bin",
+    ...fields,
+  };
+}
+
+Deno.test("formatDownload() prints the state, group, name, progress, rate, peers and ETA", () => {
+  assert.equal(
+    formatDownload(status({})),
+    "[D] [g1] f.bin  42%  14.5 MiB/s  3 peers  ETA 4s  (d1)",
+  );
+  assert.equal(
+    formatDownload(status({ rate: 0, peers: [], isWaiting: true })),
+    "[D] [g1] f.bin  42%  0 B/s  0 peers  waiting for peers  (d1)",
+  );
+  assert.equal(formatDownload(status({ state: "C", bytes: 100 * MIB })), "[C] [g1] f.bin  (d1)");
+  assert.equal(
+    formatDownload(status({ state: "F", reason: "no peer has it" })),
+    "[F] [g1] f.bin  no peer has it  (d1)",
+  );
+  assert.equal(formatDownload(status({ state: "P" })), "[P] [g1] f.bin  42%  (d1)");
+});
+
+Deno.test("formatDuration() gives seconds, minutes or hours", () => {
+  assert.equal(formatDuration(3.2), "4s");
+  assert.equal(formatDuration(125), "2m05s");
+  assert.equal(formatDuration(3 * 3600 + 120), "3h02m");
+});
+
+Deno.test("downloadFields() has the keys of the JSON contract", () => {
+  const fields = downloadFields(status({ rate: 1.6 }));
+  for (
+    const key of ["id", "group", "file", "state", "piecesDone", "pieces", "bytes", "rate", "peers"]
+  ) {
+    assert.ok(key in fields, key);
+  }
+  assert.equal(fields.rate, 2);
+  assert.deepEqual((fields.peers as unknown[])[0], { addr: "127.0.0.1:1", bytes: 1 });
+});
+
+Deno.test("formatShare() shows complete or partial and the bytes uploaded", () => {
+  const share = { group: "g1", file: "f.bin", fileId: "0".repeat(40), uploaded: 3 * MIB };
+  assert.equal(
+    formatShare({ ...share, state: "complete" }),
+    "[S] [g1] f.bin  complete  uploaded 3.0 MiB",
+  );
+  assert.equal(
+    formatShare({ ...share, state: "partial" }),
+    "[P] [g1] f.bin  partial  uploaded 3.0 MiB",
+  );
+});

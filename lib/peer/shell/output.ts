@@ -1,0 +1,91 @@
+import { toCommandError } from "../support/codes.ts";
+
+/** What a command produced: fields for its JSON line, and the text a person reads. */
+export interface CommandOutcome {
+  /** Extra keys of the JSON line, after `ok` and `command`. */
+  readonly fields?: Record<string, unknown>;
+  /** One short line, or a small table. */
+  readonly text: string;
+}
+
+/** Writes one whole chunk of text. */
+export type TextSink = (text: string) => void;
+
+const encoder = new TextEncoder();
+
+/**
+ * Write text to stdout, all of it before returning, so a line is never interleaved with
+ * another. A closed stdout (the reader went away) drops the text: there is no one to tell.
+ */
+export function writeStdout(text: string): void {
+  let bytes = encoder.encode(text);
+  try {
+    while (bytes.length > 0) bytes = bytes.subarray(Deno.stdout.writeSync(bytes));
+  } catch (error) {
+    if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+  }
+}
+
+/**
+ * Prints command results, errors and events: human text by default, or exactly one JSON line
+ * each with `--json`. Nothing else writes to stdout; logs go to stderr.
+ */
+export class Output {
+  /** One JSON line per command and event, instead of human text. */
+  readonly isJson: boolean;
+  readonly #write: TextSink;
+  #aroundEvent: { before: () => void; after: () => void } | null = null;
+
+  /** Write to stdout unless `write` is given (tests collect lines). */
+  constructor(options: { isJson: boolean; write?: TextSink }) {
+    this.isJson = options.isJson;
+    this.#write = options.write ?? writeStdout;
+  }
+
+  /** A command succeeded. */
+  result(command: string, outcome: CommandOutcome): void {
+    this.#line({ ok: true, command, ...outcome.fields }, outcome.text);
+  }
+
+  /** A command failed: one line with its code; never a stack trace. */
+  error(command: string, error: unknown): void {
+    const { code, message } = toCommandError(error);
+    this.#line({ ok: false, command, code, error: message }, `Error: ${message}`);
+  }
+
+  /** Something happened that no command asked for; its JSON line has an `event` key. */
+  event(name: string, fields: Record<string, unknown>, text: string): void {
+    this.#aroundEvent?.before();
+    this.#line({ event: name, ...fields }, text);
+    this.#aroundEvent?.after();
+  }
+
+  /** Run these around each event, so a terminal shell can redraw its prompt after it. */
+  aroundEvents(hooks: { before: () => void; after: () => void } | null): void {
+    this.#aroundEvent = hooks;
+  }
+
+  #line(json: Record<string, unknown>, text: string): void {
+    this.#write((this.isJson ? JSON.stringify(json) : text) + "\n");
+  }
+}
+
+/**
+ * Lay rows out in columns under a header, each column as wide as its widest cell.
+ *
+ * @example
+ * ```ts
+ * formatTable(["GROUP", "OWNER"], [["g1", "alice"]]); // "GROUP  OWNER\ng1     alice"
+ * ```
+ */
+export function formatTable(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+): string {
+  const widths = headers.map((header, i) =>
+    Math.max(header.length, ...rows.map((row) => (row[i] ?? "").length))
+  );
+  const render = (cells: readonly string[]) =>
+    cells.map((cell, i) => i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)).join("  ");
+  return [render(headers), ...rows.map(render)].join("\n");
+}
