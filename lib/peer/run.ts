@@ -148,6 +148,7 @@ async function openApp(config: PeerConfig, parts: AppParts): Promise<PeerApp> {
       peerId: identity.peerId,
       privateKey: identity.keyPair.privateKey,
       publicKey: await exportPublicKey(identity.keyPair.publicKey),
+      listenPort,
     },
     createEngine: (plan, options) => new Download(plan, options),
     onEvent,

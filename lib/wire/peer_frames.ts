@@ -2,15 +2,21 @@
  * Peer-to-peer frames: a downloader connects to a seeder, both send magic and Hello, then
  *
  *   seeder     → CHALLENGE  { nonce }                     MessagePack
- *   downloader → HANDSHAKE  { ticket, proof }             MessagePack
+ *   downloader → HANDSHAKE  { ticket, proof, port? }      MessagePack (port: its own seeder's)
  *   seeder     → BITFIELD   <bits, piece 0 = high bit of byte 0>
- *   downloader → REQUEST    <u32 index>                   (many in flight)
+ *   downloader → BITFIELD   <bits>                        (what the downloader already has)
+ *   seeder     → UNCHOKE    <empty>                       (requests will be served)
+ *   seeder     → CHOKE      <empty>                       (queued requests are dropped)
+ *   downloader → REQUEST    <u32 index>                   (many in flight, only when unchoked)
  *   seeder     → PIECE      <u32 index><piece bytes>      (raw, never re-encoded)
- *   seeder     → HAVE       <u32 index>                   (a partial seeder got a piece)
+ *   either     → HAVE       <u32 index>                   (the sender got a piece)
  *   seeder     → REJECT     <u32 index>                   (cannot serve that piece now)
+ *   seeder     → PEERS      { peers: [{ peerId, address }] }  MessagePack (peer exchange)
  *   downloader → CANCEL     <u32 index>
  *
  * A refusal is one ERROR frame, then close; nothing of the file is sent before the handshake.
+ * A seeder starts every downloader choked; a super-seeding seeder (BEP 16) sends an empty or
+ * partial BITFIELD and reveals pieces one at a time with HAVE.
  */
 import { PIECE_SIZE_BYTES } from "../common/hash.ts";
 import { z } from "zod";
@@ -27,7 +33,13 @@ export const PeerFrame = {
   PIECE: 0x15,
   CANCEL: 0x16,
   REJECT: 0x17,
+  CHOKE: 0x18,
+  UNCHOKE: 0x19,
+  PEERS: 0x1a,
 } as const;
+
+/** A PEERS frame lists at most this many peers. */
+export const MAX_EXCHANGED_PEERS = 32;
 
 /** A bitfield covers at most this many pieces (4 TiB of 512 KiB pieces). */
 export const MAX_PIECES = 8 * 1024 * 1024;
@@ -44,6 +56,9 @@ export const PEER_FRAME_LIMIT_BYTES: ReadonlyMap<number, number> = new Map([
   [PeerFrame.PIECE, 4 + PIECE_SIZE_BYTES],
   [PeerFrame.CANCEL, 4],
   [PeerFrame.REJECT, 4],
+  [PeerFrame.CHOKE, 0],
+  [PeerFrame.UNCHOKE, 0],
+  [PeerFrame.PEERS, 8192],
 ]);
 
 /** CHALLENGE: the seeder's fresh nonce. */
@@ -51,10 +66,24 @@ export const ChallengeSchema = z.strictObject({
   nonce: z.custom<Uint8Array>((v) => v instanceof Uint8Array, "must be bytes"),
 });
 
-/** HANDSHAKE: the ticket from a tracker and the proof of the key it names. */
+/**
+ * HANDSHAKE: the ticket from a tracker and the proof of the key it names; `port` is where the
+ * downloader's own seeder listens, so the seeder can tell other downloaders of it (PEERS).
+ */
 export const HandshakeSchema = z.strictObject({
   ticket: z.custom<Uint8Array>((v) => v instanceof Uint8Array, "must be bytes"),
   proof: z.custom<Uint8Array>((v) => v instanceof Uint8Array, "must be bytes"),
+  port: z.number().int().min(1).max(65535).optional(),
+});
+
+/** PEERS: other peers of the same file that this seeder knows (hints: each still needs a ticket). */
+export const PeersSchema = z.strictObject({
+  peers: z.array(
+    z.strictObject({
+      peerId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
+      address: z.string().max(64),
+    }),
+  ).max(MAX_EXCHANGED_PEERS),
 });
 
 /** Encode a frame whose payload is one u32 (HAVE, REQUEST, CANCEL, REJECT). */
@@ -93,6 +122,22 @@ export function allocatePieceFrame(index: number, length: number): Uint8Array {
   view.setUint8(4, PeerFrame.PIECE);
   view.setUint32(5, index);
   return bytes;
+}
+
+/** A BITFIELD frame: header and bits, ready for `sendRaw`. */
+export function encodeBitfieldFrame(bitfield: Bitfield): Uint8Array {
+  const frame = new Uint8Array(FRAME_HEADER_BYTES + bitfield.bytes.length);
+  new DataView(frame.buffer).setUint32(0, bitfield.bytes.length);
+  frame[4] = PeerFrame.BITFIELD;
+  frame.set(bitfield.bytes, FRAME_HEADER_BYTES);
+  return frame;
+}
+
+/** A frame with no payload (CHOKE, UNCHOKE), ready for `sendRaw`. */
+export function encodeEmptyFrame(type: number): Uint8Array {
+  const frame = new Uint8Array(FRAME_HEADER_BYTES);
+  frame[4] = type;
+  return frame;
 }
 
 /** Where piece data starts in a PIECE frame buffer. */

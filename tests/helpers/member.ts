@@ -9,6 +9,7 @@
  * const link = await probe.connectSeeder(address, fileId, pieces); // throws RemoteError if refused
  * ```
  */
+import { Bitfield } from "../../lib/wire/peer_frames.ts";
 import { exportPublicKey, generateSigningKeys } from "../../lib/common/tickets.ts";
 import type { ArgsOf, Op, ResultOf, RpcClient } from "../../lib/wire/mod.ts";
 import { WRITE_OPS } from "../../lib/wire/mod.ts";
@@ -119,6 +120,7 @@ export class TrackerMember implements AsyncDisposable {
         publicKey: this.#publicKey,
       },
       pieceCount,
+      ours: new Bitfield(pieceCount),
       ticket: async () =>
         (await this.request("get_ticket", { group: GROUP, fileId, publicKey: this.#publicKey }))
           .ticket,

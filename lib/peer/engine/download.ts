@@ -40,7 +40,7 @@ import { MAX_QUEUED_REQUESTS } from "../seeder/session.ts";
 
 /** Defaults of {@linkcode DownloadOptions}. */
 export const DOWNLOAD_DEFAULTS = {
-  maxPeers: 8,
+  maxPeers: 16,
   requestsPerPeer: 8,
   requestTimeoutMs: 15_000,
   peerRefreshMs: 5_000,
@@ -187,6 +187,8 @@ export class Download {
       file: this.#plan,
       verdicts: this.#verdicts,
       received: this.#received = new Map(),
+      receivedByPeer: this.#store.source.receivedFrom,
+      ours: this.#store.source,
       ...(options.limiter ? { limiter: options.limiter } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
       maxPeers: options.maxPeers ?? DOWNLOAD_DEFAULTS.maxPeers,

@@ -1,14 +1,18 @@
 /**
  * The connections of one running download: which seeders to connect to (the tracker's list,
- * refreshed every `peerRefreshMs`, minus banned ones and ones that just failed), what to ask each
- * for (the picker, `requestsPerPeer` at a time), and what came back: every piece's SHA-1 is
+ * refreshed every second for the first `FAST_REFRESHES` and then every `peerRefreshMs`, plus the
+ * peers that seeders tell us of (PEERS), in random order, minus banned ones and ones that just
+ * failed), what to ask each for (the picker, `requestsPerPeer` at a time, only while the seeder
+ * has us unchoked), our HAVEs to every seeder, and what came back: every piece's SHA-1 is
  * checked here before the download sees it; a bad piece is a strike against its seeder, and
  * `maxStrikes` strikes ban it for the rest of the download. A seeder that leaves requests
  * unanswered for `requestTimeoutMs` is dropped (no strike: it may just be slow) and its requests
  * go to the others.
  */
 import { isGoodPiece } from "./verify.ts";
+import { parseAddress } from "../../common/address.ts";
 import { describeError, ProtocolError } from "../../common/errors.ts";
+import type { Bitfield } from "../../wire/peer_frames.ts";
 import { type Logger, RateLimitedLog } from "../../common/logger.ts";
 import type { RateLimiter } from "../../common/rate.ts";
 import type { DownloaderIdentity, DownloadEvent, PeerEndpoint, Swarm } from "./types.ts";
@@ -18,6 +22,9 @@ import { isFinalTicketError, TicketCache } from "./ticket_cache.ts";
 
 /** Stalled requests are looked for at least this often. */
 const TICK_MS = 1000;
+/** A download asks the tracker for peers every second this many times before `peerRefreshMs`. */
+export const FAST_REFRESHES = 5;
+const FAST_REFRESH_MS = 1000;
 
 /** Bans and strikes outlive a run (pause, resume) and every peer-list refresh. */
 export interface PeerVerdicts {
@@ -36,6 +43,10 @@ export interface LinkPoolOptions {
   verdicts: PeerVerdicts;
   /** Bytes received by seeder address; the pool adds to it. */
   received: Map<string, number>;
+  /** Bytes received by seeder peer id (for our own seeder's upload slots); the pool adds to it. */
+  receivedByPeer?: Map<string, number>;
+  /** The pieces we hold (verified and written), sent to each seeder; each new one as a HAVE. */
+  ours: { readonly bitfield: Bitfield; onPiece(listener: (index: number) => void): () => void };
   limiter?: RateLimiter;
   logger?: Logger;
   maxPeers: number;
@@ -68,6 +79,7 @@ export class LinkPool implements LinkHandler {
   #hasSaidWaiting = false;
   #loop: Promise<void> | null = null;
   #timer: ReturnType<typeof setInterval> | undefined;
+  #unsubscribe: () => void = () => {};
 
   constructor(options: LinkPoolOptions) {
     this.#options = options;
@@ -84,6 +96,9 @@ export class LinkPool implements LinkHandler {
   start(): void {
     const every = Math.max(10, Math.min(TICK_MS, this.#options.requestTimeoutMs / 4));
     this.#timer = setInterval(() => this.#dropStalled(), every);
+    this.#unsubscribe = this.#options.ours.onPiece((index) => {
+      for (const link of this.#links.values()) link.sendHave(index);
+    });
     this.#loop = this.#refreshLoop();
   }
 
@@ -91,6 +106,7 @@ export class LinkPool implements LinkHandler {
   async stop(): Promise<void> {
     this.#abort.abort();
     clearInterval(this.#timer);
+    this.#unsubscribe();
     for (const link of this.#links.values()) link.close();
     await this.#loop;
     while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
@@ -106,13 +122,35 @@ export class LinkPool implements LinkHandler {
     this.#fill(link);
   }
 
+  onChoke(link: PeerLink, released: readonly number[]): void {
+    const { picker } = this.#options;
+    for (const index of released) picker.release(link.address, index);
+    if (released.length > 0) { for (const other of this.#links.values()) this.#fill(other); }
+  }
+
+  onUnchoke(link: PeerLink): void {
+    this.#fill(link);
+  }
+
+  onPeers(_link: PeerLink, peers: readonly { peerId: string; address: string }[]): void {
+    const known = new Set(this.#known.map((endpoint) => endpoint.address));
+    for (const { peerId, address } of peers) {
+      if (known.has(address) || !isAddress(address)) continue;
+      known.add(address);
+      this.#known.push({ peerId, address, isComplete: false });
+    }
+    this.#connectMore();
+  }
+
   async onPiece(link: PeerLink, index: number, data: Uint8Array): Promise<void> {
     const { picker, file, limiter } = this.#options;
     if (index >= picker.pieceCount) {
       throw new ProtocolError("invalid_message", `Piece ${index} is out of range`);
     }
-    const { received } = this.#options;
+    const { received, receivedByPeer } = this.#options;
     received.set(link.address, (received.get(link.address) ?? 0) + data.length);
+    const { peerId } = link.endpoint;
+    receivedByPeer?.set(peerId, (receivedByPeer.get(peerId) ?? 0) + data.length);
     await limiter?.take(data.length, this.#abort.signal);
     if (!picker.isDone(index)) {
       if (!isGoodPiece(file, index, data)) return this.#strike(link, index);
@@ -142,7 +180,7 @@ export class LinkPool implements LinkHandler {
 
   /** Ask `link` for pieces until it has `requestsPerPeer` in flight or nothing is left. */
   #fill(link: PeerLink): void {
-    if (link.isClosed || this.#abort.signal.aborted) return;
+    if (link.isClosed || link.isChoked || this.#abort.signal.aborted) return;
     const batch: number[] = [];
     for (let n = link.inflightCount; n < this.#options.requestsPerPeer; n++) {
       const index = this.#options.picker.next(link.address);
@@ -154,16 +192,20 @@ export class LinkPool implements LinkHandler {
 
   async #refreshLoop(): Promise<void> {
     const signal = this.#abort.signal;
-    while (!signal.aborted) {
+    for (let round = 1; !signal.aborted; round++) {
       try {
-        this.#known = await this.#options.swarm.peers(signal);
+        this.#known = mergeKnown(await this.#options.swarm.peers(signal), this.#known);
         this.#hasRefreshed = true;
       } catch (error) {
         if (signal.aborted) return;
         this.#log?.warn(`Could not refresh the peer list: ${describeError(error)}`);
       }
       this.#connectMore();
-      await sleep(this.#options.peerRefreshMs, signal);
+      const { peerRefreshMs } = this.#options;
+      await sleep(
+        round <= FAST_REFRESHES ? Math.min(FAST_REFRESH_MS, peerRefreshMs) : peerRefreshMs,
+        signal,
+      );
     }
   }
 
@@ -207,6 +249,7 @@ export class LinkPool implements LinkHandler {
       link = await PeerLink.connect(endpoint, {
         identity: this.#options.identity,
         pieceCount: this.#options.picker.pieceCount,
+        ours: this.#options.ours.bitfield,
         ticket: (linkSignal) => this.#tickets.get(linkSignal),
         timeoutMs: this.#options.requestTimeoutMs,
         signal,
@@ -264,4 +307,29 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     const timer = setTimeout(done, ms);
     signal.addEventListener("abort", done, { once: true });
   });
+}
+
+/**
+ * The tracker's fresh list in random order (so a crowd does not all connect to the same first
+ * few), then the peers learnt by exchange that the tracker did not list.
+ */
+function mergeKnown(fresh: PeerEndpoint[], known: readonly PeerEndpoint[]): PeerEndpoint[] {
+  const merged = [...fresh];
+  for (let i = merged.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [merged[i], merged[j]] = [merged[j]!, merged[i]!];
+  }
+  const listed = new Set(fresh.map((endpoint) => endpoint.address));
+  for (const endpoint of known) if (!listed.has(endpoint.address)) merged.push(endpoint);
+  return merged;
+}
+
+function isAddress(text: string): boolean {
+  try {
+    parseAddress(text);
+    return true;
+  } catch (error) {
+    if (error instanceof RangeError || error instanceof SyntaxError) return false;
+    throw error;
+  }
 }

@@ -28,6 +28,8 @@ export class PartialSource implements PieceSource {
   readonly size: number;
   readonly pieceLength: number;
   readonly bitfield: Bitfield;
+  /** Bytes this download received from each peer id; the link pool adds to it. */
+  readonly receivedFrom: Map<string, number> = new Map();
   readonly #listeners = new Set<(index: number) => void>();
   #path: string;
   #isComplete = false;

@@ -1,8 +1,11 @@
 /**
  * The downloader's side of one connection to a seeder: Hello as a peer, CHALLENGE → HANDSHAKE
- * (ticket + proof over the nonce and the seeder's id) → BITFIELD, then a read loop that hands
- * HAVE, PIECE and REJECT to its {@linkcode LinkHandler}. Requests go out in batches (one socket
- * write for several REQUEST frames); the pool decides what to ask for and how many.
+ * (ticket + proof over the nonce and the seeder's id, and our seeder's port) → the seeder's
+ * BITFIELD, then ours; then a read loop that hands HAVE, PIECE, REJECT, CHOKE, UNCHOKE and PEERS
+ * to its {@linkcode LinkHandler}. A link starts choked: no request goes out before the seeder's
+ * UNCHOKE, and a CHOKE releases every request in flight (a piece already on its way is still
+ * taken). Requests go out in batches (one socket write for several REQUEST frames); the pool
+ * decides what to ask for and how many, and sends our HAVEs to every seeder.
  */
 import { setImmediate } from "node:timers";
 import { parseAddress } from "../../common/address.ts";
@@ -18,9 +21,11 @@ import {
   ChallengeSchema,
   decodeIndex,
   decodePiece,
+  encodeBitfieldFrame,
   encodeIndexFrame,
   PEER_FRAME_LIMIT_BYTES,
   PeerFrame,
+  PeersSchema,
 } from "../../wire/peer_frames.ts";
 import type { DownloaderIdentity, PeerEndpoint } from "./types.ts";
 
@@ -33,12 +38,19 @@ export interface LinkHandler {
   /** A piece arrived; the next frame is read once the returned promise settles. */
   onPiece(link: PeerLink, index: number, data: Uint8Array): Promise<void> | void;
   onReject(link: PeerLink, index: number): void;
+  /** The seeder choked us; `released` were in flight and will not be served. */
+  onChoke(link: PeerLink, released: readonly number[]): void;
+  onUnchoke(link: PeerLink): void;
+  /** The seeder told us of other peers of the file (hints: each still needs a ticket). */
+  onPeers(link: PeerLink, peers: readonly { peerId: string; address: string }[]): void;
 }
 
 /** Options of {@linkcode PeerLink.connect}. */
 export interface ConnectOptions {
   identity: DownloaderIdentity;
   pieceCount: number;
+  /** The pieces we already hold, sent after the seeder's BITFIELD. */
+  ours: Bitfield;
   /** A ticket for the file, bound to `identity`'s key. */
   ticket(signal: AbortSignal): Promise<Uint8Array>;
   /** Hello, challenge, ticket and bitfield must all arrive within this. */
@@ -59,6 +71,7 @@ export class PeerLink {
   /** Since when the oldest request has waited with no piece arriving (see isStalled). */
   #waitingSince = performance.now();
   #isBusy = false;
+  #isChoked = true;
 
   private constructor(endpoint: PeerEndpoint, wire: WireConnection, bitfield: Bitfield) {
     this.endpoint = endpoint;
@@ -92,9 +105,16 @@ export class PeerLink {
       const { nonce } = decodeMessage(ChallengeSchema, challenge.payload, "challenge");
       const ticket = await options.ticket(signal);
       const proof = await signProof(nonce, wire.remote.id, options.identity.privateKey);
-      await wire.send(PeerFrame.HANDSHAKE, { ticket, proof });
+      const { listenPort } = options.identity;
+      await wire.send(PeerFrame.HANDSHAKE, {
+        ticket,
+        proof,
+        ...(listenPort === undefined ? {} : { port: listenPort }),
+      });
       const frame = await expectFrame(wire, PeerFrame.BITFIELD, signal);
-      return new PeerLink(endpoint, wire, new Bitfield(options.pieceCount, frame.payload));
+      const theirs = new Bitfield(options.pieceCount, frame.payload);
+      await wire.sendRaw(encodeBitfieldFrame(options.ours));
+      return new PeerLink(endpoint, wire, theirs);
     } catch (error) {
       wire.close();
       throw signal.aborted ? signal.reason : error;
@@ -117,6 +137,16 @@ export class PeerLink {
     return this.#wire.isClosed;
   }
 
+  /** The seeder serves no request now. */
+  get isChoked(): boolean {
+    return this.#isChoked;
+  }
+
+  /** Tell the seeder we got a piece (its swarm counts copies and, super-seeding, reveals more). */
+  sendHave(index: number): void {
+    if (!this.isClosed) this.#send(encodeIndexFrame(PeerFrame.HAVE, index));
+  }
+
   /**
    * Whether requests have waited `timeoutMs` with no piece (or reject) arriving, not counting
    * time this side spent not reading (rate limit, disk back-pressure): the seeder is dead or
@@ -126,9 +156,9 @@ export class PeerLink {
     return this.#inflight.size > 0 && !this.#isBusy && now - this.#waitingSince > timeoutMs;
   }
 
-  /** Ask for pieces, in one write. */
+  /** Ask for pieces, in one write (never while choked). */
   request(indices: readonly number[]): void {
-    if (indices.length === 0 || this.isClosed) return;
+    if (indices.length === 0 || this.isClosed || this.#isChoked) return;
     const now = performance.now();
     if (this.#inflight.size === 0) this.#waitingSince = now;
     const bytes = new Uint8Array(9 * indices.length);
@@ -142,11 +172,15 @@ export class PeerLink {
   /** Withdraw a request (its piece came from another seeder). */
   cancel(index: number): void {
     if (!this.#inflight.delete(index) || this.isClosed) return;
+    this.#rememberCancelled(index);
+    this.#send(encodeIndexFrame(PeerFrame.CANCEL, index));
+  }
+
+  #rememberCancelled(index: number): void {
     this.#cancelled.add(index);
     if (this.#cancelled.size > MAX_CANCELLED_REMEMBERED) {
       this.#cancelled.delete(this.#cancelled.values().next().value!);
     }
-    this.#send(encodeIndexFrame(PeerFrame.CANCEL, index));
   }
 
   /** Read frames until the seeder closes or {@linkcode close} is called. */
@@ -199,6 +233,21 @@ export class PeerLink {
         this.#waitingSince = performance.now();
         if (this.#inflight.delete(index)) handler.onReject(this, index);
         return;
+      }
+      case PeerFrame.CHOKE: {
+        this.#isChoked = true;
+        const released = [...this.#inflight.keys()];
+        this.#inflight.clear();
+        for (const index of released) this.#rememberCancelled(index);
+        return handler.onChoke(this, released);
+      }
+      case PeerFrame.UNCHOKE:
+        this.#isChoked = false;
+        this.#waitingSince = performance.now();
+        return handler.onUnchoke(this);
+      case PeerFrame.PEERS: {
+        const { peers } = decodeMessage(PeersSchema, frame.payload, "peers");
+        return handler.onPeers(this, peers);
       }
       case FrameType.ERROR: {
         const error = decodeMessage(ErrorFrameSchema, frame.payload, "error frame");

@@ -5,9 +5,11 @@
  * (`markDone`) and what did not (`release`, `removePeer`).
  *
  * Rarest first: among the pieces a peer has that we lack and nobody was asked for, the ones
- * fewest peers have. Ties are broken at random among the first `tieWindow` of them in file
- * order: random enough that two downloaders fetching from the same seeders spread out, and close
- * enough to file order that the contiguous front (which feeds the whole-file SHA-1) keeps up.
+ * fewest connected peers have. Ties are broken uniformly at random over every equally rare piece
+ * (reservoir sampling in one pass), never in a window in file order: with a window, every
+ * downloader of a crowd asks the one seeder for the same few pieces, and they have nothing to
+ * trade. The whole-file SHA-1 does not need file order (front_hash.ts reads back what it did not
+ * hold; measured in docs/PERFORMANCE.md).
  *
  * Endgame: once every missing piece is assigned, a peer that has almost nothing left to receive
  * may also be asked for pieces already asked of others (at most `maxDuplicates` peers per
@@ -16,8 +18,6 @@
  */
 import { Bitfield } from "../../wire/peer_frames.ts";
 
-/** Ties in rarity are broken at random among this many pieces in file order. */
-export const TIE_WINDOW_PIECES = 8;
 /** In endgame, a piece is asked of at most this many peers at once. */
 export const MAX_ENDGAME_DUPLICATES = 3;
 /** In endgame, a peer with this many requests outstanding is not given duplicates. */
@@ -27,7 +27,6 @@ export const ENDGAME_BUSY_REQUESTS = 2;
 export interface PickerOptions {
   /** Random number in [0, 1), injected by tests. */
   random?: () => number;
-  tieWindow?: number;
   maxDuplicates?: number;
 }
 
@@ -35,7 +34,6 @@ export interface PickerOptions {
 export class PiecePicker {
   readonly #count: number;
   readonly #random: () => number;
-  readonly #tieWindow: number;
   readonly #maxDuplicates: number;
   /** How many connected peers have each piece. */
   readonly #availability: Uint32Array;
@@ -52,7 +50,6 @@ export class PiecePicker {
   constructor(pieceCount: number, options: PickerOptions = {}) {
     this.#count = pieceCount;
     this.#random = options.random ?? Math.random;
-    this.#tieWindow = options.tieWindow ?? TIE_WINDOW_PIECES;
     this.#maxDuplicates = options.maxDuplicates ?? MAX_ENDGAME_DUPLICATES;
     this.#availability = new Uint32Array(pieceCount);
     this.#done = new Bitfield(pieceCount);
@@ -77,11 +74,6 @@ export class PiecePicker {
   /** Whether piece `index` is done. */
   isDone(index: number): boolean {
     return this.#done.has(index);
-  }
-
-  /** Whether `peer` is asked for `index` now. */
-  isAssigned(peer: string, index: number): boolean {
-    return this.#assigned.get(index)?.has(peer) ?? false;
   }
 
   /** A peer's whole bitfield (on connect); replaces what was known of it. */
@@ -184,20 +176,20 @@ export class PiecePicker {
 
   #rarest(field: Bitfield): number | null {
     let rarity = Infinity;
-    const ties: number[] = [];
+    let ties = 0;
+    let chosen: number | null = null;
     for (let i = this.#lowestMissing; i < this.#count; i++) {
       if (this.#done.has(i) || !field.has(i) || this.#assigned.has(i)) continue;
       const available = this.#availability[i]!;
       if (available < rarity) {
         rarity = available;
-        ties.length = 0;
-        ties.push(i);
-      } else if (available === rarity && ties.length < this.#tieWindow) {
-        ties.push(i);
+        ties = 1;
+        chosen = i;
+      } else if (available === rarity && (1 - this.#random()) * ++ties <= 1) {
+        chosen = i; // the k-th equally rare piece replaces the choice with probability 1/k
       }
     }
-    if (ties.length === 0) return null;
-    return ties[Math.floor(this.#random() * ties.length)]!;
+    return chosen;
   }
 
   #duplicate(peer: string, field: Bitfield): number | null {

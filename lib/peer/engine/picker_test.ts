@@ -24,14 +24,30 @@ Deno.test("PiecePicker.next() picks the rarest piece the peer has", () => {
   assert.equal(picker.next("c"), 0, "endgame: c duplicates b's piece 0");
 });
 
-Deno.test("PiecePicker.next() breaks ties at random within the window", () => {
-  const seen = new Set<number>();
-  for (const r of [0, 0.3, 0.6, 0.99]) {
-    const picker = new PiecePicker(20, { random: () => r, tieWindow: 4 });
-    picker.addBitfield("a", Bitfield.full(20));
-    seen.add(picker.next("a")!);
+Deno.test("PiecePicker.next() breaks ties uniformly at random over every equally rare piece", () => {
+  const counts = new Array<number>(64).fill(0);
+  let seed = 7;
+  const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  for (let round = 0; round < 6400; round++) {
+    const picker = new PiecePicker(64, { random });
+    picker.addBitfield("a", Bitfield.full(64));
+    counts[picker.next("a")!]!++;
   }
-  assert.deepEqual([...seen].sort((x, y) => x - y), [0, 1, 2, 3]);
+  // Every piece, the last ones too, is chosen about 100 times: no window in file order.
+  assert.ok(Math.min(...counts) > 50, `some piece is rarely chosen: ${counts}`);
+  assert.ok(Math.max(...counts) < 160, `some piece is chosen too often: ${counts}`);
+  const late = counts.slice(32).reduce((a, b) => a + b, 0);
+  assert.ok(late > 2800 && late < 3600, `the second half got ${late} of 6400`);
+});
+
+Deno.test("PiecePicker.next() prefers a rarer piece wherever it lies in the file", () => {
+  const picker = new PiecePicker(100, { random: Math.random });
+  picker.addBitfield("a", Bitfield.full(100));
+  picker.addBitfield("b", Bitfield.full(100));
+  picker.addBitfield("c", Bitfield.full(100));
+  picker.dropHave("b", 97);
+  picker.dropHave("c", 97);
+  assert.equal(picker.next("a"), 97, "piece 97 is on one peer only");
 });
 
 Deno.test("PiecePicker.next() never returns a piece that is done or assigned", () => {

@@ -50,6 +50,8 @@ export interface DownloaderIdentity {
   readonly privateKey: CryptoKey;
   /** Raw 32-byte Ed25519 public key (the one tickets are bound to). */
   readonly publicKey: Uint8Array;
+  /** Where our own seeder listens, told to seeders so they can pass it on (peer exchange). */
+  readonly listenPort?: number;
 }
 
 /** Something that happened to a download; the manager turns these into shell events. */

@@ -25,6 +25,11 @@ export interface PieceSource {
   onPiece(listener: (index: number) => void): () => void;
   /** Count bytes sent to others (show_shares). */
   addUploaded(bytes: number): void;
+  /**
+   * Bytes our own download of this file received from each peer id (a partial source only):
+   * the seeder gives its upload slots first to the peers that upload most to us.
+   */
+  readonly receivedFrom?: ReadonlyMap<string, number>;
 }
 
 /** Sources by group and file id. */

@@ -13,8 +13,10 @@ import { acceptConnection, closeQuietly, HELLO_TIMEOUT_MS } from "../../wire/con
 import { PEER_FRAME_LIMIT_BYTES } from "../../wire/peer_frames.ts";
 import type { PieceSource, ServedFiles } from "./served_files.ts";
 import { SeederSession, type TrackerKeyLookup } from "./session.ts";
+import { CHOKE_INTERVAL_MS, FileSwarm } from "./file_swarm.ts";
 
 export { MAX_QUEUED_REQUESTS, type TrackerKeyLookup } from "./session.ts";
+export { UPLOAD_SLOTS } from "./choker.ts";
 
 /** Connections served at once; more are closed on arrival so a flood cannot exhaust sockets. */
 export const MAX_SEEDER_CONNECTIONS = 64;
@@ -51,6 +53,10 @@ export interface SeederOptions {
   skewMs?: number;
   /** Wall clock (ms since the epoch) for ticket validity; default `Date.now`. */
   now?: () => number;
+  /** Regular upload slots per file (`--upload-slots`); default `UPLOAD_SLOTS`. */
+  uploadSlots?: number;
+  /** Reveal pieces one at a time while a complete file has few copies; default true. */
+  isSuperSeeding?: boolean;
 }
 
 /** The server other peers download pieces from. */
@@ -63,6 +69,9 @@ export class SeederServer {
   readonly #sessions = new Set<SeederSession>();
   readonly #tasks = new Set<Promise<void>>();
   readonly #warned = new WeakSet<PieceSource>();
+  /** The downloaders of each served file with at least one connected. */
+  readonly #swarms = new Map<PieceSource, FileSwarm>();
+  #chokeTimer: ReturnType<typeof setInterval> | undefined;
   readonly #unsubscribe: () => void;
   readonly #sweep: ReturnType<typeof setInterval>;
   readonly #loop: Promise<void>;
@@ -79,6 +88,7 @@ export class SeederServer {
     const { idleTimeoutMs, handshakeTimeoutMs } = this.#timeouts;
     const every = Math.min(SWEEP_INTERVAL_MS, idleTimeoutMs / 4, handshakeTimeoutMs / 4);
     this.#sweep = setInterval(() => this.#closeOverdue(), Math.max(10, every));
+    this.#chokeTimer = setInterval(() => this.#chokeRound(), CHOKE_INTERVAL_MS);
     this.#loop = this.#acceptLoop();
   }
 
@@ -107,6 +117,8 @@ export class SeederServer {
     if (!this.#isClosed) {
       this.#isClosed = true;
       clearInterval(this.#sweep);
+      clearInterval(this.#chokeTimer);
+      for (const swarm of this.#swarms.values()) swarm.close();
       this.#unsubscribe();
       try {
         this.#listener.close();
@@ -198,12 +210,37 @@ export class SeederServer {
       skewMs: options.skewMs ?? TICKET_SKEW_MS,
       now: options.now ?? Date.now,
       log: this.#log,
+      swarmFor: (source: PieceSource) => this.#swarmFor(source),
       onReadFailed: (source: PieceSource, error: unknown) => {
         if (this.#warned.has(source)) return;
         this.#warned.add(source);
         this.#logger.warn(`Stopped serving file ${source.fileId}: ${describeError(error)}`);
       },
     };
+  }
+
+  #swarmFor(source: PieceSource): FileSwarm {
+    let swarm = this.#swarms.get(source);
+    if (!swarm) {
+      swarm = new FileSwarm(source, {
+        ...(this.#options.uploadSlots === undefined ? {} : { slots: this.#options.uploadSlots }),
+        isSuperSeeding: this.#options.isSuperSeeding ?? true,
+      });
+      this.#swarms.set(source, swarm);
+    }
+    return swarm;
+  }
+
+  /** Re-choose every file's upload slots; forget files with no downloader left. */
+  #chokeRound(): void {
+    for (const [source, swarm] of this.#swarms) {
+      if (swarm.size > 0) {
+        swarm.round();
+      } else {
+        swarm.close();
+        this.#swarms.delete(source);
+      }
+    }
   }
 
   /** A source was removed from ServedFiles (stop_share): its downloaders are told and closed. */

@@ -11,6 +11,7 @@ import {
   ChallengeSchema,
   decodeIndex,
   decodePiece,
+  encodeBitfieldFrame,
   encodeIndexFrame,
   PEER_FRAME_LIMIT_BYTES,
   PeerFrame,
@@ -59,6 +60,19 @@ async function handshake(
   const proof = await signProof(nonce, wire.remote.id, identity.privateKey);
   await wire.send(PeerFrame.HANDSHAKE, { ticket, proof });
   return wire;
+}
+
+/**
+ * The opening after the handshake: the seeder's BITFIELD, ours (empty), then its UNCHOKE.
+ *
+ * @returns the seeder's bitfield
+ */
+async function join(wire: WireConnection, pieces: number): Promise<Bitfield> {
+  const frame = await wire.reader.read();
+  assert.equal(frame?.type, PeerFrame.BITFIELD);
+  await wire.sendRaw(encodeBitfieldFrame(new Bitfield(pieces)));
+  assert.equal((await wire.reader.read())?.type, PeerFrame.UNCHOKE);
+  return new Bitfield(pieces, frame!.payload);
 }
 
 /** Every frame until the seeder closes. */
@@ -148,9 +162,7 @@ Deno.test("SeederServer serves requested pieces after a valid handshake, and hon
   const { ticket } = await tracker.ticket(file.fileId, identity.publicKey);
   const wire = await handshake(seeder.server.address.port, ticket, identity);
   try {
-    const bitfield = await wire.reader.read();
-    assert.equal(bitfield?.type, PeerFrame.BITFIELD);
-    assert.equal(new Bitfield(4, bitfield!.payload).count, 4);
+    assert.equal((await join(wire, 4)).count, 4);
     await wire.sendRaw(encodeIndexFrame(PeerFrame.REQUEST, 3));
     await wire.sendRaw(encodeIndexFrame(PeerFrame.REQUEST, 0));
     await wire.sendRaw(encodeIndexFrame(PeerFrame.REQUEST, 1));
@@ -236,7 +248,7 @@ Deno.test("SeederServer closes a downloader's connection when its file stops bei
   await using seeder = await startSeeder(tracker, file);
   const { ticket } = await tracker.ticket(file.fileId, identity.publicKey);
   const wire = await handshake(seeder.server.address.port, ticket, identity);
-  assert.equal((await wire.reader.read())?.type, PeerFrame.BITFIELD);
+  await join(wire, 1);
   const started = performance.now();
   seeder.served.remove(GROUP, file.fileId);
   const frames = await readAll(wire);
@@ -261,15 +273,18 @@ Deno.test("SeederServer sends HAVE for new pieces of a partial source and REJECT
   const wire = await handshake(seeder.address.port, ticket, identity);
   try {
     assert.equal(new Bitfield(2, (await wire.reader.read())!.payload).count, 0);
-    await wire.sendRaw(encodeIndexFrame(PeerFrame.REQUEST, 1));
-    const reject = await wire.reader.read();
-    assert.equal(reject?.type, PeerFrame.REJECT);
-    assert.equal(decodeIndex(reject!.payload), 1);
+    await wire.sendRaw(encodeBitfieldFrame(new Bitfield(2)));
+    // Nothing to offer yet: the downloader stays choked until the source has a piece it lacks.
     bitfield.set(1);
     source.addPiece(1);
     const have = await wire.reader.read();
     assert.equal(have?.type, PeerFrame.HAVE);
     assert.equal(decodeIndex(have!.payload), 1);
+    assert.equal((await wire.reader.read())?.type, PeerFrame.UNCHOKE, "at once: a slot is free");
+    await wire.sendRaw(encodeIndexFrame(PeerFrame.REQUEST, 0));
+    const reject = await wire.reader.read();
+    assert.equal(reject?.type, PeerFrame.REJECT);
+    assert.equal(decodeIndex(reject!.payload), 0);
     await wire.sendRaw(encodeIndexFrame(PeerFrame.REQUEST, 1));
     assert.equal((await wire.reader.read())?.type, PeerFrame.PIECE);
   } finally {
@@ -298,10 +313,11 @@ Deno.test("SeederServer closes with not_served and warns once when a piece canno
   const { ticket } = await tracker.ticket(file.fileId, identity.publicKey);
   for (let i = 0; i < 2; i++) {
     const wire = await handshake(seeder.address.port, ticket, identity);
+    await join(wire, 1);
     await wire.sendRaw(encodeIndexFrame(PeerFrame.REQUEST, 0));
     const frames = await readAll(wire);
-    assert.deepEqual(frames.map((f) => f.type), [PeerFrame.BITFIELD, FrameType.ERROR]);
-    assert.equal(errorCode(frames[1]), "not_served");
+    assert.deepEqual(frames.map((f) => f.type), [FrameType.ERROR]);
+    assert.equal(errorCode(frames[0]), "not_served");
   }
   assert.equal(lines.filter((line) => line.includes("Stopped serving")).length, 1);
 });
@@ -315,7 +331,7 @@ Deno.test("SeederServer rejects requests past its queue limit", async () => {
   const { ticket } = await tracker.ticket(file.fileId, identity.publicKey);
   const wire = await handshake(seeder.server.address.port, ticket, identity);
   try {
-    assert.equal((await wire.reader.read())?.type, PeerFrame.BITFIELD);
+    await join(wire, 1);
     const burst = new Uint8Array(9 * 20);
     for (let i = 0; i < 20; i++) burst.set(encodeIndexFrame(PeerFrame.REQUEST, 0), 9 * i);
     await wire.sendRaw(burst);
@@ -334,7 +350,7 @@ Deno.test("SeederServer applies the upload limiter before each piece", async () 
   const { ticket } = await tracker.ticket(file.fileId, identity.publicKey);
   const wire = await handshake(seeder.server.address.port, ticket, identity);
   try {
-    assert.equal((await wire.reader.read())?.type, PeerFrame.BITFIELD);
+    await join(wire, 4);
     const started = performance.now();
     for (let i = 0; i < 4; i++) await wire.sendRaw(encodeIndexFrame(PeerFrame.REQUEST, i));
     for (let i = 0; i < 4; i++) assert.equal((await wire.reader.read())?.type, PeerFrame.PIECE);

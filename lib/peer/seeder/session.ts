@@ -2,28 +2,36 @@
  * One downloader's connection to our seeder, after the Hello:
  *
  *   CHALLENGE → HANDSHAKE (ticket + proof, checked before anything of the file is sent)
- *   → BITFIELD → REQUEST* / CANCEL* in, PIECE / REJECT / HAVE out
+ *   → BITFIELD out, BITFIELD in (the downloader's) → it joins the file's {@linkcode FileSwarm}
+ *   → UNCHOKE / CHOKE, HAVE, PEERS, PIECE, REJECT out; REQUEST, CANCEL, HAVE in
  *
  * Two loops share the connection: the reader queues requests (at most `MAX_QUEUED_REQUESTS`;
- * more are rejected) and removes cancelled ones; the writer sends HAVEs first, then serves the
- * queue in order, one piece at a time, read from disk straight into the frame buffer and
- * awaited on the socket, which is the back-pressure.
+ * more are rejected; while choked they are dropped) and removes cancelled ones; the writer sends
+ * control frames first (HAVE, CHOKE, UNCHOKE, PEERS), then serves the queue in order, one piece
+ * at a time, read from disk straight into the frame buffer and awaited on the socket, which is
+ * the back-pressure. The swarm decides who is unchoked and, while super-seeding, which pieces
+ * this downloader is shown (`revealed`).
  */
+import { formatAddress } from "../../common/address.ts";
 import { ProtocolError } from "../../common/errors.ts";
 import type { RateLimitedLog } from "../../common/logger.ts";
 import type { RateLimiter } from "../../common/rate.ts";
 import { readTicket, type TicketClaims, verifyProof, verifyTicket } from "../../common/tickets.ts";
-import { decodeMessage } from "../../wire/codec.ts";
+import { decodeMessage, encodeMessage } from "../../wire/codec.ts";
 import type { WireConnection } from "../../wire/connection.ts";
 import { FrameType } from "../../wire/limits.ts";
 import {
   allocatePieceFrame,
+  Bitfield,
   decodeIndex,
+  encodeBitfieldFrame,
+  encodeEmptyFrame,
   encodeIndexFrame,
   HandshakeSchema,
   PeerFrame,
   PIECE_DATA_OFFSET,
 } from "../../wire/peer_frames.ts";
+import type { FileSwarm, SwarmMember } from "./file_swarm.ts";
 import type { PieceSource, ServedFiles } from "./served_files.ts";
 import { pieceSpan } from "../../common/hash.ts";
 
@@ -49,6 +57,8 @@ export interface SessionContext {
   readonly log: RateLimitedLog;
   /** A source whose file cannot be read: warn once per source. */
   onReadFailed(source: PieceSource, error: unknown): void;
+  /** The swarm of a served file's downloaders (made on first use). */
+  swarmFor(source: PieceSource): FileSwarm;
 }
 
 /** A refusal sent as one ERROR frame. */
@@ -58,17 +68,25 @@ interface Refusal {
 }
 
 /** Serves one downloader. */
-export class SeederSession {
+export class SeederSession implements SwarmMember {
   readonly wire: WireConnection;
   readonly #context: SessionContext;
   readonly #abort = new AbortController();
   readonly #queue: number[] = [];
-  readonly #haves: number[] = [];
+  /** Frames sent before the next piece: HAVE, CHOKE, UNCHOKE, PEERS. */
+  readonly #control: Uint8Array[] = [];
   #source: PieceSource | null = null;
+  #swarm: FileSwarm | null = null;
+  #theirs: Bitfield = new Bitfield(0);
+  #revealed: Bitfield | null = null;
+  #endpoint: string | null = null;
+  #sentTotal = 0;
+  #isChoked = true;
   /** One frame buffer reused from piece to piece (no allocation, no zeroing per piece). */
   #spare: Uint8Array | null = null;
   #wake: (() => void) | null = null;
   #isClosed = false;
+  #isJoined = false;
   /** performance.now() of the last frame in or piece out. */
   lastActivity = performance.now();
 
@@ -87,6 +105,69 @@ export class SeederSession {
     return this.#source !== null;
   }
 
+  get peerId(): string {
+    return this.wire.remote.id;
+  }
+
+  get endpoint(): string | null {
+    return this.#endpoint;
+  }
+
+  get theirs(): Bitfield {
+    return this.#theirs;
+  }
+
+  get revealed(): Bitfield | null {
+    return this.#revealed;
+  }
+
+  get sentTotal(): number {
+    return this.#sentTotal;
+  }
+
+  get isChoked(): boolean {
+    return this.#isChoked;
+  }
+
+  choke(): void {
+    if (this.#isChoked) return;
+    this.#isChoked = true;
+    this.#queue.length = 0;
+    this.#pushControl(encodeEmptyFrame(PeerFrame.CHOKE));
+  }
+
+  unchoke(): void {
+    if (!this.#isChoked) return;
+    this.#isChoked = false;
+    this.#pushControl(encodeEmptyFrame(PeerFrame.UNCHOKE));
+  }
+
+  reveal(index: number): void {
+    if (!this.#revealed?.set(index)) return;
+    this.#pushControl(encodeIndexFrame(PeerFrame.HAVE, index));
+  }
+
+  revealAll(): void {
+    const revealed = this.#revealed;
+    const source = this.#source;
+    if (revealed === null || source === null) return;
+    this.#revealed = null;
+    for (let i = 0; i < revealed.length; i++) {
+      if (source.bitfield.has(i) && !revealed.has(i)) {
+        this.#pushControl(encodeIndexFrame(PeerFrame.HAVE, i));
+      }
+    }
+  }
+
+  sendPeers(peers: readonly { peerId: string; address: string }[]): void {
+    const payload = encodeMessage({ peers });
+    const frame = new Uint8Array(5 + payload.length);
+    new DataView(frame.buffer).setUint32(0, payload.length);
+    frame[4] = PeerFrame.PEERS;
+    frame.set(payload, 5);
+    this.#pushControl(frame);
+  }
+
   /** Serve until the remote leaves, a check fails or {@linkcode close} is called. */
   async run(): Promise<void> {
     let unsubscribe = () => {};
@@ -99,10 +180,17 @@ export class SeederSession {
         );
         return await this.#fail(granted.code, granted.message);
       }
-      this.#source = granted;
-      unsubscribe = granted.onPiece((index) => this.#pushHave(index));
-      await this.wire.sendRaw(bitfieldFrame(granted));
-      loops = [this.#readLoop(), this.#writeLoop(granted)];
+      this.#source = granted.source;
+      if (granted.port !== undefined) {
+        this.#endpoint = formatAddress({ host: this.wire.remoteHost, port: granted.port });
+      }
+      this.#theirs = new Bitfield(granted.source.bitfield.length);
+      const swarm = this.#context.swarmFor(granted.source);
+      if (swarm.shouldHide) this.#revealed = new Bitfield(granted.source.bitfield.length);
+      unsubscribe = granted.source.onPiece((index) => this.#pushHave(index));
+      await this.wire.sendRaw(encodeBitfieldFrame(this.#revealed ?? granted.source.bitfield));
+      this.#swarm = swarm;
+      loops = [this.#readLoop(), this.#writeLoop(granted.source)];
       await Promise.race(loops);
     } catch (error) {
       if (this.#isClosed) return; // close() made the pending read or write fail
@@ -111,6 +199,7 @@ export class SeederSession {
       await this.#fail(error.code, error.message);
     } finally {
       unsubscribe();
+      this.#swarm?.leave(this);
       await this.close();
       await Promise.allSettled(loops);
     }
@@ -133,7 +222,7 @@ export class SeederSession {
     await this.wire.fail(code, message);
   }
 
-  async #handshake(): Promise<PieceSource | Refusal> {
+  async #handshake(): Promise<{ source: PieceSource; port?: number } | Refusal> {
     const nonce = crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
     await this.wire.send(PeerFrame.CHALLENGE, { nonce });
     const frame = await this.wire.reader.read();
@@ -145,7 +234,7 @@ export class SeederSession {
       );
     }
     this.lastActivity = performance.now();
-    const { ticket, proof } = decodeMessage(HandshakeSchema, frame.payload, "handshake");
+    const { ticket, proof, port } = decodeMessage(HandshakeSchema, frame.payload, "handshake");
     const claims = await this.#checkTicket(ticket);
     if ("code" in claims) return claims;
     const source = this.#context.served.get(claims.group, claims.fileId);
@@ -155,7 +244,7 @@ export class SeederSession {
     if (!await verifyProof(proof, nonce, this.#context.peerId, claims.peerKey)) {
       return { code: "bad_proof", message: "The proof does not match the ticket's key" };
     }
-    return source;
+    return port === undefined ? { source } : { source, port };
   }
 
   async #checkTicket(ticket: Uint8Array): Promise<TicketClaims | Refusal> {
@@ -194,6 +283,12 @@ export class SeederSession {
         case PeerFrame.CANCEL:
           this.#onCancel(decodeIndex(frame.payload));
           break;
+        case PeerFrame.BITFIELD:
+          this.#onBitfield(frame.payload);
+          break;
+        case PeerFrame.HAVE:
+          this.#onHave(decodeIndex(frame.payload));
+          break;
         case FrameType.ERROR:
           return; // the remote is closing
         default:
@@ -202,7 +297,30 @@ export class SeederSession {
     }
   }
 
+  /** The downloader's pieces, once, right after ours: it joins the swarm. */
+  #onBitfield(payload: Uint8Array): void {
+    if (this.#isJoined) {
+      throw new ProtocolError("unexpected_frame", "A second BITFIELD from a downloader");
+    }
+    this.#theirs = new Bitfield(this.#theirs.length, payload);
+    this.#isJoined = true;
+    this.#swarm?.join(this);
+  }
+
+  #onHave(index: number): void {
+    if (!Number.isInteger(index) || index >= this.#theirs.length) {
+      throw new ProtocolError("invalid_message", `HAVE ${index} is out of range`);
+    }
+    if (this.#theirs.set(index) && this.#isJoined) this.#swarm?.onHave(this, index);
+  }
+
   async #onRequest(index: number): Promise<void> {
+    // Sent before our CHOKE reached the downloader: it has released it already.
+    if (this.#isChoked) return;
+    if (this.#revealed !== null && !this.#revealed.has(index)) {
+      await this.wire.sendRaw(encodeIndexFrame(PeerFrame.REJECT, index));
+      return;
+    }
     if (this.#queue.length >= MAX_QUEUED_REQUESTS) {
       await this.wire.sendRaw(encodeIndexFrame(PeerFrame.REJECT, index));
       return;
@@ -217,15 +335,19 @@ export class SeederSession {
   }
 
   #pushHave(index: number): void {
-    this.#haves.push(index);
+    if (this.#revealed === null) this.#pushControl(encodeIndexFrame(PeerFrame.HAVE, index));
+  }
+
+  #pushControl(frame: Uint8Array): void {
+    this.#control.push(frame);
     this.#wake?.();
   }
 
   async #writeLoop(source: PieceSource): Promise<void> {
     while (!this.#isClosed) {
-      const have = this.#haves.shift();
-      if (have !== undefined) {
-        await this.wire.sendRaw(encodeIndexFrame(PeerFrame.HAVE, have));
+      const control = this.#control.shift();
+      if (control !== undefined) {
+        await this.wire.sendRaw(control);
         continue;
       }
       const index = this.#queue.shift();
@@ -262,6 +384,7 @@ export class SeederSession {
     // The socket has taken the bytes once the write resolved: the buffer can carry the next piece.
     this.#spare = frame;
     source.addUploaded(length);
+    this.#sentTotal += length;
     this.lastActivity = performance.now();
     return true;
   }
@@ -274,14 +397,4 @@ export class SeederSession {
     new DataView(spare.buffer, spare.byteOffset).setUint32(5, index);
     return spare;
   }
-}
-
-function bitfieldFrame(source: PieceSource): Uint8Array {
-  const bits = source.bitfield.bytes;
-  const frame = new Uint8Array(5 + bits.length);
-  const view = new DataView(frame.buffer);
-  view.setUint32(0, bits.length);
-  view.setUint8(4, PeerFrame.BITFIELD);
-  frame.set(bits, 5);
-  return frame;
 }

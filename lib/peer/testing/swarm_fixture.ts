@@ -161,6 +161,8 @@ export async function startSeeder(
     served,
     trackerKeys: tracker.lookup,
     logger: memoryLogger(),
+    // Tests of serving see every piece; super-seeding has tests of its own.
+    isSuperSeeding: false,
     ...options,
     peerId,
   });
