@@ -5,16 +5,21 @@
  */
 import { CommandError } from "../common/errors.ts";
 import { type ArgsOf, ErrorCode, type ValidRequest } from "../wire/mod.ts";
-import type { GroupEntity } from "./entities.ts";
+import {
+  formatHlc,
+  type GroupEntity,
+  type HybridClock,
+  keyOf,
+  type OpBody,
+  type Operation,
+  type State,
+} from "./state/mod.ts";
 import * as files from "./file_commands.ts";
 import type { FileKit, TicketSigner } from "./file_commands.ts";
-import { formatHlc, type HybridClock } from "./hlc.ts";
-import { keyOf, type OpBody, type Operation } from "./ops.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
 import { page } from "./pages.ts";
 import { checkSession, tellLostGroups } from "./session_check.ts";
 import type { SessionClaims, SessionKeys } from "./sessions.ts";
-import type { State } from "./state.ts";
 import type { Store } from "./store.ts";
 import type { Presence } from "./presence.ts";
 import type { HashStaging } from "./staging.ts";

@@ -7,13 +7,11 @@ import { CommandError } from "../common/errors.ts";
 import { signTicket } from "../common/tickets.ts";
 import { type ArgsOf, ErrorCode } from "../wire/mod.ts";
 import type { Caller } from "./commands.ts";
-import type { FileEntity, GroupEntity } from "./entities.ts";
-import type { OpBody } from "./ops.ts";
+import type { FileEntity, GroupEntity, OpBody, State } from "./state/mod.ts";
 import { page } from "./pages.ts";
 import type { Presence } from "./presence.ts";
 import type { SessionClaims } from "./sessions.ts";
 import type { HashStaging } from "./staging.ts";
-import type { State } from "./state.ts";
 
 /** The piece length every file uses (the seed's 512 KiB). */
 export const PIECE_LENGTH_BYTES = 512 * 1024;

@@ -25,12 +25,16 @@ import {
   ReplWelcomeSchema,
   type WireConnection,
 } from "../wire/mod.ts";
-import type { Hlc, HybridClock } from "./hlc.ts";
+import {
+  type Hlc,
+  type HybridClock,
+  type State,
+  type TrackerView,
+  trimPoint,
+} from "./state/mod.ts";
 import type { Presence, PresenceRecord } from "./presence.ts";
 import { ReplicationAuth } from "./repl_auth.ts";
 import { ReplicatedLog } from "./repl_log.ts";
-import type { State } from "./state.ts";
-import { type TrackerView, trimPoint } from "./trim.ts";
 import type { Store } from "./store.ts";
 
 export { MAX_CLOCK_SKEW_MS } from "./repl_log.ts";

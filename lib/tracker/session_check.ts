@@ -6,7 +6,7 @@
 import { CommandError } from "../common/errors.ts";
 import { ErrorCode } from "../wire/mod.ts";
 import type { SessionClaims, SessionKeys } from "./sessions.ts";
-import type { State } from "./state.ts";
+import type { State } from "./state/mod.ts";
 
 /**
  * The claims of a valid session token.

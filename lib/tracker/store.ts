@@ -7,13 +7,17 @@
 import { decode, encode } from "@msgpack/msgpack";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { randomId } from "../common/ids.ts";
-import type { Entity } from "./entities.ts";
-import type { Hlc } from "./hlc.ts";
-import { type OpBody, type Operation, orderKey } from "./ops.ts";
+import {
+  type Entity,
+  type Hlc,
+  type OpBody,
+  type Operation,
+  orderKey,
+  State,
+} from "./state/mod.ts";
 
 /** An operation as stored: `[origin, seq, wall, counter, key, requestId, encoded body]`. */
 export type StoredOp = [string, number, number, number, string, string | null, Uint8Array];
-import { State } from "./state.ts";
 
 /** Bump when the schema changes; `PRAGMA user_version` holds it. */
 export const SCHEMA_VERSION = 1;

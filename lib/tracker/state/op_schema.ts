@@ -3,7 +3,7 @@
  * bytes are checked before they touch the log or the state.
  */
 import { z } from "zod";
-import { NAME_PATTERN } from "../common/ids.ts";
+import { NAME_PATTERN } from "../../common/ids.ts";
 import type { Operation } from "./ops.ts";
 
 const name = z.string().regex(NAME_PATTERN);
