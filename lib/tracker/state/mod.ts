@@ -22,7 +22,15 @@ export type {
 } from "./entities.ts";
 export { canonicalJson, stateDigest } from "./digest.ts";
 export { compareHlc, formatHlc, type Hlc, HybridClock } from "./hlc.ts";
-export { OpBodySchema, OperationSchema, parseOperation } from "./op_schema.ts";
-export { keyOf, type OpBody, type Operation, opId, orderKey, type ScryptParams } from "./ops.ts";
+export {
+  type OpBody,
+  OpBodySchema,
+  type Operation,
+  OperationSchema,
+  parseOperation,
+  type ScryptParams,
+  ScryptParamsSchema,
+} from "./op_schema.ts";
+export { keyOf, opId, orderKey } from "./ops.ts";
 export { type ApplyOutcome, State } from "./state.ts";
 export { type TrackerView, trimPoint } from "./trim.ts";

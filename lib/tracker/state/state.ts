@@ -19,7 +19,8 @@ import type {
 } from "./entities.ts";
 import { stateDigest } from "./digest.ts";
 import { formatHlc } from "./hlc.ts";
-import { type Operation, opId, orderKey } from "./ops.ts";
+import type { Operation } from "./op_schema.ts";
+import { opId, orderKey } from "./ops.ts";
 
 /** What applying one operation did. */
 export type ApplyOutcome = "applied" | "set_aside" | "duplicate";
