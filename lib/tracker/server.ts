@@ -17,7 +17,7 @@ import {
   type WireConnection,
 } from "../wire/mod.ts";
 import { loadClusterKey } from "./cluster_key.ts";
-import { Commands } from "./commands.ts";
+import { Commands } from "./commands/mod.ts";
 import { HybridClock, type State } from "./state/mod.ts";
 import { Presence, PRESENCE_LEASE_MS } from "./presence.ts";
 import { MAX_CLOCK_SKEW_MS, Replicator, TRIM_INTERVAL_MS } from "./replication.ts";

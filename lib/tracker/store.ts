@@ -39,7 +39,8 @@ CREATE TABLE checkpoint_requests (request_id TEXT PRIMARY KEY) WITHOUT ROWID;
 export interface WriteBatch {
   ops: readonly Operation[];
   rows: ReadonlyArray<readonly [string, Entity | null]>;
-  answer?: { requestId: string; result: Record<string, unknown> };
+  /** The command's result, kept for a retry of the same request id. */
+  answer?: { requestId: string; result: unknown };
 }
 
 interface Queued {
@@ -313,12 +314,13 @@ export class Store {
     this.#putMeta.run("base_vector", JSON.stringify(base));
   }
 
-  /** The answer kept for a client request id, if this tracker answered it before. */
-  answerFor(requestId: string): Record<string, unknown> | undefined {
+  /**
+   * The answer kept for a client request id, if this tracker answered it before (decoded, not
+   * yet checked against the op's result schema).
+   */
+  answerFor(requestId: string): unknown {
     const row = this.#db.prepare("SELECT result FROM answers WHERE request_id = ?").get(requestId);
-    return row === undefined
-      ? undefined
-      : decode(row.result as Uint8Array) as Record<string, unknown>;
+    return row === undefined ? undefined : decode(row.result as Uint8Array);
   }
 
   /**
