@@ -4,7 +4,7 @@
  * checks and writes handlers have in common, and the shape of the command table. A handler's
  * arguments and result are the zod schemas of `lib/wire/messages.ts` (`ArgsOf`, `ResultOf`).
  */
-import type { ArgsOf, Op, ResultOf } from "../../wire/mod.ts";
+import type { ArgsOf, Op, Request, ResultOf } from "../../wire/mod.ts";
 import type { Presence } from "../presence.ts";
 import type { SessionClaims, SessionKeys } from "../sessions.ts";
 import type { HashStaging } from "../staging.ts";
@@ -36,6 +36,9 @@ export interface CommandContext {
 export interface Caller {
   host: string;
 }
+
+/** A request of op `O` with its args checked (what `ValidRequest` is for each op). */
+export type RequestOf<O extends Op> = Omit<Request, "op" | "args"> & { op: O; args: ArgsOf<O> };
 
 /** One request of op `O`, as its handler sees it. */
 export interface Call<O extends Op> {

@@ -8,5 +8,5 @@
  *
  * @module
  */
-export type { Caller, CommandContext, TicketSigner } from "./context.ts";
+export type { Caller, CommandContext, RequestOf, TicketSigner } from "./context.ts";
 export { COMMANDS, Commands } from "./table.ts";

@@ -4,9 +4,9 @@
  * and becomes operations, which are applied, committed with the state rows they changed, and
  * only then answered.
  */
-import type { ArgsOf, Op, Request, ResultOf, ValidRequest } from "../../wire/mod.ts";
+import type { Op, ResultOf } from "../../wire/mod.ts";
 import * as account from "./account.ts";
-import type { Caller, CommandContext, CommandTable } from "./context.ts";
+import type { Caller, CommandContext, CommandTable, RequestOf } from "./context.ts";
 import { Core } from "./core.ts";
 import * as files from "./files.ts";
 import * as groups from "./groups.ts";
@@ -41,9 +41,6 @@ export const COMMANDS: CommandTable = {
   get_ticket: { isPublic: false, run: peers.getTicket },
 };
 
-/** A request of op `O` with its args checked. */
-type RequestOf<O extends Op> = Omit<Request, "op" | "args"> & { op: O; args: ArgsOf<O> };
-
 /** Runs commands against one tracker's state and store. */
 export class Commands {
   readonly #core: Core;
@@ -57,15 +54,11 @@ export class Commands {
   }
 
   /**
-   * Run one request.
+   * Run one request (a `ValidRequest` from the wire, or one built by a test).
    *
    * @throws {CommandError} when it is refused
    */
-  handle(request: ValidRequest, caller: Caller): Promise<ResultOf<Op>> {
-    return this.#run(request, caller);
-  }
-
-  async #run<O extends Op>(request: RequestOf<O>, caller: Caller): Promise<ResultOf<O>> {
+  async handle<O extends Op>(request: RequestOf<O>, caller: Caller): Promise<ResultOf<O>> {
     const command = COMMANDS[request.op];
     const call = { args: request.args, requestId: request.requestId, caller };
     if (command.isPublic) return await command.run(this.#core, call);
