@@ -119,12 +119,6 @@ export class Store {
     ]);
   }
 
-  /** The lowest sequence number still in the log for an origin (older ones were trimmed). */
-  firstHeldFrom(origin: string): number | undefined {
-    const row = this.#db.prepare("SELECT MIN(seq) AS seq FROM ops WHERE origin = ?").get(origin);
-    return row?.seq === null || row?.seq === undefined ? undefined : Number(row.seq);
-  }
-
   /** The state at the trim point, when the log has been trimmed; undefined otherwise. */
   checkpoint(): State | undefined {
     if (this.#checkpoint !== undefined) return this.#checkpoint.copy();
@@ -357,7 +351,9 @@ export class Store {
       this.#db.exec("COMMIT");
     } catch (cause) {
       if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
-      // Memory is now ahead of the disk: refuse every later write too; the server stops.
+      // Memory is now ahead of the disk: refuse every later write too (commands then fail with
+      // "internal", replicated batches close their link). The tracker keeps running and answers
+      // reads from memory; a restart loads what was committed.
       this.#failure = new Error("Database write failed", { cause });
       for (const { reject } of queue) reject(this.#failure);
       return;
