@@ -1,6 +1,6 @@
 /** Salted slow password hashes (scrypt); a password is never stored or logged in clear. */
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
-import type { ScryptParams } from "./ops.ts";
+import type { ScryptParams } from "./state/mod.ts";
 
 /** scrypt cost: 16 MiB of memory and ~50 ms of one core per hash on this kind of machine. */
 export const DEFAULT_SCRYPT_PARAMS: ScryptParams = { N: 16384, r: 8, p: 1 };

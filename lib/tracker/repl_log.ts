@@ -7,11 +7,15 @@ import { decode, encode } from "@msgpack/msgpack";
 import { ProtocolError } from "../common/errors.ts";
 import type { Logger } from "../common/logger.ts";
 import { decodeMessage, REPL_BATCH_BYTES, ReplSnapshotSchema } from "../wire/mod.ts";
-import type { Entity } from "./entities.ts";
-import type { HybridClock } from "./hlc.ts";
-import { parseOperation } from "./op_schema.ts";
-import { keyOf, type Operation, orderKey } from "./ops.ts";
-import { State } from "./state.ts";
+import {
+  type Entity,
+  type HybridClock,
+  keyOf,
+  type Operation,
+  orderKey,
+  parseOperation,
+  State,
+} from "./state/mod.ts";
 import type { Store, StoredOp } from "./store.ts";
 
 /** Default: an operation stamped this far ahead of our clock is refused (and its link closed). */

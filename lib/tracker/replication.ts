@@ -25,12 +25,16 @@ import {
   ReplWelcomeSchema,
   type WireConnection,
 } from "../wire/mod.ts";
-import type { Hlc, HybridClock } from "./hlc.ts";
+import {
+  type Hlc,
+  type HybridClock,
+  type State,
+  type TrackerView,
+  trimPoint,
+} from "./state/mod.ts";
 import type { Presence, PresenceRecord } from "./presence.ts";
 import { ReplicationAuth } from "./repl_auth.ts";
 import { ReplicatedLog } from "./repl_log.ts";
-import type { State } from "./state.ts";
-import { type TrackerView, trimPoint } from "./trim.ts";
 import type { Store } from "./store.ts";
 
 export { MAX_CLOCK_SKEW_MS } from "./repl_log.ts";
@@ -62,13 +66,13 @@ export interface ReplicatorOptions {
   now: () => number;
 }
 
-/** What we know of another tracker, for `status` and log trimming. */
+/** What a tracker we link to last said it holds (its welcome, then each ACK), for trimming. */
 export interface RemoteTracker {
   trackerId: string;
-  address: string;
+  /** Highest sequence number it holds per origin. */
   vector: Record<string, number>;
+  /** Its clock when it said so. */
   clock: Hlc;
-  isConnected: boolean;
 }
 
 /** Keeps this tracker's log and presence in step with every other tracker. */
@@ -144,11 +148,6 @@ export class Replicator {
     for (const wake of [...this.#wakers]) wake();
   }
 
-  /** Other trackers we have heard from. */
-  remotes(): RemoteTracker[] {
-    return [...this.#remotes.values()];
-  }
-
   /** Stop every link. */
   async close(): Promise<void> {
     clearInterval(this.#trimmer);
@@ -194,8 +193,6 @@ export class Replicator {
     } finally {
       this.#open.delete(wire);
       wire.close();
-      const remote = [...this.#remotes.values()].find((r) => r.address === formatAddress(address));
-      if (remote) remote.isConnected = false;
     }
   }
 
@@ -217,12 +214,8 @@ export class Replicator {
     }
     const remote: RemoteTracker = {
       trackerId: acceptor,
-      address: `${wire.remoteHost}:${
-        wire.conn.remoteAddr.transport === "tcp" ? wire.conn.remoteAddr.port : 0
-      }`,
       vector: welcome.vector,
       clock: welcome.clock,
-      isConnected: true,
     };
     this.#remotes.set(acceptor, remote);
     return remote;

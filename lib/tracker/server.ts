@@ -17,14 +17,13 @@ import {
   type WireConnection,
 } from "../wire/mod.ts";
 import { loadClusterKey } from "./cluster_key.ts";
-import { Commands } from "./commands.ts";
-import { HybridClock } from "./hlc.ts";
+import { Commands } from "./commands/mod.ts";
+import { HybridClock, type State } from "./state/mod.ts";
 import { Presence, PRESENCE_LEASE_MS } from "./presence.ts";
 import { MAX_CLOCK_SKEW_MS, Replicator, TRIM_INTERVAL_MS } from "./replication.ts";
 import { loadSigningKeys } from "./signing.ts";
 import { HashStaging } from "./staging.ts";
 import { SessionKeys } from "./sessions.ts";
-import type { State } from "./state.ts";
 import { Store } from "./store.ts";
 import { LoginThrottle } from "./throttle.ts";
 

@@ -7,13 +7,17 @@
 import { decode, encode } from "@msgpack/msgpack";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { randomId } from "../common/ids.ts";
-import type { Entity } from "./entities.ts";
-import type { Hlc } from "./hlc.ts";
-import { type OpBody, type Operation, orderKey } from "./ops.ts";
+import {
+  type Entity,
+  type Hlc,
+  type OpBody,
+  type Operation,
+  orderKey,
+  State,
+} from "./state/mod.ts";
 
 /** An operation as stored: `[origin, seq, wall, counter, key, requestId, encoded body]`. */
 export type StoredOp = [string, number, number, number, string, string | null, Uint8Array];
-import { State } from "./state.ts";
 
 /** Bump when the schema changes; `PRAGMA user_version` holds it. */
 export const SCHEMA_VERSION = 1;
@@ -35,7 +39,8 @@ CREATE TABLE checkpoint_requests (request_id TEXT PRIMARY KEY) WITHOUT ROWID;
 export interface WriteBatch {
   ops: readonly Operation[];
   rows: ReadonlyArray<readonly [string, Entity | null]>;
-  answer?: { requestId: string; result: Record<string, unknown> };
+  /** The command's result, kept for a retry of the same request id. */
+  answer?: { requestId: string; result: unknown };
 }
 
 interface Queued {
@@ -112,12 +117,6 @@ export class Store {
       r.request_id === null ? null : String(r.request_id),
       r.body as Uint8Array,
     ]);
-  }
-
-  /** The lowest sequence number still in the log for an origin (older ones were trimmed). */
-  firstHeldFrom(origin: string): number | undefined {
-    const row = this.#db.prepare("SELECT MIN(seq) AS seq FROM ops WHERE origin = ?").get(origin);
-    return row?.seq === null || row?.seq === undefined ? undefined : Number(row.seq);
   }
 
   /** The state at the trim point, when the log has been trimmed; undefined otherwise. */
@@ -309,12 +308,13 @@ export class Store {
     this.#putMeta.run("base_vector", JSON.stringify(base));
   }
 
-  /** The answer kept for a client request id, if this tracker answered it before. */
-  answerFor(requestId: string): Record<string, unknown> | undefined {
+  /**
+   * The answer kept for a client request id, if this tracker answered it before (decoded, not
+   * yet checked against the op's result schema).
+   */
+  answerFor(requestId: string): unknown {
     const row = this.#db.prepare("SELECT result FROM answers WHERE request_id = ?").get(requestId);
-    return row === undefined
-      ? undefined
-      : decode(row.result as Uint8Array) as Record<string, unknown>;
+    return row === undefined ? undefined : decode(row.result as Uint8Array);
   }
 
   /**
@@ -351,7 +351,9 @@ export class Store {
       this.#db.exec("COMMIT");
     } catch (cause) {
       if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
-      // Memory is now ahead of the disk: refuse every later write too; the server stops.
+      // Memory is now ahead of the disk: refuse every later write too (commands then fail with
+      // "internal", replicated batches close their link). The tracker keeps running and answers
+      // reads from memory; a restart loads what was committed.
       this.#failure = new Error("Database write failed", { cause });
       for (const { reject } of queue) reject(this.#failure);
       return;

@@ -1,7 +1,8 @@
 import { deepStrictEqual, equal, notEqual, ok, throws } from "node:assert/strict";
 import fc from "fast-check";
 import type { Hlc } from "./hlc.ts";
-import { keyOf, type OpBody, type Operation, opId } from "./ops.ts";
+import type { OpBody, Operation } from "./op_schema.ts";
+import { keyOf, opId } from "./ops.ts";
 import { State } from "./state.ts";
 
 const PARAMS = { N: 16, r: 1, p: 1 };

@@ -1,5 +1,5 @@
 /** Paginated lists: no reply grows with a group or the number of groups. */
-import { MAX_PAGE_ITEMS } from "../wire/mod.ts";
+import { MAX_PAGE_ITEMS } from "../../wire/mod.ts";
 
 /** Items per page of a list command. */
 export const PAGE_SIZE = Math.min(100, MAX_PAGE_ITEMS);

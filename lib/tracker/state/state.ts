@@ -13,13 +13,14 @@ import type {
   GroupEntity,
   HashesEntity,
   Membership,
-  Sharer,
   TrackerKeyEntity,
   UserEntity,
 } from "./entities.ts";
 import { stateDigest } from "./digest.ts";
+import { dropMemberFiles, type FileRows, shareFile, unshareFile } from "./file_rules.ts";
 import { formatHlc } from "./hlc.ts";
-import { type Operation, opId, orderKey } from "./ops.ts";
+import type { Operation } from "./op_schema.ts";
+import { opId, orderKey } from "./ops.ts";
 
 /** What applying one operation did. */
 export type ApplyOutcome = "applied" | "set_aside" | "duplicate";
@@ -34,6 +35,13 @@ export class State {
   /** Creations of groups that lost their name, by creator. */
   readonly #lostGroups = new Map<string, Set<string>>();
   #lastOrderKey = "";
+  /** The rows the file-share rules read and change. */
+  readonly #fileRows: FileRows = {
+    file: (group, name) => this.file(group, name),
+    files: (group) => this.files(group),
+    put: (key, entity) => this.#put(key, entity),
+    delete: (key) => this.#delete(key),
+  };
 
   /** Load rows read back from storage (no replay). */
   static load(
@@ -243,18 +251,14 @@ export class State {
         this.#put(key, { kind: "hashes", fileId, chunk, hashes });
         return true;
       }
-      case "share_file":
-        return this.#share(body);
-      case "unshare_file": {
-        const file = this.file(body.group, body.name);
-        if (!file || file.fileId !== body.fileId || file.groupCreation !== body.groupCreation) {
-          return false;
-        }
-        const isSharer = (s: Sharer) => s.user === body.user && s.peerId === body.peerId;
-        if (!file.sharers.some(isSharer)) return false;
-        this.#putFileSharers(file, file.sharers.filter((s) => !isSharer(s)));
-        return true;
+      case "share_file": {
+        const group = this.#currentGroup(body.group, body.groupCreation);
+        if (!group || !this.#isCurrentUser(body.user, body.userCreation)) return false;
+        if (!isListed(group.members, body.user)) return false;
+        return shareFile(this.#fileRows, body);
       }
+      case "unshare_file":
+        return unshareFile(this.#fileRows, body);
       case "tracker_key": {
         const key = `tracker/${body.trackerId}`;
         if (this.#entities.has(key)) return false; // a tracker's key is set once
@@ -281,51 +285,10 @@ export class State {
     }
   }
 
-  #share(body: Extract<Operation["body"], { type: "share_file" }>): boolean {
-    const group = this.#currentGroup(body.group, body.groupCreation);
-    if (!group || !this.#isCurrentUser(body.user, body.userCreation)) return false;
-    if (!isListed(group.members, body.user)) return false;
-    const existing = this.file(body.group, body.name);
-    const sharer = { user: body.user, peerId: body.peerId };
-    if (existing) {
-      if (existing.fileId !== body.fileId) return false;
-      if (existing.sharers.some((s) => s.user === sharer.user && s.peerId === sharer.peerId)) {
-        return true;
-      }
-      this.#putFileSharers(existing, [...existing.sharers, sharer]);
-      return true;
-    }
-    const { group: g, groupCreation, name, fileId, size, pieceLength, sha1 } = body;
-    const pieceCount = Math.ceil(size / pieceLength);
-    this.#put(`file/${g}/${name}`, {
-      kind: "file",
-      group: g,
-      groupCreation,
-      name,
-      fileId,
-      size,
-      pieceLength,
-      pieceCount,
-      sha1,
-      sharers: [sharer],
-    });
-    return true;
-  }
-
-  /** Replace a file's sharers; a file nobody shares any more leaves the group. */
-  #putFileSharers(file: FileEntity, sharers: readonly Sharer[]): void {
-    const key = `file/${file.group}/${file.name}`;
-    if (sharers.length === 0) this.#delete(key);
-    else this.#put(key, { ...file, sharers });
-  }
-
   /** Remove a member; the longest-standing member inherits ownership; no members, no group. */
   #leave(group: GroupEntity, user: string): void {
     const members = group.members.filter((m) => m.user !== user);
-    for (const file of this.files(group.name)) {
-      if (members.length === 0) this.#delete(`file/${group.name}/${file.name}`);
-      else this.#putFileSharers(file, file.sharers.filter((s) => s.user !== user));
-    }
+    dropMemberFiles(this.#fileRows, { group: group.name, user, isGroupGone: members.length === 0 });
     if (members.length === 0) {
       this.#delete(`group/${group.name}`);
       return;

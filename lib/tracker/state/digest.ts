@@ -3,7 +3,7 @@
  * JSON. Trackers with equal digests hold equal durable state.
  */
 import { createHash } from "node:crypto";
-import { toHex } from "../common/base64.ts";
+import { toHex } from "../../common/base64.ts";
 import type { Entity } from "./entities.ts";
 
 /** Hex SHA-256 over the rows, sorted by key. */

@@ -20,12 +20,15 @@ export function formatHlc(hlc: Hlc): string {
   return hlc.wall.toString(16).padStart(12, "0") + hlc.counter.toString(16).padStart(8, "0");
 }
 
-/** A clock for one tracker; time comes in through `now` so tests control it. */
+/**
+ * A clock for one tracker. Wall time comes in through `now` (the server passes its wall clock,
+ * tests a fake), so this file reads no clock itself.
+ */
 export class HybridClock {
   readonly #now: () => number;
   #last: Hlc = { wall: 0, counter: 0 };
 
-  constructor(now: () => number = Date.now) {
+  constructor(now: () => number) {
     this.#now = now;
   }
 

@@ -2,7 +2,7 @@
  * The rows of tracker state. Each is stored under one key in the `entities` table and held in
  * memory in a map; the state digest covers all of them.
  */
-import type { ScryptParams } from "./ops.ts";
+import type { ScryptParams } from "./op_schema.ts";
 
 /** A registered user. `creation` is the id of the operation that created it. */
 export interface UserEntity {

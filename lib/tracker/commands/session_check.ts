@@ -3,10 +3,10 @@
  * signed by the cluster, not expired, of a user whose creation still stands, and not ended by a
  * logout of that user and peer.
  */
-import { CommandError } from "../common/errors.ts";
-import { ErrorCode } from "../wire/mod.ts";
-import type { SessionClaims, SessionKeys } from "./sessions.ts";
-import type { State } from "./state.ts";
+import { CommandError } from "../../common/errors.ts";
+import { ErrorCode } from "../../wire/mod.ts";
+import type { SessionClaims, SessionKeys } from "../sessions.ts";
+import type { State } from "../state/mod.ts";
 
 /**
  * The claims of a valid session token.

@@ -1,0 +1,142 @@
+/**
+ * Group commands: create_group, join_group, leave_group, list_requests, accept_request,
+ * reject_request and list_groups.
+ */
+import { CommandError } from "../../common/errors.ts";
+import { ErrorCode, type ResultOf } from "../../wire/mod.ts";
+import type { CommandCore, SessionCall } from "./context.ts";
+import { page } from "./pages.ts";
+
+/** create_group: a new group owned by the caller. */
+export function createGroup(
+  core: CommandCore,
+  { args, session, requestId }: SessionCall<"create_group">,
+): Promise<ResultOf<"create_group">> {
+  const repeated = core.repeated("create_group", requestId, () => ({}));
+  if (repeated) return Promise.resolve(repeated);
+  if (core.ctx.state.group(args.group)) {
+    throw new CommandError(ErrorCode.GROUP_EXISTS, `Group "${args.group}" already exists`);
+  }
+  const { user: owner, userCreation: ownerCreation } = session;
+  return core.write(requestId, [{
+    type: "create_group",
+    group: args.group,
+    owner,
+    ownerCreation,
+  }], () => ({}));
+}
+
+/** join_group: ask the owner to let the caller in. */
+export function joinGroup(
+  core: CommandCore,
+  { args, session, requestId }: SessionCall<"join_group">,
+): Promise<ResultOf<"join_group">> {
+  const repeated = core.repeated("join_group", requestId, () => ({}));
+  if (repeated) return Promise.resolve(repeated);
+  const group = core.existingGroup(args.group);
+  if (group.members.some((m) => m.user === session.user)) {
+    throw new CommandError(ErrorCode.ALREADY_MEMBER, `Already a member of group "${group.name}"`);
+  }
+  if (group.requests.some((r) => r.user === session.user)) {
+    throw new CommandError(
+      ErrorCode.REQUEST_PENDING,
+      `A request to join group "${group.name}" is already pending`,
+    );
+  }
+  return core.write(requestId, [{
+    type: "join_request",
+    group: group.name,
+    groupCreation: group.creation,
+    user: session.user,
+    userCreation: session.userCreation,
+  }], () => ({}));
+}
+
+/** leave_group: the caller leaves; says whether the group went and who owns it now. */
+export async function leaveGroup(
+  core: CommandCore,
+  { args, session, requestId }: SessionCall<"leave_group">,
+): Promise<ResultOf<"leave_group">> {
+  const { state } = core.ctx;
+  const repeated = core.repeated("leave_group", requestId, () => ({
+    removed: state.group(args.group) === undefined,
+  }));
+  if (repeated) return repeated;
+  const group = core.memberGroup(args.group, session);
+  const wasOwner = group.owner === session.user;
+  return await core.write(requestId, [{
+    type: "leave_group",
+    group: group.name,
+    groupCreation: group.creation,
+    user: session.user,
+    userCreation: session.userCreation,
+  }], () => {
+    const after = state.group(group.name);
+    const result: ResultOf<"leave_group"> = { removed: after?.creation !== group.creation };
+    if (wasOwner && after?.creation === group.creation) result.newOwner = after.owner;
+    return result;
+  });
+}
+
+/** list_requests: a page of the pending requests of a group the caller owns. */
+export function listRequests(
+  core: CommandCore,
+  { args, session }: SessionCall<"list_requests">,
+): ResultOf<"list_requests"> {
+  const group = core.ownedGroup(args.group, session);
+  const names = group.requests.map((r) => r.user).sort();
+  const { items, next } = page(names, args.cursor, (name) => name);
+  return { requests: items, next };
+}
+
+/** accept_request: the owner lets a user in. */
+export function acceptRequest(
+  core: CommandCore,
+  call: SessionCall<"accept_request">,
+): Promise<ResultOf<"accept_request">> {
+  return resolveRequest(core, call, true);
+}
+
+/** reject_request: the owner turns a user's request down. */
+export function rejectRequest(
+  core: CommandCore,
+  call: SessionCall<"reject_request">,
+): Promise<ResultOf<"reject_request">> {
+  return resolveRequest(core, call, false);
+}
+
+function resolveRequest(
+  core: CommandCore,
+  { args, session, requestId }: SessionCall<"accept_request" | "reject_request">,
+  accept: boolean,
+): Promise<ResultOf<"accept_request" | "reject_request">> {
+  const op = accept ? "accept_request" : "reject_request";
+  const repeated = core.repeated(op, requestId, () => ({}));
+  if (repeated) return Promise.resolve(repeated);
+  const group = core.ownedGroup(args.group, session);
+  if (!group.requests.some((r) => r.user === args.user)) {
+    throw new CommandError(
+      ErrorCode.NO_SUCH_REQUEST,
+      `No pending request from "${args.user}" to join group "${group.name}"`,
+    );
+  }
+  const { name, creation: groupCreation } = group;
+  return core.write(requestId, [{
+    type: "resolve_request",
+    group: name,
+    groupCreation,
+    user: args.user,
+    accept,
+  }], () => ({}));
+}
+
+/** list_groups: a page of every group, with its owner and member count. */
+export function listGroups(
+  core: CommandCore,
+  { args }: SessionCall<"list_groups">,
+): ResultOf<"list_groups"> {
+  const all = core.ctx.state.groups();
+  const { items, next } = page(all, args.cursor, (g) => g.name);
+  const groups = items.map((g) => ({ id: g.name, owner: g.owner, members: g.members.length }));
+  return { groups, next };
+}

@@ -1,0 +1,36 @@
+/**
+ * The tracker's pure core: the operations (their schemas, keys and total order), the hybrid
+ * logical clock's timestamps, the state rows, `State.apply` over them, the state digest and the
+ * log's trim point. Given the same operations it computes the same state on every tracker, so it
+ * does no I/O: it imports only `lib/common`, zod and `node:crypto`'s hash, never SQLite, sockets,
+ * timers, the wall clock or `Deno.*` (time comes in as a parameter). The rest of `lib/tracker`
+ * imports it through this file.
+ *
+ * @module
+ */
+export type {
+  ConflictEntity,
+  Entity,
+  FileEntity,
+  GroupEntity,
+  HashesEntity,
+  LogoutEntity,
+  Membership,
+  Sharer,
+  TrackerKeyEntity,
+  UserEntity,
+} from "./entities.ts";
+export { canonicalJson, stateDigest } from "./digest.ts";
+export { compareHlc, formatHlc, type Hlc, HybridClock } from "./hlc.ts";
+export {
+  type OpBody,
+  OpBodySchema,
+  type Operation,
+  OperationSchema,
+  parseOperation,
+  type ScryptParams,
+  ScryptParamsSchema,
+} from "./op_schema.ts";
+export { keyOf, opId, orderKey } from "./ops.ts";
+export { type ApplyOutcome, State } from "./state.ts";
+export { type TrackerView, trimPoint } from "./trim.ts";
