@@ -4,7 +4,8 @@
  */
 import { CommandError } from "../../common/errors.ts";
 import { computeFileId, HASHES_PER_CHUNK, SHA1_BYTES } from "../../common/hash.ts";
-import { ErrorCode, PIECE_SIZE_BYTES, type ResultOf } from "../../wire/mod.ts";
+import { PIECE_SIZE_BYTES } from "../../common/hash.ts";
+import { ErrorCode, type ResultOf } from "../../wire/mod.ts";
 import type { FileEntity, GroupEntity, OpBody, State } from "../state/mod.ts";
 import type { CommandCore, SessionCall } from "./context.ts";
 import { page } from "./pages.ts";

@@ -1,6 +1,6 @@
 import { deepStrictEqual, equal } from "node:assert/strict";
 import { computeFileId } from "../../common/hash.ts";
-import { PIECE_SIZE_BYTES } from "../../wire/mod.ts";
+import { PIECE_SIZE_BYTES } from "../../common/hash.ts";
 import { CommandKit, type KitUser } from "../testing/command_kit.ts";
 
 /** A three-piece file's upload arguments and hashes (the hashes are made up, not of bytes). */

@@ -1,7 +1,7 @@
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { computeFileId } from "../../common/hash.ts";
 import { importPublicKey, verifyTicket } from "../../common/tickets.ts";
-import { PIECE_SIZE_BYTES } from "../../wire/mod.ts";
+import { PIECE_SIZE_BYTES } from "../../common/hash.ts";
 import { CommandKit, KIT_LEASE_MS, type KitUser } from "../testing/command_kit.ts";
 import { TICKET_TTL_MS } from "./peers.ts";
 
