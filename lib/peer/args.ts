@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { type Address, formatAddress, parseAddress } from "../common/address.ts";
+import { describeError } from "../common/errors.ts";
 import { parseRate } from "../common/rate.ts";
 import { CONNECT_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from "./client/api.ts";
 
@@ -101,7 +102,7 @@ function parseStrict(argv: readonly string[]) {
     });
   } catch (error) {
     // node:util's messages run on with advice about "--"; keep their first sentence only.
-    const message = error instanceof Error ? error.message : String(error);
+    const message = describeError(error);
     throw new TypeError(`${message.split(". ")[0]!.replace(/\.$/, "")}: ${PEER_USAGE}`);
   }
 }
@@ -133,7 +134,7 @@ function parseLimit(text: string | undefined, flag: string): number {
   try {
     return parseRate(text);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = describeError(error);
     throw new SyntaxError(`${flag}: ${message}`);
   }
 }

@@ -1,4 +1,4 @@
-import { CommandError, ProtocolError } from "../common/errors.ts";
+import { CommandError, describeError, ProtocolError } from "../common/errors.ts";
 import { decodeMessage } from "./codec.ts";
 import { type WireConnection } from "./connection.ts";
 import { FrameType } from "./limits.ts";
@@ -135,7 +135,7 @@ export class RpcClient {
       }
     } catch (error) {
       reason = new ConnectionLostError(
-        `Connection lost: ${error instanceof Error ? error.message : String(error)}`,
+        `Connection lost: ${describeError(error)}`,
         { cause: error },
       );
     } finally {

@@ -6,6 +6,7 @@
  * const reply = await alice.command("login alice pw"); // {"ok":true,"command":"login",…}
  * ```
  */
+import { describeError } from "../../lib/common/errors.ts";
 import { Child, ROOT } from "./processes.ts";
 
 /** A line of a stack trace, as V8 prints it: `    at foo (file.ts:1:2)`. */
@@ -202,7 +203,7 @@ export class PeerProcess implements AsyncDisposable {
   }
 
   #withStderr(error: unknown, what = ""): Error {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = describeError(error);
     return new Error(
       `${what ? `After "${what}": ` : ""}${message}\nstderr:\n${this.child.stderr.text()}`,
     );

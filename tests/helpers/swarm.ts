@@ -9,6 +9,7 @@
  *
  * Peer i runs as user `u<i>` with state folder `<dir>/u<i>`; u0 owns group `g`.
  */
+import { describeError } from "../../lib/common/errors.ts";
 import { Cluster } from "./cluster.ts";
 import { assertOk, COMMAND_TIMEOUT_MS, type JsonLine, PeerProcess } from "./peer.ts";
 import { tempDir } from "./processes.ts";
@@ -207,7 +208,7 @@ export async function eventWith(
     );
     return JSON.parse(peer.lines[index]!);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = describeError(error);
     throw new Error(
       `No ${name} event with ${JSON.stringify(fields)}: ${message}\nstderr:\n` +
         peer.child.stderr.text(),

@@ -7,6 +7,7 @@
  */
 import { isGoodPiece } from "./verify.ts";
 import { decodeBase64Url, encodeBase64Url } from "../../common/base64.ts";
+import { writeFileAtomic } from "../../common/fs.ts";
 import { pieceSpan } from "../../common/hash.ts";
 import { Bitfield } from "../../wire/peer_frames.ts";
 import { type PartFile, removeIfPresent } from "./part_file.ts";
@@ -63,9 +64,7 @@ export async function saveResume(path: string, key: ResumeKey, bitfield: Bitfiel
     pieceLength: key.pieceLength,
     bitfield: encodeBase64Url(bitfield.bytes),
   };
-  const temp = `${path}.tmp`;
-  await Deno.writeTextFile(temp, JSON.stringify(record) + "\n");
-  await Deno.rename(temp, path);
+  await writeFileAtomic(path, JSON.stringify(record) + "\n");
 }
 
 /** Remove a record (and a temp file a crash may have left). */
