@@ -1,3 +1,8 @@
+/**
+ * A connection's opening and its frames: each side sends the 4-byte magic and a Hello (version,
+ * role, id), the acceptor checks the remote's and answers with its own or refuses with one error
+ * frame, then `WireConnection` carries frames both ways. Used by the tracker and the peer alike.
+ */
 import { type Address } from "../common/address.ts";
 import { ProtocolError } from "../common/errors.ts";
 import { decodeMessage, encodeMessage } from "./codec.ts";
@@ -76,7 +81,7 @@ export class WireConnection {
     await this.#writer.write(bytes);
   }
 
-  /** Send one error frame and close; never throws. */
+  /** Send one error frame and close; a write that fails (the remote left) is ignored. */
   async fail(code: string, message: string): Promise<void> {
     await sendErrorAndClose(this.conn, this.#writer, code, message);
     this.#closed = true;
@@ -218,7 +223,9 @@ export type HelloCheck = (hello: Hello) => { code: string; message: string } | n
 
 /**
  * Accept a connection: read the remote's magic and Hello, check them, answer with ours.
- * A wrong magic, an unsupported version or a refused role gets one error frame, then close.
+ * Every refusal (wrong magic, truncated or invalid Hello, unsupported version, a role `check`
+ * refuses) gets our magic and one error frame, then the socket closes; a Hello that does not
+ * come within the time-out only closes it.
  *
  * @throws {ProtocolError} after the refusal was sent
  */

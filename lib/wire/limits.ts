@@ -24,9 +24,6 @@ export const FrameType = {
   RESPONSE: 0x04,
 } as const;
 
-/** A frame type id. */
-export type FrameTypeId = typeof FrameType[keyof typeof FrameType];
-
 /** Control frames stay small: lists are paginated so no reply grows with a group or a file. */
 export const CONTROL_FRAME_LIMIT_BYTES = 64 * 1024;
 

@@ -22,7 +22,6 @@ export {
   FRAME_HEADER_BYTES,
   FRAME_LIMIT_BYTES,
   FrameType,
-  type FrameTypeId,
   MAGIC,
   MAX_PAGE_ITEMS,
   PROTOCOL_VERSION,
