@@ -7,7 +7,7 @@ import { type Address } from "../common/address.ts";
 import { ProtocolError } from "../common/errors.ts";
 import { decodeMessage, encodeMessage } from "./codec.ts";
 import { encodeFrame, FrameReader } from "./frame.ts";
-import { FRAME_LIMIT_BYTES, FrameType, MAGIC, PROTOCOL_VERSION } from "./limits.ts";
+import { FRAME_LIMIT_BYTES, FrameType, MAGIC, PROTOCOL_VERSION, WireErrorCode } from "./limits.ts";
 import { ErrorFrameSchema, type Hello, HelloSchema, type Role } from "./messages.ts";
 
 /** How long either side waits for the other's magic and Hello. */
@@ -177,13 +177,18 @@ export async function openConnection(
         await writer.write(helloFrame(options));
         await reader.readMagic();
         const frame = await reader.read();
-        if (frame === null) throw new ProtocolError("truncated", "Connection closed before Hello");
+        if (frame === null) {
+          throw new ProtocolError(WireErrorCode.TRUNCATED, "Connection closed before Hello");
+        }
         if (frame.type === FrameType.ERROR) {
           const error = decodeMessage(ErrorFrameSchema, frame.payload, "error frame");
           throw new RemoteError(error.code, error.message);
         }
         if (frame.type !== FrameType.HELLO) {
-          throw new ProtocolError("unexpected_frame", `Expected Hello, got frame ${frame.type}`);
+          throw new ProtocolError(
+            WireErrorCode.UNEXPECTED_FRAME,
+            `Expected Hello, got frame ${frame.type}`,
+          );
         }
         return decodeMessage(HelloSchema, frame.payload, "Hello");
       })(),
@@ -245,14 +250,19 @@ export async function acceptConnection(
       (async () => {
         await reader.readMagic();
         const frame = await reader.read();
-        if (frame === null) throw new ProtocolError("truncated", "Connection closed before Hello");
+        if (frame === null) {
+          throw new ProtocolError(WireErrorCode.TRUNCATED, "Connection closed before Hello");
+        }
         if (frame.type !== FrameType.HELLO) {
-          throw new ProtocolError("expected_hello", `Expected Hello, got frame ${frame.type}`);
+          throw new ProtocolError(
+            WireErrorCode.EXPECTED_HELLO,
+            `Expected Hello, got frame ${frame.type}`,
+          );
         }
         const hello = decodeMessage(HelloSchema, frame.payload, "Hello");
         if (hello.version !== PROTOCOL_VERSION) {
           throw new ProtocolError(
-            "unsupported_version",
+            WireErrorCode.UNSUPPORTED_VERSION,
             `Unsupported protocol version ${hello.version}: this tracker speaks ${PROTOCOL_VERSION}`,
           );
         }

@@ -24,7 +24,10 @@ export {
   FrameType,
   MAGIC,
   MAX_PAGE_ITEMS,
+  MAX_QUEUED_REQUESTS,
   PROTOCOL_VERSION,
+  SeederRefusal,
+  WireErrorCode,
 } from "./limits.ts";
 export * from "./messages.ts";
 export {
