@@ -1,3 +1,7 @@
+/**
+ * The tracker list (tracker_info.txt: one `IP:PORT` or `IP PORT` per line, `#` comments):
+ * parsing it, reading it from a file, and picking tracker n of it.
+ */
 import { describeError } from "./errors.ts";
 import { type Address, parseAddress } from "./address.ts";
 

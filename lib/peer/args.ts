@@ -1,3 +1,7 @@
+/**
+ * The peer's command line (`peer.ts <IP>:<PORT> <tracker_info.txt> [flags]`) parsed into a
+ * {@linkcode PeerConfig}, with the defaults of every flag.
+ */
 import { parseArgs } from "node:util";
 import { type Address, formatAddress, parseAddress } from "../common/address.ts";
 import { describeError } from "../common/errors.ts";

@@ -1,3 +1,7 @@
+/**
+ * The peer's identity (a random peer id and an Ed25519 key pair) in `identity.json` in the
+ * state folder: loaded, or made and written atomically on first start.
+ */
 import { z } from "zod";
 import { describeError } from "../common/errors.ts";
 import { writeFileAtomic } from "../common/fs.ts";

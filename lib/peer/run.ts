@@ -1,3 +1,8 @@
+/**
+ * The peer process: builds every part from a {@linkcode PeerConfig} (state folder lock,
+ * identity, seeder server, tracker client, shares, downloads, shell), runs the shell on stdin,
+ * and shuts down in order at the end of input or on SIGINT/SIGTERM.
+ */
 import process from "node:process";
 import { formatAddress } from "../common/address.ts";
 import { raceAbort } from "../common/async.ts";

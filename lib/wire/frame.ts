@@ -1,3 +1,7 @@
+/**
+ * Frames, `u32 length | u8 type | payload`: encoding one, checking a header against the limit
+ * of its type before allocating, and reading exact-length frames off a stream.
+ */
 import { ProtocolError } from "../common/errors.ts";
 import { FRAME_HEADER_BYTES, FRAME_LIMIT_BYTES, MAGIC, WireErrorCode } from "./limits.ts";
 

@@ -1,3 +1,8 @@
+/**
+ * Request/response over a connection: the client side (many requests in flight, matched by
+ * `rid`, abortable) and the serving loop (decode, validate, handle, reply; a bad frame closes
+ * that one connection).
+ */
 import { CommandError, describeError, ProtocolError } from "../common/errors.ts";
 import { decodeMessage } from "./codec.ts";
 import { type WireConnection } from "./connection.ts";

@@ -1,3 +1,8 @@
+/**
+ * The peer's client of the tracker cluster: one tracker at a time, failover to the next on a
+ * lost connection or a deadline, the session token and its renewal, and write requests retried
+ * with the same `requestId`.
+ */
 import { type Address, formatAddress } from "../../common/address.ts";
 import { sleep } from "../../common/async.ts";
 import { CommandError, ProtocolError } from "../../common/errors.ts";

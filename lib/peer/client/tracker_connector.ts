@@ -1,3 +1,7 @@
+/**
+ * The connection under the tracker client: at most one open connection, opened to the first
+ * tracker of the list that answers, shared by every caller.
+ */
 import { type Address, formatAddress } from "../../common/address.ts";
 import { raceAbort } from "../../common/async.ts";
 import { CommandError, describeError } from "../../common/errors.ts";
