@@ -9,12 +9,12 @@ import type { Timers } from "./async.ts";
 export interface WaitUntilOptions {
   /** Give up after this long; 15 s by default. */
   timeoutMs?: number;
-  /** Look again this often; 20 ms by default. */
+  /** Look again this often; 50 ms by default. */
   intervalMs?: number;
 }
 
 const WAIT_TIMEOUT_MS = 15_000;
-const WAIT_INTERVAL_MS = 20;
+const WAIT_INTERVAL_MS = 50;
 
 /**
  * Wait until `check` returns something other than `undefined` or `false`, and return that.
