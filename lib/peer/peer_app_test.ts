@@ -10,7 +10,7 @@ import { ServedFiles } from "./seeder/served_files.ts";
 import { ShareStore } from "./share/share_store.ts";
 import { Sharing } from "./share/sharing.ts";
 import { registerFile } from "./share/uploader.ts";
-import { tempDir } from "../common/test_util.ts";
+import { tempDir, waitUntil } from "../common/test_util.ts";
 
 const signal = new AbortController().signal;
 
@@ -107,8 +107,8 @@ Deno.test("PeerApp announces every served file again when a heartbeat says it is
   api.answers.heartbeat = () => ({ known: ++beats > 1, leaseMs: 150 });
   api.calls.length = 0;
   await app.afterLogin("alice", signal);
-  const deadline = Date.now() + 2_000;
-  while (beats < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  // Heartbeats run one after another: the second starts once the first one's announces are done.
+  await waitUntil("a second heartbeat", () => beats >= 2, { timeoutMs: 2_000 });
   const announced = api.calls.filter((call) => call.op === "announce").map((call) => call.args);
   assert.deepEqual(
     announced.filter((args) => args.fileId === remoteId),
@@ -128,10 +128,9 @@ Deno.test("PeerApp shares a finished download like an uploaded file", async () =
   served.get("g1", remoteId)!.addUploaded(7);
   await Deno.writeFile(`${dir}/remote.bin`, new Uint8Array(PIECE_SIZE_BYTES + 1));
   engines[0]!.finish();
-  const deadline = Date.now() + 2_000;
-  while (app.shares()[0]?.state !== "complete" && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await waitUntil("the finished download is shared", () => app.shares()[0]?.state === "complete", {
+    timeoutMs: 2_000,
+  });
   assert.deepEqual(app.shares(), [
     { group: "g1", file: "remote.bin", fileId: remoteId, state: "complete", uploaded: 7 },
   ]);
