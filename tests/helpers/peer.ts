@@ -41,6 +41,14 @@ export interface PeerOptions {
   extraArgs?: readonly string[];
 }
 
+/** Options of {@linkcode PeerProcess.startLoggedIn}. */
+export interface LoggedInPeerOptions extends PeerOptions {
+  /** The user to create and log in. */
+  user: string;
+  /** Its password; "pw" by default. */
+  password?: string;
+}
+
 /** A peer process whose stdin is piped; it is killed and awaited on dispose. */
 export class PeerProcess implements AsyncDisposable {
   readonly child: Child;
@@ -78,6 +86,27 @@ export class PeerProcess implements AsyncDisposable {
       await peer.#waitLine((line) => /listening/.test(line), COMMAND_TIMEOUT_MS);
     } catch (error) {
       await child[Symbol.asyncDispose]();
+      throw error;
+    }
+    return peer;
+  }
+
+  /**
+   * Start a peer as {@linkcode start} does, then `create_user` and `login` as `options.user`
+   * (password `options.password`, "pw" by default): the preamble of most peer tests.
+   */
+  static async startLoggedIn(
+    infoPath: string,
+    stateDir: string,
+    options: LoggedInPeerOptions,
+  ): Promise<PeerProcess> {
+    const { user, password = "pw", ...peerOptions } = options;
+    const peer = await PeerProcess.start(infoPath, stateDir, peerOptions);
+    try {
+      await assertOk(peer, `create_user ${user} ${password}`);
+      await assertOk(peer, `login ${user} ${password}`);
+    } catch (error) {
+      await peer[Symbol.asyncDispose]();
       throw error;
     }
     return peer;
