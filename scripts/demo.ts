@@ -9,6 +9,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { describeError } from "../lib/common/errors.ts";
 import { DemoPeer, type DemoProcess, freePort, startTracker } from "./_demo_process.ts";
 import { mib, type Progress, ProgressView, randomFile, say, sha1OfFile } from "./_demo_view.ts";
 
@@ -156,7 +157,7 @@ if (import.meta.main) {
   try {
     await main();
   } catch (error) {
-    console.error(`demo: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`demo: ${describeError(error)}`);
     Deno.exit(1);
   }
 }

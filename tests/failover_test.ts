@@ -43,11 +43,10 @@ Deno.test("with no tracker up, commands fail clearly and the peer reconnects on 
   await using cluster = await Cluster.create(dir.path, 2);
   await cluster.start(1);
   await cluster.start(2);
-  await using alice = await PeerProcess.start(cluster.infoPath, `${dir.path}/alice`, {
+  await using alice = await PeerProcess.startLoggedIn(cluster.infoPath, `${dir.path}/alice`, {
+    user: "alice",
     extraArgs: FAST,
   });
-  await assertOk(alice, "create_user alice pw");
-  await assertOk(alice, "login alice pw");
   await cluster.converged();
   await cluster.kill(1);
   await cluster.kill(2);

@@ -40,9 +40,9 @@ Deno.test("a logged-in peer renews its session past --session-ttl-ms; logout end
   await using dir = await tempDir();
   await using cluster = await Cluster.create(dir.path, 1, ["--session-ttl-ms", "2000"]);
   await cluster.start(1);
-  await using alice = await PeerProcess.start(cluster.infoPath, `${dir.path}/alice`);
-  await assertOk(alice, "create_user alice pw");
-  await assertOk(alice, "login alice pw");
+  await using alice = await PeerProcess.startLoggedIn(cluster.infoPath, `${dir.path}/alice`, {
+    user: "alice",
+  });
   await assertOk(alice, "create_group g1");
 
   // Two and a half token lifetimes with no command: only renewals keep the session alive.
@@ -85,9 +85,9 @@ Deno.test("a session that no tracker renews expires after --session-ttl-ms: sess
   await using dir = await tempDir();
   await using cluster = await Cluster.create(dir.path, 1, ["--session-ttl-ms", "2000"]);
   await cluster.start(1);
-  await using alice = await PeerProcess.start(cluster.infoPath, `${dir.path}/alice`);
-  await assertOk(alice, "create_user alice pw");
-  await assertOk(alice, "login alice pw");
+  await using alice = await PeerProcess.startLoggedIn(cluster.infoPath, `${dir.path}/alice`, {
+    user: "alice",
+  });
   await cluster.kill(1);
   // The renewals fail while the tracker is down, so the token runs out (the contrast to the
   // test above: there, only renewals kept the session).
@@ -137,9 +137,9 @@ Deno.test("SIGTERM makes a logged-in peer log out and exit 0", async () => {
   await using dir = await tempDir();
   await using cluster = await Cluster.create(dir.path);
   await cluster.start(1);
-  await using alice = await PeerProcess.start(cluster.infoPath, `${dir.path}/alice`);
-  await assertOk(alice, "create_user alice pw");
-  await assertOk(alice, "login alice pw");
+  await using alice = await PeerProcess.startLoggedIn(cluster.infoPath, `${dir.path}/alice`, {
+    user: "alice",
+  });
   alice.child.kill("SIGTERM");
   equal((await alice.exited()).code, 0, alice.transcript());
   deepStrictEqual(alice.events.at(-1), { event: "logged_out", user: "alice" });
@@ -150,9 +150,9 @@ Deno.test("quit logs out and exits 0 without running the lines after it", async 
   await using dir = await tempDir();
   await using cluster = await Cluster.create(dir.path);
   await cluster.start(1);
-  await using alice = await PeerProcess.start(cluster.infoPath, `${dir.path}/alice`);
-  await assertOk(alice, "create_user alice pw");
-  await assertOk(alice, "login alice pw");
+  await using alice = await PeerProcess.startLoggedIn(cluster.infoPath, `${dir.path}/alice`, {
+    user: "alice",
+  });
   await alice.write("quit");
   await alice.write("create_group never");
   deepStrictEqual(await alice.nextResult(), { ok: true, command: "quit" });

@@ -188,11 +188,10 @@ Deno.test("peer times out on a stopped tracker and works again once it resumes",
   await using dir = await tempDir();
   await using cluster = await Cluster.create(dir.path);
   const tracker = await cluster.start(1);
-  await using alice = await PeerProcess.start(cluster.infoPath, `${dir.path}/alice`, {
+  await using alice = await PeerProcess.startLoggedIn(cluster.infoPath, `${dir.path}/alice`, {
+    user: "alice",
     extraArgs: ["--request-timeout-ms", "500"],
   });
-  await assertOk(alice, "create_user alice pw");
-  await assertOk(alice, "login alice pw");
   tracker.kill("SIGSTOP");
   try {
     // Either this request times out, or a heartbeat already found the tracker silent and the
@@ -213,9 +212,9 @@ Deno.test("end of input with the tracker gone: the peer warns in one line and ex
   await using dir = await tempDir();
   await using cluster = await Cluster.create(dir.path);
   await cluster.start(1);
-  await using alice = await PeerProcess.start(cluster.infoPath, `${dir.path}/alice`);
-  await assertOk(alice, "create_user alice pw");
-  await assertOk(alice, "login alice pw");
+  await using alice = await PeerProcess.startLoggedIn(cluster.infoPath, `${dir.path}/alice`, {
+    user: "alice",
+  });
   await cluster.kill(1);
   equal((await alice.endInput()).code, 0, alice.transcript());
   match(alice.child.stderr.text(), /Could not log out "alice" at exit: Cannot reach any tracker/);

@@ -149,9 +149,9 @@ Deno.test("peer refuses unknown commands and wrong argument counts, and goes on"
   await using dir = await tempDir();
   await using cluster = await Cluster.create(dir.path);
   await cluster.start(1);
-  await using alice = await PeerProcess.start(cluster.infoPath, `${dir.path}/alice`);
-  await assertOk(alice, "create_user alice pw");
-  await assertOk(alice, "login alice pw");
+  await using alice = await PeerProcess.startLoggedIn(cluster.infoPath, `${dir.path}/alice`, {
+    user: "alice",
+  });
   for (const line of ["bogus", "LIST_GROUPS", "list-groups g1", "upload_everything now", "é"]) {
     await assertRefused(alice, line, "unknown_command");
   }

@@ -1,8 +1,12 @@
+/**
+ * Byte-to-text encodings: unpadded base64url (session tokens, resume bitfields) and lowercase
+ * hex, over the built-in `Uint8Array.prototype.toBase64` / `Uint8Array.fromBase64` / `toHex`
+ * that Deno 2.9 has (and types). These wrappers keep one spelling of the options and one error.
+ */
+
 /** Encode bytes as unpadded base64url. */
 export function encodeBase64Url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  return bytes.toBase64({ alphabet: "base64url", omitPadding: true });
 }
 
 /**
@@ -11,21 +15,16 @@ export function encodeBase64Url(bytes: Uint8Array): string {
  * @throws {SyntaxError} when the text is not base64url
  */
 export function decodeBase64Url(text: string): Uint8Array {
+  // fromBase64 would also accept padding and whitespace; the text we write has neither.
   if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new SyntaxError("Invalid base64url text");
-  const padded = text.replaceAll("-", "+").replaceAll("_", "/") +
-    "=".repeat((4 - (text.length % 4)) % 4);
-  let binary: string;
   try {
-    binary = atob(padded);
+    return Uint8Array.fromBase64(text, { alphabet: "base64url", lastChunkHandling: "loose" });
   } catch (cause) {
     throw new SyntaxError("Invalid base64url text", { cause });
   }
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
 }
 
 /** Lowercase hex of bytes. */
 export function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return bytes.toHex();
 }

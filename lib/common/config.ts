@@ -1,3 +1,8 @@
+/**
+ * The tracker list (tracker_info.txt: one `IP:PORT` or `IP PORT` per line, `#` comments):
+ * parsing it, reading it from a file, and picking tracker n of it.
+ */
+import { describeError } from "./errors.ts";
 import { type Address, parseAddress } from "./address.ts";
 
 /**
@@ -15,7 +20,7 @@ export function parseTrackerInfo(text: string, source = "tracker_info.txt"): Add
     try {
       trackers.push(parseAddress(line));
     } catch (error) {
-      const detail = error instanceof Error ? error.message : String(error);
+      const detail = describeError(error);
       throw new SyntaxError(`${source} line ${index + 1}: ${detail}`);
     }
   }
@@ -39,7 +44,7 @@ export async function readTrackerInfo(path: string): Promise<Address[]> {
     if (error instanceof Deno.errors.NotCapable) {
       throw new Error(`Cannot read tracker list "${path}": run with --allow-read=${path}`);
     }
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = describeError(error);
     throw new Error(`Cannot read tracker list "${path}": ${detail}`);
   }
   return parseTrackerInfo(text, path);

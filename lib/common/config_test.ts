@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { parseTrackerInfo, pickTracker, readTrackerInfo } from "./config.ts";
+import { tempDir } from "./test_util.ts";
 
 const T1 = { host: "127.0.0.1", port: 7001 };
 const T2 = { host: "127.0.0.1", port: 7002 };
@@ -78,16 +79,13 @@ Deno.test("readTrackerInfo() reads and parses a file", async () => {
 });
 
 Deno.test("readTrackerInfo() names a missing file in one line", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const path = `${dir}/missing.txt`;
-    await assert.rejects(readTrackerInfo(path), {
-      name: "Error",
-      message: `Cannot read tracker list "${path}": file not found`,
-    });
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using temp = await tempDir();
+  const dir = temp.path;
+  const path = `${dir}/missing.txt`;
+  await assert.rejects(readTrackerInfo(path), {
+    name: "Error",
+    message: `Cannot read tracker list "${path}": file not found`,
+  });
 });
 
 Deno.test("pickTracker() returns tracker n, counted from 1", () => {

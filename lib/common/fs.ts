@@ -1,7 +1,7 @@
 /**
  * File primitives with positional I/O (node:fs/promises with a position: `Deno.FsFile` has only
  * seek + write, which is unsafe when several tasks share a handle): read exactly a span, and
- * replace a small file atomically.
+ * replace a small file atomically (temp file + rename).
  */
 import { type FileHandle, open } from "node:fs/promises";
 
@@ -29,4 +29,27 @@ export async function readFully(
 export async function readAt(path: string, position: number, into: Uint8Array): Promise<void> {
   await using handle = await open(path, "r");
   await readFully(handle, position, into);
+}
+
+/** Options of {@linkcode writeFileAtomic}. */
+export interface WriteFileAtomicOptions {
+  /** Permission bits of a new file, such as `0o600` for a private key. */
+  mode?: number;
+}
+
+/**
+ * Replace the file at `path` with `data` atomically: write `${path}.tmp` beside it, then rename
+ * it over `path`, so a crash leaves either the old file or the new one, never half of one (a
+ * crash may leave the `.tmp` file behind).
+ */
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  options: WriteFileAtomicOptions = {},
+): Promise<void> {
+  const temporary = `${path}.tmp`;
+  const writeOptions = options.mode === undefined ? {} : { mode: options.mode };
+  if (typeof data === "string") await Deno.writeTextFile(temporary, data, writeOptions);
+  else await Deno.writeFile(temporary, data, writeOptions);
+  await Deno.rename(temporary, path);
 }

@@ -4,7 +4,6 @@
  */
 import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
-import { toHex } from "./base64.ts";
 
 /** Bytes of one SHA-1 digest. */
 export const SHA1_BYTES = 20;
@@ -107,9 +106,4 @@ export async function hashFile(
     fileId: computeFileId(size, pieceLength, pieceHashes),
     mtimeMs: stat.mtimeMs,
   };
-}
-
-/** Hex of piece `index`'s hash in a concatenated list. */
-export function pieceHashHex(pieceHashes: Uint8Array, index: number): string {
-  return toHex(pieceHashes.subarray(index * SHA1_BYTES, (index + 1) * SHA1_BYTES));
 }

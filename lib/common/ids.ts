@@ -1,3 +1,7 @@
+/**
+ * Names and ids: the pattern of user and group names, random ids, and the check that a file
+ * name is safe to use as one path component.
+ */
 import { encodeBase64Url } from "./base64.ts";
 
 /** User and group ids: 1 to 64 characters of `A-Z a-z 0-9 . _ -`. */

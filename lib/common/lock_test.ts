@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { FolderLock } from "./lock.ts";
+import { tempDir } from "./test_util.ts";
 
 /** What a child process runs: lock the folder, say so, hold it until stdin closes. */
 const HOLDER_SCRIPT = `
@@ -11,12 +12,9 @@ lock.release();
 `;
 
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "peershare-lock-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using temp = await tempDir();
+  const dir = temp.path;
+  await fn(dir);
 }
 
 Deno.test({

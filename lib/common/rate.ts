@@ -3,6 +3,7 @@
  * `take(bytes)` before sending or after receiving; the bucket holds at most a quarter second
  * of rate, so a pause does not bank a burst that would make short transfers beat the limit.
  */
+import { delay } from "./async.ts";
 
 /** How much idle time the bucket banks. */
 const BURST_SECONDS = 0.25;
@@ -66,19 +67,12 @@ export class RateLimiter {
     this.#tokens -= bytes;
     if (this.#tokens >= 0) return;
     const waitMs = (-this.#tokens / this.#rate) * 1000;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(done, waitMs);
-      function done() {
-        signal?.removeEventListener("abort", abort);
-        resolve();
-      }
-      const abort = () => {
-        clearTimeout(timer);
-        this.#tokens += bytes; // not sent: those behind need not wait for it
-        reject(signal!.reason);
-      };
-      signal?.addEventListener("abort", abort, { once: true });
-    });
+    try {
+      await delay(waitMs, { signal });
+    } catch (error) {
+      this.#tokens += bytes; // not sent: those behind need not wait for it
+      throw error;
+    }
   }
 
   #refill(): void {

@@ -1,5 +1,10 @@
+/**
+ * The peer's command line (`peer.ts <IP>:<PORT> <tracker_info.txt> [flags]`) parsed into a
+ * {@linkcode PeerConfig}, with the defaults of every flag.
+ */
 import { parseArgs } from "node:util";
 import { type Address, formatAddress, parseAddress } from "../common/address.ts";
+import { describeError } from "../common/errors.ts";
 import { parseRate } from "../common/rate.ts";
 import { CONNECT_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from "./client/api.ts";
 
@@ -101,7 +106,7 @@ function parseStrict(argv: readonly string[]) {
     });
   } catch (error) {
     // node:util's messages run on with advice about "--"; keep their first sentence only.
-    const message = error instanceof Error ? error.message : String(error);
+    const message = describeError(error);
     throw new TypeError(`${message.split(". ")[0]!.replace(/\.$/, "")}: ${PEER_USAGE}`);
   }
 }
@@ -133,7 +138,7 @@ function parseLimit(text: string | undefined, flag: string): number {
   try {
     return parseRate(text);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = describeError(error);
     throw new SyntaxError(`${flag}: ${message}`);
   }
 }

@@ -1,4 +1,10 @@
+/**
+ * The peer's identity (a random peer id and an Ed25519 key pair) in `identity.json` in the
+ * state folder: loaded, or made and written atomically on first start.
+ */
 import { z } from "zod";
+import { describeError } from "../common/errors.ts";
+import { writeFileAtomic } from "../common/fs.ts";
 import { randomId } from "../common/ids.ts";
 
 /** The file in the state folder that holds the peer id and its key pair. */
@@ -45,7 +51,7 @@ export async function loadOrCreateIdentity(dir: string): Promise<PeerIdentity> {
   try {
     return await parseIdentity(text);
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = describeError(error);
     throw new Error(
       `Identity file "${path}" is unusable: ${detail}; move it away to make a new identity`,
     );
@@ -69,9 +75,7 @@ async function createIdentity(path: string): Promise<PeerIdentity> {
     privateKey: await crypto.subtle.exportKey("jwk", keyPair.privateKey),
   };
   // Written aside and renamed, so a crash never leaves half an identity behind.
-  const temporary = `${path}.tmp`;
-  await Deno.writeTextFile(temporary, JSON.stringify(record, null, 2) + "\n", { mode: 0o600 });
-  await Deno.rename(temporary, path);
+  await writeFileAtomic(path, JSON.stringify(record, null, 2) + "\n", { mode: 0o600 });
   return identity;
 }
 

@@ -1,13 +1,11 @@
 import assert from "node:assert/strict";
 import { IDENTITY_FILE, loadOrCreateIdentity } from "./identity.ts";
+import { tempDir } from "../common/test_util.ts";
 
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "peershare-identity-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using temp = await tempDir();
+  const dir = temp.path;
+  await fn(dir);
 }
 
 Deno.test("loadOrCreateIdentity() makes an identity once and reuses it", async () => {

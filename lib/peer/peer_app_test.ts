@@ -10,6 +10,7 @@ import { ServedFiles } from "./seeder/served_files.ts";
 import { ShareStore } from "./share/share_store.ts";
 import { Sharing } from "./share/sharing.ts";
 import { registerFile } from "./share/uploader.ts";
+import { tempDir, waitUntil } from "../common/test_util.ts";
 
 const signal = new AbortController().signal;
 
@@ -68,83 +69,73 @@ async function remoteFile(api: ReturnType<typeof fakeFileTracker>["api"]) {
 }
 
 Deno.test("PeerApp: logout serves nothing and pauses downloads; login shares and resumes again", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "peershare-app-" });
-  try {
-    const { app, api, served, engines, ops, handles } = await setUp(dir);
-    const remoteId = await remoteFile(api);
-    await Deno.writeTextFile(`${dir}/mine.txt`, "mine");
-    const { record } = await app.share(`${dir}/mine.txt`, "g1", signal);
-    await app.download("g1", "remote.bin", dir, signal);
-    served.get("g1", remoteId)!.addUploaded(5);
-    assert.deepEqual(app.shares().map((s) => [s.file, s.state, s.uploaded]), [
-      ["mine.txt", "complete", 0],
-      ["remote.bin", "partial", 5],
-    ]);
-    await app.beforeLogout();
-    assert.deepEqual(served.all(), []);
-    assert.equal(engines[0]!.state, "P");
-    api.calls.length = 0;
-    const report = await app.afterLogin("alice", signal);
-    assert.deepEqual(report, { reshared: { shared: 1, dropped: 0, kept: 0 }, resumed: 1 });
-    assert.ok(served.get("g1", record.fileId));
-    assert.equal(served.get("g1", remoteId)?.isComplete, false);
-    assert.equal(engines[0]!.state, "D");
-    assert.deepEqual(ops().filter((op) => op !== "heartbeat"), ["upload_file", "announce"]);
-    await app.close();
-    await handles.closeAll();
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using temp = await tempDir();
+  const dir = temp.path;
+  const { app, api, served, engines, ops, handles } = await setUp(dir);
+  const remoteId = await remoteFile(api);
+  await Deno.writeTextFile(`${dir}/mine.txt`, "mine");
+  const { record } = await app.share(`${dir}/mine.txt`, "g1", signal);
+  await app.download("g1", "remote.bin", dir, signal);
+  served.get("g1", remoteId)!.addUploaded(5);
+  assert.deepEqual(app.shares().map((s) => [s.file, s.state, s.uploaded]), [
+    ["mine.txt", "complete", 0],
+    ["remote.bin", "partial", 5],
+  ]);
+  await app.beforeLogout();
+  assert.deepEqual(served.all(), []);
+  assert.equal(engines[0]!.state, "P");
+  api.calls.length = 0;
+  const report = await app.afterLogin("alice", signal);
+  assert.deepEqual(report, { reshared: { shared: 1, dropped: 0, kept: 0 }, resumed: 1 });
+  assert.ok(served.get("g1", record.fileId));
+  assert.equal(served.get("g1", remoteId)?.isComplete, false);
+  assert.equal(engines[0]!.state, "D");
+  assert.deepEqual(ops().filter((op) => op !== "heartbeat"), ["upload_file", "announce"]);
+  await app.close();
+  await handles.closeAll();
 });
 
 Deno.test("PeerApp announces every served file again when a heartbeat says it is unknown", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "peershare-app-" });
-  try {
-    const { app, api, handles } = await setUp(dir);
-    const remoteId = await remoteFile(api);
-    await Deno.writeTextFile(`${dir}/mine.txt`, "mine");
-    const { record } = await app.share(`${dir}/mine.txt`, "g1", signal);
-    await app.download("g1", "remote.bin", dir, signal);
-    let beats = 0;
-    api.answers.heartbeat = () => ({ known: ++beats > 1, leaseMs: 150 });
-    api.calls.length = 0;
-    await app.afterLogin("alice", signal);
-    const deadline = Date.now() + 2_000;
-    while (beats < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    const announced = api.calls.filter((call) => call.op === "announce").map((call) => call.args);
-    assert.deepEqual(
-      announced.filter((args) => args.fileId === remoteId),
-      [{ group: "g1", fileId: remoteId, complete: false }],
-    );
-    assert.ok(announced.some((args) => args.fileId === record.fileId && args.complete === true));
-    await app.close();
-    await handles.closeAll();
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using temp = await tempDir();
+  const dir = temp.path;
+  const { app, api, handles } = await setUp(dir);
+  const remoteId = await remoteFile(api);
+  await Deno.writeTextFile(`${dir}/mine.txt`, "mine");
+  const { record } = await app.share(`${dir}/mine.txt`, "g1", signal);
+  await app.download("g1", "remote.bin", dir, signal);
+  let beats = 0;
+  api.answers.heartbeat = () => ({ known: ++beats > 1, leaseMs: 150 });
+  api.calls.length = 0;
+  await app.afterLogin("alice", signal);
+  // Heartbeats run one after another: the second starts once the first one's announces are done.
+  await waitUntil("a second heartbeat", () => beats >= 2, { timeoutMs: 2_000 });
+  const announced = api.calls.filter((call) => call.op === "announce").map((call) => call.args);
+  assert.deepEqual(
+    announced.filter((args) => args.fileId === remoteId),
+    [{ group: "g1", fileId: remoteId, complete: false }],
+  );
+  assert.ok(announced.some((args) => args.fileId === record.fileId && args.complete === true));
+  await app.close();
+  await handles.closeAll();
 });
 
 Deno.test("PeerApp shares a finished download like an uploaded file", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "peershare-app-" });
-  try {
-    const { app, api, served, engines, handles } = await setUp(dir);
-    const remoteId = await remoteFile(api);
-    await app.download("g1", "remote.bin", dir, signal);
-    served.get("g1", remoteId)!.addUploaded(7);
-    await Deno.writeFile(`${dir}/remote.bin`, new Uint8Array(PIECE_SIZE_BYTES + 1));
-    engines[0]!.finish();
-    const deadline = Date.now() + 2_000;
-    while (app.shares()[0]?.state !== "complete" && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    assert.deepEqual(app.shares(), [
-      { group: "g1", file: "remote.bin", fileId: remoteId, state: "complete", uploaded: 7 },
-    ]);
-    const upload = api.calls.find((call) => call.op === "upload_file");
-    assert.equal(upload?.args.name, "remote.bin");
-    assert.equal((await ShareStore.open(dir)).list("alice")[0]?.path, `${dir}/remote.bin`);
-    await handles.closeAll();
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using temp = await tempDir();
+  const dir = temp.path;
+  const { app, api, served, engines, handles } = await setUp(dir);
+  const remoteId = await remoteFile(api);
+  await app.download("g1", "remote.bin", dir, signal);
+  served.get("g1", remoteId)!.addUploaded(7);
+  await Deno.writeFile(`${dir}/remote.bin`, new Uint8Array(PIECE_SIZE_BYTES + 1));
+  engines[0]!.finish();
+  await waitUntil("the finished download is shared", () => app.shares()[0]?.state === "complete", {
+    timeoutMs: 2_000,
+  });
+  assert.deepEqual(app.shares(), [
+    { group: "g1", file: "remote.bin", fileId: remoteId, state: "complete", uploaded: 7 },
+  ]);
+  const upload = api.calls.find((call) => call.op === "upload_file");
+  assert.equal(upload?.args.name, "remote.bin");
+  assert.equal((await ShareStore.open(dir)).list("alice")[0]?.path, `${dir}/remote.bin`);
+  await handles.closeAll();
 });

@@ -1,5 +1,11 @@
+/**
+ * The peer process: builds every part from a {@linkcode PeerConfig} (state folder lock,
+ * identity, seeder server, tracker client, shares, downloads, shell), runs the shell on stdin,
+ * and shuts down in order at the end of input or on SIGINT/SIGTERM.
+ */
 import process from "node:process";
 import { formatAddress } from "../common/address.ts";
+import { raceAbort } from "../common/async.ts";
 import { readTrackerInfo } from "../common/config.ts";
 import { FolderLock } from "../common/lock.ts";
 import { Logger } from "../common/logger.ts";
@@ -175,12 +181,13 @@ function limiterOption<K extends string>(name: K, bytesPerSecond: number) {
   };
 }
 
-/** Wait for `promise`, or until `signal` aborts. */
+/** Wait for `promise`, or until `signal` aborts (which is not an error here). */
 async function untilAborted(promise: Promise<void>, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return;
-  const { promise: aborted, resolve } = Promise.withResolvers<void>();
-  signal.addEventListener("abort", () => resolve(), { once: true });
-  await Promise.race([promise, aborted]);
+  try {
+    await raceAbort(promise, signal);
+  } catch (error) {
+    if (!signal.aborted) throw error;
+  }
 }
 
 async function logOutAtExit(

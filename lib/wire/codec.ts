@@ -1,6 +1,11 @@
+/**
+ * The control-message codec: MessagePack bytes in and out, and decoding checked against a zod
+ * schema, so a payload that is not MessagePack or does not match throws ProtocolError.
+ */
 import { decode, encode } from "@msgpack/msgpack";
 import type { z } from "zod";
 import { ProtocolError } from "../common/errors.ts";
+import { WireErrorCode } from "./limits.ts";
 
 /** Encode a control message as MessagePack. */
 export function encodeMessage(message: unknown): Uint8Array {
@@ -18,14 +23,16 @@ export function decodeMessage<T>(schema: z.ZodType<T>, payload: Uint8Array, what
   try {
     value = decode(payload, { maxStrLength: payload.length, maxBinLength: payload.length });
   } catch (cause) {
-    throw new ProtocolError("bad_encoding", `Undecodable ${what}: not MessagePack`, { cause });
+    throw new ProtocolError(WireErrorCode.BAD_ENCODING, `Undecodable ${what}: not MessagePack`, {
+      cause,
+    });
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? ` at "${issue.path.join(".")}"` : "";
     throw new ProtocolError(
-      "invalid_message",
+      WireErrorCode.INVALID_MESSAGE,
       `Invalid ${what}${where}: ${issue?.message ?? "does not match its schema"}`,
     );
   }

@@ -1,8 +1,13 @@
+/**
+ * A connection's opening and its frames: each side sends the 4-byte magic and a Hello (version,
+ * role, id), the acceptor checks the remote's and answers with its own or refuses with one error
+ * frame, then `WireConnection` carries frames both ways. Used by the tracker and the peer alike.
+ */
 import { type Address } from "../common/address.ts";
 import { ProtocolError } from "../common/errors.ts";
 import { decodeMessage, encodeMessage } from "./codec.ts";
 import { encodeFrame, FrameReader } from "./frame.ts";
-import { FRAME_LIMIT_BYTES, FrameType, MAGIC, PROTOCOL_VERSION } from "./limits.ts";
+import { FRAME_LIMIT_BYTES, FrameType, MAGIC, PROTOCOL_VERSION, WireErrorCode } from "./limits.ts";
 import { ErrorFrameSchema, type Hello, HelloSchema, type Role } from "./messages.ts";
 
 /** How long either side waits for the other's magic and Hello. */
@@ -76,7 +81,7 @@ export class WireConnection {
     await this.#writer.write(bytes);
   }
 
-  /** Send one error frame and close; never throws. */
+  /** Send one error frame and close; a write that fails (the remote left) is ignored. */
   async fail(code: string, message: string): Promise<void> {
     await sendErrorAndClose(this.conn, this.#writer, code, message);
     this.#closed = true;
@@ -172,13 +177,18 @@ export async function openConnection(
         await writer.write(helloFrame(options));
         await reader.readMagic();
         const frame = await reader.read();
-        if (frame === null) throw new ProtocolError("truncated", "Connection closed before Hello");
+        if (frame === null) {
+          throw new ProtocolError(WireErrorCode.TRUNCATED, "Connection closed before Hello");
+        }
         if (frame.type === FrameType.ERROR) {
           const error = decodeMessage(ErrorFrameSchema, frame.payload, "error frame");
           throw new RemoteError(error.code, error.message);
         }
         if (frame.type !== FrameType.HELLO) {
-          throw new ProtocolError("unexpected_frame", `Expected Hello, got frame ${frame.type}`);
+          throw new ProtocolError(
+            WireErrorCode.UNEXPECTED_FRAME,
+            `Expected Hello, got frame ${frame.type}`,
+          );
         }
         return decodeMessage(HelloSchema, frame.payload, "Hello");
       })(),
@@ -218,7 +228,9 @@ export type HelloCheck = (hello: Hello) => { code: string; message: string } | n
 
 /**
  * Accept a connection: read the remote's magic and Hello, check them, answer with ours.
- * A wrong magic, an unsupported version or a refused role gets one error frame, then close.
+ * Every refusal (wrong magic, truncated or invalid Hello, unsupported version, a role `check`
+ * refuses) gets our magic and one error frame, then the socket closes; a Hello that does not
+ * come within the time-out only closes it.
  *
  * @throws {ProtocolError} after the refusal was sent
  */
@@ -238,14 +250,19 @@ export async function acceptConnection(
       (async () => {
         await reader.readMagic();
         const frame = await reader.read();
-        if (frame === null) throw new ProtocolError("truncated", "Connection closed before Hello");
+        if (frame === null) {
+          throw new ProtocolError(WireErrorCode.TRUNCATED, "Connection closed before Hello");
+        }
         if (frame.type !== FrameType.HELLO) {
-          throw new ProtocolError("expected_hello", `Expected Hello, got frame ${frame.type}`);
+          throw new ProtocolError(
+            WireErrorCode.EXPECTED_HELLO,
+            `Expected Hello, got frame ${frame.type}`,
+          );
         }
         const hello = decodeMessage(HelloSchema, frame.payload, "Hello");
         if (hello.version !== PROTOCOL_VERSION) {
           throw new ProtocolError(
-            "unsupported_version",
+            WireErrorCode.UNSUPPORTED_VERSION,
             `Unsupported protocol version ${hello.version}: this tracker speaks ${PROTOCOL_VERSION}`,
           );
         }

@@ -220,12 +220,9 @@ Deno.test({
 });
 
 Deno.test({
-  // BUG (lib/wire/connection.ts, acceptConnection's catch): only a bad_magic refusal is preceded
-  // by our MAGIC; unsupported_version, a refused role and the other refusals send the error
-  // frame alone. The client reads its first 4 bytes as the magic, so openConnection() rejects
-  // with ProtocolError `bad_magic` instead of RemoteError with the real code. Fix: write MAGIC
-  // before the error frame for every ProtocolError there (nothing was sent before it).
-  ignore: false,
+  // Every refusal of a Hello is preceded by our MAGIC (not only bad_magic), so the client reads
+  // the error frame and rejects with RemoteError and the real code, not ProtocolError
+  // `bad_magic`.
   name: "openConnection() rejects with RemoteError carrying the code of a refused Hello",
   ...SANITIZE,
   async fn() {
@@ -243,8 +240,7 @@ Deno.test({
 });
 
 Deno.test({
-  // BUG: see "openConnection() rejects with RemoteError carrying the code of a refused Hello".
-  ignore: false,
+  // As for a refused role: MAGIC first, then the error frame.
   name: "acceptConnection() sends its magic before an unsupported_version error frame",
   ...SANITIZE,
   async fn() {
@@ -389,14 +385,9 @@ Deno.test({
 });
 
 Deno.test({
-  // BUG (lib/wire/connection.ts, withTimeout): when the signal is already aborted, it returns
-  // onAbort() before attaching handlers to `promise`. The Hello write that openConnection()
-  // already started then fails on the closed socket with BadResource, nobody handles that
-  // rejection, and Deno ends the process ("Uncaught (in promise) BadResource"). The same happens
-  // when the signal fires while Deno.connect() is pending. Fix: attach
-  // `promise.then(resolve, reject)` before the `signal.aborted` check (or check the signal
-  // before connecting), and pass the signal to Deno.connect so the connect is bounded too.
-  ignore: false,
+  // The Hello write that openConnection() starts fails once the socket is closed; that rejection
+  // is handled, so an abort (before or while connecting) does not end the process with
+  // "Uncaught (in promise) BadResource".
   name: "openConnection() rejects an already aborted signal without an unhandled rejection",
   ...SANITIZE,
   async fn() {

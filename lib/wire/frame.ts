@@ -1,5 +1,9 @@
+/**
+ * Frames, `u32 length | u8 type | payload`: encoding one, checking a header against the limit
+ * of its type before allocating, and reading exact-length frames off a stream.
+ */
 import { ProtocolError } from "../common/errors.ts";
-import { FRAME_HEADER_BYTES, FRAME_LIMIT_BYTES, MAGIC } from "./limits.ts";
+import { FRAME_HEADER_BYTES, FRAME_LIMIT_BYTES, MAGIC, WireErrorCode } from "./limits.ts";
 
 /** One frame off the wire. */
 export interface Frame {
@@ -30,11 +34,11 @@ export function checkFrameHeader(
 ): number {
   const limit = limits.get(type);
   if (limit === undefined) {
-    throw new ProtocolError("unknown_type", `Unknown frame type ${type}`);
+    throw new ProtocolError(WireErrorCode.UNKNOWN_TYPE, `Unknown frame type ${type}`);
   }
   if (length > limit) {
     throw new ProtocolError(
-      "frame_too_large",
+      WireErrorCode.FRAME_TOO_LARGE,
       `Frame of type ${type} is ${length} bytes, over its limit of ${limit}`,
     );
   }
@@ -76,7 +80,7 @@ export class FrameReader {
     } catch (error) {
       // A byte stream that closes with fewer bytes queued than `min` rejects with a TypeError.
       if (error instanceof TypeError) {
-        throw new ProtocolError("truncated", "Stream closed in the middle of a frame", {
+        throw new ProtocolError(WireErrorCode.TRUNCATED, "Stream closed in the middle of a frame", {
           cause: error,
         });
       }
@@ -85,10 +89,16 @@ export class FrameReader {
     const { value, done } = result;
     if (value === undefined || value.length === 0) {
       if (done) return null;
-      throw new ProtocolError("truncated", "Connection closed in the middle of a frame");
+      throw new ProtocolError(
+        WireErrorCode.TRUNCATED,
+        "Connection closed in the middle of a frame",
+      );
     }
     if (value.length < length) {
-      throw new ProtocolError("truncated", "Connection closed in the middle of a frame");
+      throw new ProtocolError(
+        WireErrorCode.TRUNCATED,
+        "Connection closed in the middle of a frame",
+      );
     }
     return value;
   }
@@ -100,9 +110,14 @@ export class FrameReader {
    */
   async readMagic(): Promise<void> {
     const bytes = await this.readExactly(MAGIC.length);
-    if (bytes === null) throw new ProtocolError("truncated", "Connection closed before the magic");
+    if (bytes === null) {
+      throw new ProtocolError(WireErrorCode.TRUNCATED, "Connection closed before the magic");
+    }
     if (!bytes.every((byte, i) => byte === MAGIC[i])) {
-      throw new ProtocolError("bad_magic", "Wrong magic: this is not a PeerShare connection");
+      throw new ProtocolError(
+        WireErrorCode.BAD_MAGIC,
+        "Wrong magic: this is not a PeerShare connection",
+      );
     }
   }
 
@@ -120,7 +135,10 @@ export class FrameReader {
     const length = checkFrameHeader(type, view.getUint32(0), this.#limits);
     const payload = await this.readExactly(length);
     if (payload === null) {
-      throw new ProtocolError("truncated", "Connection closed in the middle of a frame");
+      throw new ProtocolError(
+        WireErrorCode.TRUNCATED,
+        "Connection closed in the middle of a frame",
+      );
     }
     return { type, payload };
   }

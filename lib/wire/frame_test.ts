@@ -294,12 +294,10 @@ Deno.test("FrameReader.read() reads frames from a stream whose bytes are already
 });
 
 Deno.test({
-  // BUG (lib/wire/frame.ts, FrameReader.readExactly): when a byte stream's close was requested
-  // while fewer than `min` bytes are queued, the Streams spec errors the read with a TypeError
-  // ("Insufficient bytes to fill elements in the given buffer"), which readExactly lets through
-  // instead of throwing ProtocolError `truncated`. Deno sockets are not affected (they fill the
-  // pending read and then close); in-memory byte streams, such as test fakes, are.
-  ignore: false,
+  // When a byte stream's close was requested while fewer than `min` bytes are queued, the
+  // Streams spec errors the read with a TypeError; the reader turns it into ProtocolError
+  // `truncated`. Deno sockets fill the pending read and then close; in-memory streams (test
+  // fakes) take this path.
   name: "FrameReader.read() reports a truncated frame from a queued stream as truncated",
   async fn() {
     const frame = encodeFrame(FrameType.REQUEST, new Uint8Array(10));

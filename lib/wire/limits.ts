@@ -1,6 +1,7 @@
 /**
  * Frame types and the size limit of each, checked against the length prefix before a single
- * payload byte is allocated. docs/PROTOCOL.md lists the same numbers.
+ * payload byte is allocated, and the protocol's other limits and refusal codes as named
+ * constants. docs/PROTOCOL.md lists the same numbers and codes.
  */
 
 /** 4 bytes that open every connection, before any frame: ASCII "PSHR". */
@@ -24,9 +25,6 @@ export const FrameType = {
   RESPONSE: 0x04,
 } as const;
 
-/** A frame type id. */
-export type FrameTypeId = typeof FrameType[keyof typeof FrameType];
-
 /** Control frames stay small: lists are paginated so no reply grows with a group or a file. */
 export const CONTROL_FRAME_LIMIT_BYTES = 64 * 1024;
 
@@ -40,3 +38,48 @@ export const FRAME_LIMIT_BYTES: ReadonlyMap<number, number> = new Map([
 
 /** Largest page any list command returns. */
 export const MAX_PAGE_ITEMS = 200;
+
+/**
+ * REQUESTs a seeder queues on one connection; more are answered with REJECT (docs/PROTOCOL.md),
+ * so a downloader keeps at most this many in flight per seeder.
+ */
+export const MAX_QUEUED_REQUESTS = 16;
+
+/** Codes of the ProtocolError (and error frame) for bytes that break the framing or a message. */
+export const WireErrorCode = {
+  /** The first 4 bytes are not {@linkcode MAGIC}. */
+  BAD_MAGIC: "bad_magic",
+  /** The connection ended before the magic, inside a frame, or before a Hello. */
+  TRUNCATED: "truncated",
+  UNKNOWN_TYPE: "unknown_type",
+  /** A length prefix over the limit for its frame type. */
+  FRAME_TOO_LARGE: "frame_too_large",
+  /** A payload that is not MessagePack. */
+  BAD_ENCODING: "bad_encoding",
+  /** A payload that does not match its message's schema. */
+  INVALID_MESSAGE: "invalid_message",
+  /** A frame type the other side does not send at that point. */
+  UNEXPECTED_FRAME: "unexpected_frame",
+  /** An acceptor's first frame is not a Hello. */
+  EXPECTED_HELLO: "expected_hello",
+  UNSUPPORTED_VERSION: "unsupported_version",
+} as const;
+
+/**
+ * Codes of the error frame a seeder refuses a downloader with, in the order it checks
+ * (docs/PROTOCOL.md); each is one error frame, then close, and no byte of the file.
+ */
+export const SeederRefusal = {
+  /** The Hello's role is not `peer`. */
+  WRONG_ROLE: "wrong_role",
+  /** The first frame after the CHALLENGE is not a HANDSHAKE, or it came too late. */
+  EXPECTED_HANDSHAKE: "expected_handshake",
+  /** The ticket is malformed, signed by an unknown key, or its signature is wrong. */
+  BAD_TICKET: "bad_ticket",
+  /** The ticket's validity (with clock skew allowed) has ended or not begun. */
+  EXPIRED_TICKET: "expired_ticket",
+  /** This peer does not serve that file in that group, or stopped serving it. */
+  NOT_SERVED: "not_served",
+  /** The proof is not the ticket key's signature over this nonce and seeder id. */
+  BAD_PROOF: "bad_proof",
+} as const;

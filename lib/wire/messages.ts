@@ -27,8 +27,6 @@ export const ErrorFrameSchema = z.strictObject({
   code: z.string().min(1).max(64),
   message: z.string().max(1024),
 });
-/** A decoded error frame. */
-export type ErrorFrame = z.infer<typeof ErrorFrameSchema>;
 
 const name = z.string().regex(NAME_PATTERN, "must be 1-64 characters of A-Z a-z 0-9 . _ -");
 const password = z.string().min(1).max(256);

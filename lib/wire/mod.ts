@@ -22,10 +22,12 @@ export {
   FRAME_HEADER_BYTES,
   FRAME_LIMIT_BYTES,
   FrameType,
-  type FrameTypeId,
   MAGIC,
   MAX_PAGE_ITEMS,
+  MAX_QUEUED_REQUESTS,
   PROTOCOL_VERSION,
+  SeederRefusal,
+  WireErrorCode,
 } from "./limits.ts";
 export * from "./messages.ts";
 export {

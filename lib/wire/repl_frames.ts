@@ -3,13 +3,16 @@
  * operations to it over that connection:
  *
  *   acceptor  → REPL_CHALLENGE { nonce }
- *   connector → REPL_AUTH      { nonce, mac }            mac = HMAC(k, "connector" | nonce_acceptor | ids)
- *   acceptor  → REPL_WELCOME   { mac, vector, clock }    mac = HMAC(k, "acceptor" | nonce_connector | ids)
- *   connector → REPL_OPS       { ops: [...] }             what the acceptor lacks, then new ones
- *   connector → REPL_SNAPSHOT  { ... }                    when the acceptor is behind the trimmed log
- *   connector → REPL_PRESENCE  { peers: [...] }           soft state: who is online, what they seed
- *   acceptor  → REPL_ACK       { vector, clock }          what it holds now (for log trimming)
+ *   connector → REPL_AUTH      { nonce, mac, port }    mac = HMAC(k, "connector", ids, nonce_a)
+ *   acceptor  → REPL_WELCOME   { mac, vector, clock }  mac = HMAC(k, "acceptor", ids, nonce_c)
+ *   connector → REPL_PRESENCE  { peers, dropped }      soft state: all local peers, then changes
+ *   connector → REPL_SNAPSHOT  { ... }                 when the acceptor lacks trimmed operations
+ *   connector → REPL_OPS       { ops: [...] }          what the acceptor lacks, then new ones
+ *   acceptor  → REPL_ACK       { vector, clock }       after each OPS or SNAPSHOT: what it holds
  *
+ * nonce_a and nonce_c are the acceptor's and the connector's nonces, ids the connector's and the
+ * acceptor's tracker ids, in that order (lib/tracker/repl_auth.ts); `port` is
+ * the connector's listen port, so a tracker missing from the acceptor's list gets a link back.
  * k is derived from the cluster secret, so only trackers that hold it can replicate; anything
  * else is refused with one error frame before a single operation is read or sent.
  */

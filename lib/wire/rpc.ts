@@ -1,7 +1,12 @@
-import { CommandError, ProtocolError } from "../common/errors.ts";
+/**
+ * Request/response over a connection: the client side (many requests in flight, matched by
+ * `rid`, abortable) and the serving loop (decode, validate, handle, reply; a bad frame closes
+ * that one connection).
+ */
+import { CommandError, describeError, ProtocolError } from "../common/errors.ts";
 import { decodeMessage } from "./codec.ts";
 import { type WireConnection } from "./connection.ts";
-import { FrameType } from "./limits.ts";
+import { FrameType, WireErrorCode } from "./limits.ts";
 import {
   type ArgsOf,
   ErrorFrameSchema,
@@ -125,7 +130,10 @@ export class RpcClient {
           break;
         }
         if (frame.type !== FrameType.RESPONSE) {
-          throw new ProtocolError("unexpected_frame", `Unexpected frame type ${frame.type}`);
+          throw new ProtocolError(
+            WireErrorCode.UNEXPECTED_FRAME,
+            `Unexpected frame type ${frame.type}`,
+          );
         }
         const response = decodeMessage(ResponseSchema, frame.payload, "response");
         const pending = this.#pending.get(response.rid);
@@ -135,7 +143,7 @@ export class RpcClient {
       }
     } catch (error) {
       reason = new ConnectionLostError(
-        `Connection lost: ${error instanceof Error ? error.message : String(error)}`,
+        `Connection lost: ${describeError(error)}`,
         { cause: error },
       );
     } finally {
@@ -150,7 +158,10 @@ export class RpcClient {
 function decodeResult<O extends Op>(op: O, result: unknown): ResultOf<O> {
   const parsed = RESULTS[op].safeParse(result);
   if (!parsed.success) {
-    throw new ProtocolError("invalid_message", `Invalid result for "${op}" from the tracker`);
+    throw new ProtocolError(
+      WireErrorCode.INVALID_MESSAGE,
+      `Invalid result for "${op}" from the tracker`,
+    );
   }
   return parsed.data as ResultOf<O>;
 }
@@ -172,7 +183,7 @@ export function decodeRequest(payload: Uint8Array): ValidRequest {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? ` "${issue.path.join(".")}"` : "";
     throw new ProtocolError(
-      "invalid_message",
+      WireErrorCode.INVALID_MESSAGE,
       `Invalid arguments for "${envelope.op}"${where}: ${issue?.message ?? "bad shape"}`,
     );
   }
@@ -238,7 +249,10 @@ export async function serveRequests(
       const frame = await wire.reader.read();
       if (frame === null) break;
       if (frame.type !== FrameType.REQUEST) {
-        throw new ProtocolError("unexpected_frame", `Unexpected frame type ${frame.type}`);
+        throw new ProtocolError(
+          WireErrorCode.UNEXPECTED_FRAME,
+          `Unexpected frame type ${frame.type}`,
+        );
       }
       const request = decodeRequest(frame.payload);
       const task = handle(request).finally(() => running.delete(task));

@@ -6,6 +6,7 @@
  * const reply = await alice.command("login alice pw"); // {"ok":true,"command":"login",…}
  * ```
  */
+import { describeError } from "../../lib/common/errors.ts";
 import { Child, ROOT } from "./processes.ts";
 
 /** A line of a stack trace, as V8 prints it: `    at foo (file.ts:1:2)`. */
@@ -38,6 +39,14 @@ export interface PeerOptions {
   listen?: string;
   /** More flags after the state folder. */
   extraArgs?: readonly string[];
+}
+
+/** Options of {@linkcode PeerProcess.startLoggedIn}. */
+export interface LoggedInPeerOptions extends PeerOptions {
+  /** The user to create and log in. */
+  user: string;
+  /** Its password; "pw" by default. */
+  password?: string;
 }
 
 /** A peer process whose stdin is piped; it is killed and awaited on dispose. */
@@ -77,6 +86,27 @@ export class PeerProcess implements AsyncDisposable {
       await peer.#waitLine((line) => /listening/.test(line), COMMAND_TIMEOUT_MS);
     } catch (error) {
       await child[Symbol.asyncDispose]();
+      throw error;
+    }
+    return peer;
+  }
+
+  /**
+   * Start a peer as {@linkcode start} does, then `create_user` and `login` as `options.user`
+   * (password `options.password`, "pw" by default): the preamble of most peer tests.
+   */
+  static async startLoggedIn(
+    infoPath: string,
+    stateDir: string,
+    options: LoggedInPeerOptions,
+  ): Promise<PeerProcess> {
+    const { user, password = "pw", ...peerOptions } = options;
+    const peer = await PeerProcess.start(infoPath, stateDir, peerOptions);
+    try {
+      await assertOk(peer, `create_user ${user} ${password}`);
+      await assertOk(peer, `login ${user} ${password}`);
+    } catch (error) {
+      await peer[Symbol.asyncDispose]();
       throw error;
     }
     return peer;
@@ -202,7 +232,7 @@ export class PeerProcess implements AsyncDisposable {
   }
 
   #withStderr(error: unknown, what = ""): Error {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = describeError(error);
     return new Error(
       `${what ? `After "${what}": ` : ""}${message}\nstderr:\n${this.child.stderr.text()}`,
     );

@@ -17,16 +17,8 @@ export function freePort(): number {
   return listener.addr.port;
 }
 
-/** A temporary folder removed on dispose. */
-export async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
-  const path = await Deno.makeTempDir({ prefix: "peershare-test-" });
-  return {
-    path,
-    async [Symbol.asyncDispose]() {
-      await Deno.remove(path, { recursive: true });
-    },
-  };
-}
+/** A temporary folder removed on dispose (the one lib's unit tests use too). */
+export { tempDir } from "../../lib/common/test_util.ts";
 
 /** Reads a child's output line by line, keeping every line for later assertions. */
 export class LineReader {

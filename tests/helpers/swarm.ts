@@ -9,6 +9,7 @@
  *
  * Peer i runs as user `u<i>` with state folder `<dir>/u<i>`; u0 owns group `g`.
  */
+import { describeError } from "../../lib/common/errors.ts";
 import { Cluster } from "./cluster.ts";
 import { assertOk, COMMAND_TIMEOUT_MS, type JsonLine, PeerProcess } from "./peer.ts";
 import { tempDir } from "./processes.ts";
@@ -162,24 +163,8 @@ export class Swarm implements AsyncDisposable {
   }
 }
 
-/**
- * Wait until `check` returns something other than undefined, polling every `intervalMs`.
- *
- * @throws {Error} naming `what` after `timeoutMs`, with the last value seen
- */
-export async function waitUntil<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  options: { timeoutMs?: number; intervalMs?: number } = {},
-): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? COMMAND_TIMEOUT_MS);
-  while (true) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
-  }
-}
+/** Wait until a check passes, with a deadline (the one lib's unit tests use too). */
+export { waitUntil } from "../../lib/common/test_util.ts";
 
 /**
  * Wait for an event line named `name` whose fields match `fields` (for example the download
@@ -207,7 +192,7 @@ export async function eventWith(
     );
     return JSON.parse(peer.lines[index]!);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = describeError(error);
     throw new Error(
       `No ${name} event with ${JSON.stringify(fields)}: ${message}\nstderr:\n` +
         peer.child.stderr.text(),

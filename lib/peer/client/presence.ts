@@ -4,7 +4,8 @@
  * `known: false` means the tracker forgot us (it restarted, or we failed over to another one):
  * every served file is announced again.
  */
-import { CommandError } from "../../common/errors.ts";
+import { REAL_TIMERS, sleep, type Timers } from "../../common/async.ts";
+import { CommandError, describeError } from "../../common/errors.ts";
 import { Logger, RateLimitedLog } from "../../common/logger.ts";
 import { ErrorCode } from "../../wire/messages.ts";
 import { PeerErrorCode } from "../support/codes.ts";
@@ -30,6 +31,8 @@ export interface PresenceOptions {
   /** Announce every served file again. */
   announceAll(signal: AbortSignal): Promise<void>;
   logger?: Logger;
+  /** Where the waits between heartbeats come from; the real timers by default. */
+  timers?: Timers;
 }
 
 /** Heartbeats while logged in: {@linkcode PresenceLoop.start} after login, `stop` at logout. */
@@ -78,24 +81,10 @@ export class PresenceLoop {
       } catch (error) {
         if (signal.aborted) return;
         if (error instanceof CommandError && SESSION_GONE.has(error.code)) return;
-        const reason = error instanceof Error ? error.message : String(error);
-        this.#log.warn(`Heartbeat failed: ${reason}`);
+        this.#log.warn(`Heartbeat failed: ${describeError(error)}`);
         waitMs = Math.min(HEARTBEAT_RETRY_MS, intervalMs);
       }
-      await sleep(waitMs, signal);
+      await sleep(waitMs, { signal, timers: this.#options.timers ?? REAL_TIMERS });
     }
   }
-}
-
-/** Resolve after `ms`, or at once when `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

@@ -1,3 +1,8 @@
+/**
+ * Session renewal: a timer that renews the token at half its remaining lifetime and keeps
+ * retrying while no tracker answers, until the token expires.
+ */
+import { REAL_TIMERS, type Timers } from "../../common/async.ts";
 import { CommandError } from "../../common/errors.ts";
 import { ErrorCode } from "../../wire/messages.ts";
 import { PeerErrorCode } from "../support/codes.ts";
@@ -26,6 +31,8 @@ export interface RenewTimerOptions {
   onLost: (session: Session, error: CommandError) => void;
   minDelayMs?: number;
   retryMs?: number;
+  /** Where the renewal timer comes from; the real timers by default. */
+  timers?: Timers;
 }
 
 /**
@@ -34,13 +41,15 @@ export interface RenewTimerOptions {
  */
 export class RenewTimer {
   readonly #options: RenewTimerOptions;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #timers: Timers;
+  #timer: unknown;
   #inFlight: Promise<void> | null = null;
   /** Bumped by start and cancel, so a renewal that ends after either is ignored. */
   #generation = 0;
 
   constructor(options: RenewTimerOptions) {
     this.#options = options;
+    this.#timers = options.timers ?? REAL_TIMERS;
   }
 
   /** Start renewing `session` (replacing whatever was renewed before). */
@@ -53,7 +62,7 @@ export class RenewTimer {
   /** Stop renewing; a renewal in flight is ignored when it ends. */
   cancel(): void {
     this.#generation++;
-    clearTimeout(this.#timer);
+    if (this.#timer !== undefined) this.#timers.clearTimeout(this.#timer);
     this.#timer = undefined;
   }
 
@@ -66,7 +75,7 @@ export class RenewTimer {
   #schedule(session: Session, delayMs: number): void {
     const generation = this.#generation;
     const delay = Math.max(this.#options.minDelayMs ?? RENEW_MIN_DELAY_MS, delayMs);
-    this.#timer = setTimeout(() => {
+    this.#timer = this.#timers.setTimeout(() => {
       this.#timer = undefined;
       this.#inFlight = this.#renew(session, generation).finally(() => this.#inFlight = null);
     }, delay);

@@ -1,73 +1,78 @@
 import assert from "node:assert/strict";
 import { CommandError } from "../../common/errors.ts";
+import { FakeClock } from "../../common/test_util.ts";
 import { RenewTimer } from "./renew.ts";
 import type { Session } from "./tracker_client.ts";
 
 const SESSION: Session = { user: "alice", token: "t0", expiresAt: 0 };
 
-/** A timer whose renewals answer from `answers`, on a clock that starts at 0. */
+/** A timer on a fake clock that starts at 0, whose renewals answer from `answers`. */
 function harness(answers: (() => Promise<{ token: string; expiresAt: number }>)[]) {
   const log: string[] = [];
-  let now = 0;
+  const clock = new FakeClock();
   const timer = new RenewTimer({
-    now: () => now,
-    minDelayMs: 1,
-    retryMs: 1,
+    now: clock.now,
+    timers: clock,
+    minDelayMs: 1_000,
+    retryMs: 1_000,
     renew: (session) => {
-      log.push(`renew ${session.token}`);
+      log.push(`renew ${session.token} at ${clock.now()}`);
       return answers.shift()?.() ?? new Promise(() => {});
     },
     onRenewed: (session) => log.push(`renewed ${session.token}`),
     onLost: (session, error) => log.push(`lost ${session.token} ${error.code}`),
   });
-  return { log, timer, setNow: (ms: number) => now = ms };
+  return { log, timer, clock };
 }
 
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 2));
-}
-
-Deno.test("RenewTimer renews again with each new token", async () => {
-  const { log, timer } = harness([
-    () => Promise.resolve({ token: "t1", expiresAt: 4 }),
-    () => Promise.resolve({ token: "t2", expiresAt: 4 }),
+Deno.test("RenewTimer renews at half the remaining lifetime, again with each new token", async () => {
+  const { log, timer, clock } = harness([
+    () => Promise.resolve({ token: "t1", expiresAt: 20_000 }),
+    () => Promise.resolve({ token: "t2", expiresAt: 40_000 }),
   ]);
-  timer.start({ ...SESSION, expiresAt: 4 });
-  await until(() => log.length >= 4);
+  timer.start({ ...SESSION, expiresAt: 10_000 });
+  await clock.advance(4_999);
+  assert.deepEqual(log, []);
+  await clock.advance(1 + 7_500);
   await timer.stop();
-  assert.deepEqual(log.slice(0, 4), ["renew t0", "renewed t1", "renew t1", "renewed t2"]);
+  assert.deepEqual(log, ["renew t0 at 5000", "renewed t1", "renew t1 at 12500", "renewed t2"]);
+  assert.equal(clock.pendingTimers, 0);
 });
 
 Deno.test("RenewTimer reports a refused token as lost", async () => {
-  const { log, timer } = harness([
+  const { log, timer, clock } = harness([
     () => Promise.reject(new CommandError("session_expired", "Session expired")),
   ]);
-  timer.start({ ...SESSION, expiresAt: 4 });
-  await until(() => log.length >= 2);
+  timer.start({ ...SESSION, expiresAt: 4_000 });
+  await clock.advance(60_000);
   await timer.stop();
-  assert.deepEqual(log, ["renew t0", "lost t0 session_expired"]);
+  assert.deepEqual(log, ["renew t0 at 2000", "lost t0 session_expired"]);
 });
 
 Deno.test("RenewTimer retries while no tracker answers, until the session expires", async () => {
   const unreachable = () => Promise.reject(new CommandError("tracker_unreachable", "down"));
-  const answers = [unreachable, () => {
-    setNow(10);
-    return unreachable();
-  }];
-  const { log, timer, setNow } = harness(answers);
-  timer.start({ ...SESSION, expiresAt: 10 });
-  await until(() => log.length >= 3);
+  const { log, timer, clock } = harness([unreachable, unreachable, unreachable, unreachable]);
+  timer.start({ ...SESSION, expiresAt: 4_000 });
+  await clock.advance(60_000);
   await timer.stop();
-  assert.deepEqual(log, ["renew t0", "renew t0", "lost t0 session_expired"]);
+  assert.deepEqual(log, [
+    "renew t0 at 2000",
+    "renew t0 at 3000",
+    "renew t0 at 4000",
+    "lost t0 session_expired",
+  ]);
 });
 
 Deno.test("RenewTimer.cancel() ignores a renewal that ends afterwards", async () => {
   const answer = Promise.withResolvers<{ token: string; expiresAt: number }>();
-  const { log, timer } = harness([() => answer.promise]);
-  timer.start({ ...SESSION, expiresAt: 4 });
-  await until(() => log.length >= 1);
+  const { log, timer, clock } = harness([() => answer.promise]);
+  timer.start({ ...SESSION, expiresAt: 4_000 });
+  await clock.advance(2_000);
+  assert.deepEqual(log, ["renew t0 at 2000"]);
   timer.cancel();
-  answer.resolve({ token: "t1", expiresAt: 4 });
+  answer.resolve({ token: "t1", expiresAt: 8_000 });
   await timer.stop();
-  assert.deepEqual(log, ["renew t0"]);
+  await clock.advance(60_000);
+  assert.deepEqual(log, ["renew t0 at 2000"]);
+  assert.equal(clock.pendingTimers, 0);
 });

@@ -1,4 +1,10 @@
+/**
+ * The peer's client of the tracker cluster: one tracker at a time, failover to the next on a
+ * lost connection or a deadline, the session token and its renewal, and write requests retried
+ * with the same `requestId`.
+ */
 import { type Address, formatAddress } from "../../common/address.ts";
+import { sleep } from "../../common/async.ts";
 import { CommandError, ProtocolError } from "../../common/errors.ts";
 import { randomId } from "../../common/ids.ts";
 import { Logger } from "../../common/logger.ts";
@@ -217,7 +223,7 @@ export class TrackerClient {
     this.#reconnecting = (async () => {
       let delay = RECONNECT_MIN_MS;
       while (this.#session !== null && !this.#closing.signal.aborted) {
-        await sleep(delay, this.#closing.signal);
+        await sleep(delay, { signal: this.#closing.signal });
         try {
           const link = await this.#connector.connect(this.#closing.signal);
           this.#options.onEvent?.(
@@ -298,19 +304,6 @@ export class TrackerClient {
       `Session of "${session.user}" ended: ${error.message}; log in again`,
     );
   }
-}
-
-/** Wait `ms`, or less when `signal` fires. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 export type { EventSink, Session } from "./api.ts";

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { CommandError } from "../../common/errors.ts";
+import { waitUntil } from "../../common/test_util.ts";
 import type { RequestHandler } from "../../wire/rpc.ts";
 import { closedPort, FakeTracker } from "../testing/fake_tracker.ts";
 import { TrackerClient } from "./tracker_client.ts";
@@ -150,13 +151,17 @@ Deno.test("TrackerClient renews the token at half its lifetime", async () => {
   await using tracker = FakeTracker.start(sessionHandler(400));
   await using client = new TrackerClient([tracker.address], { peerId: PEER_ID });
   await login(client);
-  while (!tracker.requests.some((r) => r.op === "renew")) await delay(20);
-  const renew = tracker.requests.find((r) => r.op === "renew");
-  assert.equal(renew?.token, "t1");
-  // The tracker has the renewal; give the client a moment to read its answer.
-  await delay(100);
-  await client.request("list_groups", {});
-  assert.equal(tracker.requests.at(-1)?.token, "t2");
+  const renew = await waitUntil(
+    "the client renews",
+    () => tracker.requests.find((r) => r.op === "renew"),
+    { timeoutMs: 5_000 },
+  );
+  assert.equal(renew.token, "t1");
+  // The tracker has the renewal; the client uses the new token once it has read the answer.
+  await waitUntil("a request carries the renewed token", async () => {
+    await client.request("list_groups", {});
+    return tracker.requests.at(-1)?.token === "t2";
+  }, { timeoutMs: 5_000 });
 });
 
 Deno.test("TrackerClient reports a refused renewal as a session_lost event", async () => {
@@ -168,11 +173,7 @@ Deno.test("TrackerClient reports a refused renewal as a session_lost event", asy
   });
   await login(client);
   tracker.setHandler(() => Promise.reject(new CommandError("session_expired", "Session expired")));
-  while (events.length === 0) await delay(20);
+  await waitUntil("an event", () => events.length > 0, { timeoutMs: 5_000 });
   assert.deepEqual(events, ["session_lost session_expired"]);
   assert.equal(client.user, null);
 });
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

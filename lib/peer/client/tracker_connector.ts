@@ -1,4 +1,9 @@
+/**
+ * The connection under the tracker client: at most one open connection, opened to the first
+ * tracker of the list that answers, shared by every caller.
+ */
 import { type Address, formatAddress } from "../../common/address.ts";
+import { raceAbort } from "../../common/async.ts";
 import { CommandError, describeError } from "../../common/errors.ts";
 import { Logger } from "../../common/logger.ts";
 import { closeQuietly, openConnection, type WireConnection } from "../../wire/connection.ts";
@@ -160,14 +165,4 @@ export class TrackerConnector {
 function reason(error: unknown): string {
   if (error instanceof DOMException && error.name === "TimeoutError") return "timed out";
   return describeError(error).replace(/ \(os error \d+\)$/, "");
-}
-
-/** Settle with `promise`, or reject with the signal's reason when it fires first. */
-export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }

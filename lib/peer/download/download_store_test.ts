@@ -1,14 +1,12 @@
 import assert from "node:assert/strict";
 import { DownloadStore } from "./download_store.ts";
 import { ShareStore } from "../share/share_store.ts";
+import { tempDir } from "../../common/test_util.ts";
 
 async function withDir(body: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "peershare-store-" });
-  try {
-    await body(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using temp = await tempDir();
+  const dir = temp.path;
+  await body(dir);
 }
 
 const RECORD = {

@@ -7,6 +7,7 @@ import { FakeEngine } from "../testing/fake_engine.ts";
 import { ServedFiles } from "../seeder/served_files.ts";
 import type { FinishedFile } from "../share/sharing.ts";
 import { registerFile } from "../share/uploader.ts";
+import { tempDir } from "../../common/test_util.ts";
 
 const signal = new AbortController().signal;
 
@@ -49,13 +50,10 @@ async function shareFake(tracker: ReturnType<typeof fakeFileTracker>) {
 }
 
 async function withDir(body: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "peershare-downloads-" });
-  try {
-    await Deno.mkdir(`${dir}/state`);
-    await body(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using temp = await tempDir();
+  const dir = temp.path;
+  await Deno.mkdir(`${dir}/state`);
+  await body(dir);
 }
 
 Deno.test("Downloads.start() plans the file, starts an engine in the background and returns its id", async () => {

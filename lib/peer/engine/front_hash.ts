@@ -1,7 +1,7 @@
 /**
  * The whole-file SHA-1 of a download, computed as the contiguous front of the file completes,
  * so finishing needs no second full read. Pieces arrive roughly in file order (the picker breaks
- * ties in file order): the one at the front is hashed at once, a few ahead of it are held in
+ * rarity ties at random among the first few missing pieces in file order): the one at the front is hashed at once, a few ahead of it are held in
  * memory (they are the buffers the socket read them into, not copies), and any piece that was
  * not held is read back from the `.part` when the front reaches it; those reads are spread over
  * the download and mostly hit the page cache.
@@ -48,7 +48,7 @@ export class FrontHasher {
     return this.#next;
   }
 
-  /** Bytes held in memory ahead of the front. */
+  /** How many verified pieces are held in memory ahead of the front (a count, not bytes). */
   get heldPieces(): number {
     return this.#held.size;
   }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { tempDir } from "../testing/swarm_fixture.ts";
+import { tempDir } from "../../common/test_util.ts";
 import { linkInPlace, PartFile, removeIfPresent } from "./part_file.ts";
 import { pieceSpan } from "../../common/hash.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Bitfield } from "../../wire/peer_frames.ts";
-import { tempDir } from "../testing/swarm_fixture.ts";
+import { tempDir } from "../../common/test_util.ts";
 import { PartialSource } from "./partial_source.ts";
 
 Deno.test("PartialSource serves only verified pieces, tells listeners, then serves the final file", async () => {

@@ -7,6 +7,8 @@
  */
 import { isGoodPiece } from "./verify.ts";
 import { decodeBase64Url, encodeBase64Url } from "../../common/base64.ts";
+import { REAL_TIMERS, type Timers } from "../../common/async.ts";
+import { writeFileAtomic } from "../../common/fs.ts";
 import { pieceSpan } from "../../common/hash.ts";
 import { Bitfield } from "../../wire/peer_frames.ts";
 import { type PartFile, removeIfPresent } from "./part_file.ts";
@@ -63,9 +65,7 @@ export async function saveResume(path: string, key: ResumeKey, bitfield: Bitfiel
     pieceLength: key.pieceLength,
     bitfield: encodeBase64Url(bitfield.bytes),
   };
-  const temp = `${path}.tmp`;
-  await Deno.writeTextFile(temp, JSON.stringify(record) + "\n");
-  await Deno.rename(temp, path);
+  await writeFileAtomic(path, JSON.stringify(record) + "\n");
 }
 
 /** Remove a record (and a temp file a crash may have left). */
@@ -107,6 +107,18 @@ export async function verifyPieces(
   return kept;
 }
 
+/** Options of {@linkcode ResumeSaver}. */
+export interface ResumeSaverOptions {
+  /** Least time between two saves; `RESUME_SAVE_INTERVAL_MS` by default. */
+  intervalMs?: number;
+  /** Clock of the interval, in ms. */
+  now?: () => number;
+  /** Receives a failed background save. */
+  onError?: (error: unknown) => void;
+  /** Where the timer of a deferred save comes from; the real timers by default. */
+  timers?: Timers;
+}
+
 /**
  * Saves a download's progress at most every `intervalMs`: `markDirty()` after each piece saves
  * at once when the last save is old enough, else arms a timer for when it is; `flush()` at
@@ -120,23 +132,20 @@ export class ResumeSaver {
   readonly #intervalMs: number;
   readonly #now: () => number;
   readonly #onError: (error: unknown) => void;
+  readonly #timers: Timers;
   #isDirty = false;
   #lastSave = Number.NEGATIVE_INFINITY;
   #saving: Promise<void> = Promise.resolve();
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timer: unknown;
 
-  constructor(
-    path: string,
-    key: ResumeKey,
-    bitfield: Bitfield,
-    options: { intervalMs?: number; now?: () => number; onError?: (error: unknown) => void } = {},
-  ) {
+  constructor(path: string, key: ResumeKey, bitfield: Bitfield, options: ResumeSaverOptions = {}) {
     this.#path = path;
     this.#key = key;
     this.#bitfield = bitfield;
     this.#intervalMs = options.intervalMs ?? RESUME_SAVE_INTERVAL_MS;
     this.#now = options.now ?? Date.now;
     this.#onError = options.onError ?? (() => {});
+    this.#timers = options.timers ?? REAL_TIMERS;
   }
 
   /** Progress changed; it is saved now if the last save is old enough, else soon. */
@@ -150,7 +159,7 @@ export class ResumeSaver {
     if (!this.#isDirty || this.#timer !== undefined) return;
     const waitMs = this.#lastSave + this.#intervalMs - this.#now();
     if (waitMs > 0) {
-      this.#timer = setTimeout(() => {
+      this.#timer = this.#timers.setTimeout(() => {
         this.#timer = undefined;
         this.saveIfDue();
       }, waitMs);
@@ -165,7 +174,7 @@ export class ResumeSaver {
    * @throws {Error} when the record cannot be written
    */
   flush(): Promise<void> {
-    clearTimeout(this.#timer);
+    if (this.#timer !== undefined) this.#timers.clearTimeout(this.#timer);
     this.#timer = undefined;
     const save = this.#saving.then(async () => {
       if (!this.#isDirty) return;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { sha1 } from "../../common/hash.ts";
 import { Bitfield } from "../../wire/peer_frames.ts";
-import { tempDir } from "../testing/swarm_fixture.ts";
+import { FakeClock, tempDir, waitUntil } from "../../common/test_util.ts";
 import { loadResume, removeResume, ResumeSaver, saveResume, verifyPieces } from "./resume.ts";
 import { PartFile } from "./part_file.ts";
 
@@ -47,21 +47,24 @@ Deno.test("verifyPieces() keeps only the listed pieces that still match their ha
 Deno.test("ResumeSaver saves at most once per interval, and flush() saves what is left", async () => {
   await using dir = await tempDir();
   const path = `${dir.path}/x.part.resume`;
-  let now = 0;
+  const clock = new FakeClock();
   const bits = new Bitfield(3);
-  const saver = new ResumeSaver(path, KEY, bits, { intervalMs: 60, now: () => now });
+  const saver = new ResumeSaver(path, KEY, bits, { intervalMs: 60, now: clock.now, timers: clock });
   bits.set(0);
   saver.markDirty();
   await saver.flush();
   assert.equal((await loadResume(path, KEY))?.count, 1);
-  now = 30;
+  await clock.advance(30);
   bits.set(1);
   saver.markDirty();
-  await new Promise((resolve) => setTimeout(resolve, 10));
-  assert.equal((await loadResume(path, KEY))?.count, 1, "too soon after the last save");
-  now = 60;
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  assert.equal((await loadResume(path, KEY))?.count, 2, "saved by the timer");
+  assert.equal(clock.pendingTimers, 1, "too soon after the last save: a save is deferred");
+  await clock.advance(29);
+  assert.equal((await loadResume(path, KEY))?.count, 1, "not saved before the interval");
+  await clock.advance(1);
+  assert.equal(clock.pendingTimers, 0, "the deferred save started");
+  await waitUntil("the deferred save is written", async () => {
+    return (await loadResume(path, KEY))?.count === 2;
+  }, { timeoutMs: 2_000 });
   bits.set(2);
   saver.markDirty();
   await saver.flush();

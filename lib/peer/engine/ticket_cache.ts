@@ -3,6 +3,7 @@
  * is half-way through its life, so a long download keeps getting fresh ones and a burst of new
  * connections makes one request.
  */
+import { raceAbort } from "../../common/async.ts";
 import { CommandError } from "../../common/errors.ts";
 import type { Swarm } from "./types.ts";
 
@@ -41,7 +42,7 @@ export class TicketCache {
   async get(signal: AbortSignal): Promise<Uint8Array> {
     if (this.#ticket && this.#now() < this.#refreshAt) return this.#ticket;
     this.#fetching ??= this.#fetch().finally(() => this.#fetching = null);
-    return await untilAborted(this.#fetching, signal);
+    return await raceAbort(this.#fetching, signal);
   }
 
   async #fetch(): Promise<Uint8Array> {
@@ -52,13 +53,4 @@ export class TicketCache {
     this.#refreshAt = fetchedAt + (expiresAt - fetchedAt) / 2;
     return ticket;
   }
-}
-
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  signal.throwIfAborted();
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }

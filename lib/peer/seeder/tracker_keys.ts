@@ -3,6 +3,7 @@
  * (no session needed) and kept; an unknown key id fetches the list again, at most once per
  * `refreshMs`, so a flood of tickets with made-up key ids cannot flood the tracker.
  */
+import { describeError } from "../../common/errors.ts";
 import { importPublicKey } from "../../common/tickets.ts";
 import type { Logger } from "../../common/logger.ts";
 
@@ -66,7 +67,7 @@ export class TrackerKeys {
     } catch (error) {
       // No tracker answered: tickets signed by unknown keys are refused until one does.
       this.#fetchedAt = startedAt - refreshMs + KEYS_RETRY_MS;
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = describeError(error);
       this.#options.logger?.warn(`Could not fetch the trackers' keys: ${reason}`);
     }
   }

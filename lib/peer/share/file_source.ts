@@ -5,6 +5,7 @@
  * stops being served at once, and its owner is told (with a warning for the user).
  */
 import { stat } from "node:fs/promises";
+import { describeError } from "../../common/errors.ts";
 import { pieceCount } from "../../common/hash.ts";
 import { Bitfield } from "../../wire/peer_frames.ts";
 import type { FileHandles } from "../support/file_handles.ts";
@@ -100,7 +101,7 @@ export class FileSource implements PieceSource {
     } catch (error) {
       const reason = (error as { code?: string }).code === "ENOENT"
         ? "it was removed"
-        : `it cannot be read: ${error instanceof Error ? error.message : String(error)}`;
+        : `it cannot be read: ${describeError(error)}`;
       this.#fail(reason);
     }
     if (now.size !== this.size) this.#fail(`its size went from ${this.size} to ${now.size} bytes`);

@@ -2,18 +2,16 @@ import assert from "node:assert/strict";
 import { stat, utimes } from "node:fs/promises";
 import { FileHandles } from "../support/file_handles.ts";
 import { FileSource } from "./file_source.ts";
+import { tempDir } from "../../common/test_util.ts";
 
 const PIECE_BYTES = 16;
 
 async function withFile(bytes: Uint8Array, body: (path: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "peershare-source-" });
-  try {
-    const path = `${dir}/f.bin`;
-    await Deno.writeFile(path, bytes);
-    await body(path);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using temp = await tempDir();
+  const dir = temp.path;
+  const path = `${dir}/f.bin`;
+  await Deno.writeFile(path, bytes);
+  await body(path);
 }
 
 function pattern(length: number): Uint8Array {
@@ -112,21 +110,18 @@ Deno.test("FileSource counts the bytes uploaded, starting from a given count", a
 });
 
 Deno.test("FileHandles keeps at most maxOpen idle files open, least recently used closed first", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "peershare-handles-" });
-  try {
-    await using handles = new FileHandles({ maxOpen: 2 });
-    const into = new Uint8Array(1);
-    for (const name of ["a", "b", "c"]) await Deno.writeTextFile(`${dir}/${name}`, name);
-    for (const name of ["a", "b", "c", "a"]) {
-      assert.equal(await handles.read(`${dir}/${name}`, into, 0), 1);
-      assert.equal(String.fromCharCode(into[0]!), name);
-    }
-    assert.equal(handles.size, 2);
-    await assert.rejects(handles.read(`${dir}/missing`, into, 0), /ENOENT/);
-    assert.equal(handles.size, 2);
-    await handles.closeAll();
-    assert.equal(handles.size, 0);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
+  await using temp = await tempDir();
+  const dir = temp.path;
+  await using handles = new FileHandles({ maxOpen: 2 });
+  const into = new Uint8Array(1);
+  for (const name of ["a", "b", "c"]) await Deno.writeTextFile(`${dir}/${name}`, name);
+  for (const name of ["a", "b", "c", "a"]) {
+    assert.equal(await handles.read(`${dir}/${name}`, into, 0), 1);
+    assert.equal(String.fromCharCode(into[0]!), name);
   }
+  assert.equal(handles.size, 2);
+  await assert.rejects(handles.read(`${dir}/missing`, into, 0), /ENOENT/);
+  assert.equal(handles.size, 2);
+  await handles.closeAll();
+  assert.equal(handles.size, 0);
 });

@@ -4,7 +4,7 @@
  * the tracker calls that go with them (upload_file, announce, stop_share).
  */
 import { stat } from "node:fs/promises";
-import { CommandError } from "../../common/errors.ts";
+import { CommandError, describeError } from "../../common/errors.ts";
 import type { Logger } from "../../common/logger.ts";
 import { ErrorCode } from "../../wire/messages.ts";
 import { PeerErrorCode } from "../support/codes.ts";
@@ -217,7 +217,7 @@ export class Sharing {
       const { group, name } = record;
       await this.#options.tracker.request("stop_share", { group, name });
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = describeError(error);
       this.#options.logger?.warn(`Could not stop sharing "${record.name}": ${reason}`);
     }
   }

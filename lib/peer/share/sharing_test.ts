@@ -7,6 +7,7 @@ import { shareAgain } from "./reshare.ts";
 import { ServedFiles } from "../seeder/served_files.ts";
 import { ShareStore } from "./share_store.ts";
 import { Sharing } from "./sharing.ts";
+import { tempDir } from "../../common/test_util.ts";
 
 const signal = new AbortController().signal;
 
@@ -32,12 +33,9 @@ async function setUp(dir: string) {
 }
 
 async function withDir(body: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "peershare-sharing-" });
-  try {
-    await body(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using temp = await tempDir();
+  const dir = temp.path;
+  await body(dir);
 }
 
 Deno.test("Sharing.share() registers, records, serves and announces a file", async () => {

@@ -3,6 +3,7 @@ import { CommandError } from "../../common/errors.ts";
 import { computeFileId, PIECE_SIZE_BYTES } from "../../common/hash.ts";
 import { fakeFileTracker } from "../testing/fake_files.ts";
 import { hashForShare, registerFile, shareNameOf } from "./uploader.ts";
+import { tempDir } from "../../common/test_util.ts";
 
 const signal = new AbortController().signal;
 
@@ -18,33 +19,27 @@ Deno.test("shareNameOf() takes the base name and refuses one that could escape a
 });
 
 Deno.test("hashForShare() hashes a file in 512 KiB pieces and keeps its size and mtime", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "peershare-upload-" });
-  try {
-    const path = `${dir}/two.bin`;
-    await Deno.writeFile(path, new Uint8Array(PIECE_SIZE_BYTES + 1).fill(7));
-    const file = await hashForShare(path);
-    assert.equal(file.name, "two.bin");
-    assert.equal(file.path, path);
-    assert.equal(file.size, PIECE_SIZE_BYTES + 1);
-    assert.equal(file.pieceHashes.length, 40);
-    assert.equal(file.fileId, computeFileId(file.size, PIECE_SIZE_BYTES, file.pieceHashes));
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using temp = await tempDir();
+  const dir = temp.path;
+  const path = `${dir}/two.bin`;
+  await Deno.writeFile(path, new Uint8Array(PIECE_SIZE_BYTES + 1).fill(7));
+  const file = await hashForShare(path);
+  assert.equal(file.name, "two.bin");
+  assert.equal(file.path, path);
+  assert.equal(file.size, PIECE_SIZE_BYTES + 1);
+  assert.equal(file.pieceHashes.length, 40);
+  assert.equal(file.fileId, computeFileId(file.size, PIECE_SIZE_BYTES, file.pieceHashes));
 });
 
 Deno.test("hashForShare() refuses a missing path or a folder with one line naming it", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "peershare-upload-" });
-  try {
-    await assert.rejects(
-      hashForShare(`${dir}/missing.bin`),
-      (error: CommandError) =>
-        error.code === "no_such_path" && error.message.includes(`${dir}/missing.bin`),
-    );
-    await assert.rejects(hashForShare(dir), (error: CommandError) => error.code === "not_a_file");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using temp = await tempDir();
+  const dir = temp.path;
+  await assert.rejects(
+    hashForShare(`${dir}/missing.bin`),
+    (error: CommandError) =>
+      error.code === "no_such_path" && error.message.includes(`${dir}/missing.bin`),
+  );
+  await assert.rejects(hashForShare(dir), (error: CommandError) => error.code === "not_a_file");
 });
 
 Deno.test("registerFile() stages the hashes in chunks of 1024 on need_hashes, then retries", async () => {

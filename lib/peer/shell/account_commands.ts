@@ -1,3 +1,6 @@
+/**
+ * The shell's account commands: create_user, login, logout.
+ */
 import { formatAddress } from "../../common/address.ts";
 import { type CommandSpec } from "./command_spec.ts";
 

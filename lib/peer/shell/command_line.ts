@@ -1,3 +1,7 @@
+/**
+ * Parsing one shell line: tokenizing with quotes, checking a command's arguments by kind, and
+ * the usage line that an error shows.
+ */
 import { CommandError } from "../../common/errors.ts";
 import { isSafeFileName, NAME_PATTERN } from "../../common/ids.ts";
 import { PeerErrorCode } from "../support/codes.ts";

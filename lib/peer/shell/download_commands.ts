@@ -1,3 +1,7 @@
+/**
+ * The shell's download commands: download_file, show_downloads, pause_download,
+ * resume_download, cancel_download.
+ */
 import { downloadFields, formatDownload } from "./format.ts";
 import { type CommandSpec } from "./command_spec.ts";
 

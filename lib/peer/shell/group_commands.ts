@@ -1,3 +1,7 @@
+/**
+ * The shell's group commands: create_group, join_group, leave_group, list_requests,
+ * accept_request, reject_request, list_groups, list_files.
+ */
 import { formatTable } from "./output.ts";
 import { collectPages } from "../support/pages.ts";
 import { formatBytes } from "../support/units.ts";

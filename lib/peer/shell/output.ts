@@ -1,3 +1,7 @@
+/**
+ * What the shell writes to stdout: one outcome per command (text for a person, a JSON line
+ * with `--json`), events, and plain tables.
+ */
 import { toCommandError } from "../support/codes.ts";
 
 /** What a command produced: fields for its JSON line, and the text a person reads. */

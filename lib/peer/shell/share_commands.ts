@@ -1,3 +1,6 @@
+/**
+ * The shell's share commands: upload_file, stop_share, show_shares.
+ */
 import { formatShare } from "./format.ts";
 import { formatBytes } from "../support/units.ts";
 import { type CommandSpec } from "./command_spec.ts";

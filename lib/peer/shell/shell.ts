@@ -1,3 +1,7 @@
+/**
+ * The shell: reads commands from stdin one line at a time (with a prompt and history on a
+ * terminal, passwords kept out of the history) and runs them in order.
+ */
 import { createInterface, type Interface } from "node:readline";
 import { firstWord, parseCommandLine } from "./command_line.ts";
 import type { TrackerApi } from "../client/api.ts";

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createInterface } from "node:readline";
 import { PassThrough, Readable } from "node:stream";
 import { CommandError } from "../../common/errors.ts";
+import { waitUntil } from "../../common/test_util.ts";
 import { FakeApi, FakeServices } from "../testing/fake_api.ts";
 import { COMMANDS } from "./commands.ts";
 import { Output } from "./output.ts";
@@ -138,9 +139,8 @@ Deno.test("scrubHistory() keeps passwords out of a terminal's history", async ()
   const lines: string[] = [];
   rl.on("line", (line) => lines.push(line));
   input.write("list_groups\rlogin alice pw\rcreate_user bob pw2\rcreate_group g1\r");
-  await new Promise((resolve) => setTimeout(resolve, 10));
+  await waitUntil("readline has read the 4 lines", () => lines.length === 4, { timeoutMs: 2_000 });
   rl.close();
-  assert.equal(lines.length, 4);
   const history = (rl as unknown as { history: string[] }).history;
   assert.deepEqual(history, ["create_group g1", "list_groups"]);
 });

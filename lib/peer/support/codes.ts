@@ -1,3 +1,7 @@
+/**
+ * The peer's own error codes and the one conversion of any caught error into a
+ * {@linkcode CommandError} with a stable code.
+ */
 import { CommandError, describeError } from "../../common/errors.ts";
 
 /**

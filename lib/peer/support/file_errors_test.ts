@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { fileError } from "./file_errors.ts";
+import { tempDir } from "../../common/test_util.ts";
 
 async function errorOf(promise: Promise<unknown>): Promise<unknown> {
   try {
@@ -20,16 +21,13 @@ Deno.test("fileError() names the flag and the path for a missing Deno permission
 });
 
 Deno.test("fileError() turns node:fs codes into one line naming the path", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "peershare-errors-" });
-  try {
-    const missing = fileError(await errorOf(readFile(`${dir}/nope`)), "nope", "read");
-    assert.deepEqual([missing.code, missing.message], [
-      "no_such_path",
-      'No such file or folder: "nope"',
-    ]);
-    const folder = fileError(await errorOf(readFile(dir)), dir, "read");
-    assert.equal(folder.code, "not_a_file");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using temp = await tempDir();
+  const dir = temp.path;
+  const missing = fileError(await errorOf(readFile(`${dir}/nope`)), "nope", "read");
+  assert.deepEqual([missing.code, missing.message], [
+    "no_such_path",
+    'No such file or folder: "nope"',
+  ]);
+  const folder = fileError(await errorOf(readFile(dir)), dir, "read");
+  assert.equal(folder.code, "not_a_file");
 });

@@ -3,6 +3,7 @@
  * replaced atomically on save, so a crash never leaves half a file behind.
  */
 import type { z } from "zod";
+import { writeFileAtomic } from "../../common/fs.ts";
 
 /** One JSON document on disk, checked against a schema. */
 export class JsonFile<T> {
@@ -48,11 +49,7 @@ export class JsonFile<T> {
   /** Write `value` aside, then rename it over the file. */
   save(value: T): Promise<void> {
     const text = JSON.stringify(value, null, 2) + "\n";
-    const run = async () => {
-      const temporary = `${this.path}.tmp`;
-      await Deno.writeTextFile(temporary, text);
-      await Deno.rename(temporary, this.path);
-    };
+    const run = () => writeFileAtomic(this.path, text);
     const turn = this.#saving.then(run);
     // One failed save must not stop the next one; the caller of this one sees the error.
     this.#saving = turn.catch(() => {});

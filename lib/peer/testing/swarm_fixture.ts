@@ -20,11 +20,8 @@ import { ServedFiles } from "../seeder/served_files.ts";
 export const GROUP = "g1";
 const TICKET_TTL_MS = 5 * 60_000;
 
-/** A temp folder removed on dispose. */
-export async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
-  const path = await Deno.makeTempDir({ prefix: "peershare-" });
-  return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
-}
+/** A temp folder removed on dispose (the one in lib/common/test_util.ts). */
+export { tempDir } from "../../common/test_util.ts";
 
 /** Write `size` random bytes to `path` and hash it as upload_file would. */
 export async function randomFile(path: string, size: number): Promise<FileHashes> {
