@@ -56,8 +56,13 @@ async function sweep(prefix: string): Promise<void> {
   for (const ns of await namespacesWith(`${prefix}-`)) await sh(["netns", "del", ns]);
 }
 
-async function runAll(list: Scenario[], prefix: string, signal: AbortSignal) {
-  const results: ScenarioResult[] = [];
+/** Run each scenario in turn, appending to `results` (kept when a later one fails). */
+async function runAll(
+  list: Scenario[],
+  results: ScenarioResult[],
+  options: { prefix: string; signal: AbortSignal },
+): Promise<void> {
+  const { prefix, signal } = options;
   for (const s of list) {
     signal.throwIfAborted();
     console.log(
@@ -68,7 +73,6 @@ async function runAll(list: Scenario[], prefix: string, signal: AbortSignal) {
     console.log(`  ${time} (bound ${result.boundSeconds.toFixed(1)} s)`);
     results.push(result);
   }
-  return results;
 }
 
 async function main(args: string[]): Promise<number> {
@@ -83,12 +87,16 @@ async function main(args: string[]): Promise<number> {
   const onSignal = () => stop.abort(new Error("Interrupted"));
   for (const signal of SIGNALS) Deno.addSignalListener(signal, onSignal);
   const started = new Date();
+  const results: ScenarioResult[] = [];
   try {
-    const results = await runAll(list, prefix, stop.signal);
+    await runAll(list, results, { prefix, signal: stop.signal });
     console.log("\n" + formatTable(results));
     console.log(`ratio = time ÷ bound; upload counted on the seeders' interfaces`);
     console.log(`Results: ${await writeResults(results, { started, args })}`);
     return results.every((r) => r.seconds !== null) ? 0 : 1;
+  } catch (error) {
+    if (results.length > 0) console.log(`\nBefore the failure:\n${formatTable(results)}`);
+    throw error;
   } finally {
     await sweep(prefix);
     for (const signal of SIGNALS) Deno.removeSignalListener(signal, onSignal);

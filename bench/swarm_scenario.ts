@@ -209,6 +209,9 @@ export async function runScenario(
   options.signal.addEventListener("abort", kill, { once: true });
   try {
     return await measure(run, s, options.signal);
+  } catch (error) {
+    // Killed processes fail their commands; the cause worth reporting is the interruption.
+    throw options.signal.aborted ? options.signal.reason : error;
   } finally {
     options.signal.removeEventListener("abort", kill);
     await tearDown(run);
