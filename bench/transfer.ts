@@ -2,7 +2,8 @@
  * `deno task bench`: move one file from 4 seeder peers to 1 downloader, with PeerShare and with
  * the ideal pipeline (bench/ideal_*.ts: the same loopback connections, requests in flight,
  * SHA-1 per piece and positional writes, nothing else), in the same run, on the same file.
- * Prints both times and the throughput ratio. `--quick` uses 256 MiB instead of 1 GiB.
+ * Prints both times and the throughput ratio. `--quick` uses 256 MiB instead of 1 GiB. Ends with
+ * the swarm benchmark (bench/swarm.ts, `--quick` passed on), which skips unless run as root.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { open } from "node:fs/promises";
@@ -17,6 +18,11 @@ const PIECE_BYTES = 512 * 1024;
 const SEEDERS = 4;
 const ROUNDS = 2;
 const BENCH_PERMISSIONS = ["--no-prompt", "--allow-net=127.0.0.1", "--allow-read", "--allow-write"];
+/** What `deno task bench:swarm` gives bench/swarm.ts (its peers listen on namespace addresses). */
+const SWARM_PERMISSIONS = [
+  ...["--no-prompt", "--allow-run", "--allow-net", "--allow-read", "--allow-write"],
+  ...["--allow-env", "--allow-sys"],
+];
 
 async function makeFile(path: string, bytes: number): Promise<void> {
   await using file = await open(path, "w");
@@ -106,6 +112,19 @@ async function peershare(base: string, source: string, round: number): Promise<n
   }
 }
 
+/** bench/swarm.ts in a process of its own, its output on ours; it skips where it cannot run. */
+async function swarm(isQuick: boolean): Promise<boolean> {
+  console.log("\nSwarm in a shaped network (deno task bench:swarm)...");
+  const args = [
+    "run",
+    ...SWARM_PERMISSIONS,
+    `${ROOT}bench/swarm.ts`,
+    ...(isQuick ? ["--quick"] : []),
+  ];
+  const child = new Deno.Command(Deno.execPath(), { args, stdin: "null" }).spawn();
+  return (await child.status).success;
+}
+
 function rate(bytes: number, seconds: number): string {
   return `${(bytes / MIB / seconds).toFixed(1)} MiB/s`;
 }
@@ -155,6 +174,7 @@ async function main(): Promise<void> {
     `ratio         ${ratio.toFixed(2)}x of the ideal pipeline's throughput (target >= 0.70)`,
   );
   if (!idealOk || !peerOk) Deno.exit(1);
+  if (!await swarm(values.quick ?? false)) Deno.exit(1);
 }
 
 if (import.meta.main) await main();
