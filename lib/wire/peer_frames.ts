@@ -21,7 +21,7 @@
 import { PIECE_SIZE_BYTES } from "../common/hash.ts";
 import { z } from "zod";
 import { ProtocolError } from "../common/errors.ts";
-import { FRAME_HEADER_BYTES, FrameType } from "./limits.ts";
+import { FRAME_HEADER_BYTES, FrameType, WireErrorCode } from "./limits.ts";
 
 /** Frame type ids of the peer protocol. */
 export const PeerFrame = {
@@ -104,7 +104,7 @@ export function encodeIndexFrame(type: number, index: number): Uint8Array {
 export function decodeIndex(payload: Uint8Array): number {
   if (payload.length !== 4) {
     throw new ProtocolError(
-      "invalid_message",
+      WireErrorCode.INVALID_MESSAGE,
       `Index frame of ${payload.length} bytes, expected 4`,
     );
   }
@@ -149,7 +149,9 @@ export const PIECE_DATA_OFFSET = FRAME_HEADER_BYTES + 4;
  * @throws {ProtocolError} when it is shorter than its index
  */
 export function decodePiece(payload: Uint8Array): { index: number; data: Uint8Array } {
-  if (payload.length < 4) throw new ProtocolError("invalid_message", "Piece frame without index");
+  if (payload.length < 4) {
+    throw new ProtocolError(WireErrorCode.INVALID_MESSAGE, "Piece frame without index");
+  }
   const index = new DataView(payload.buffer, payload.byteOffset, 4).getUint32(0);
   return { index, data: payload.subarray(4) };
 }
@@ -166,14 +168,17 @@ export class Bitfield {
     if (bytes) {
       if (bytes.length !== this.bytes.length) {
         throw new ProtocolError(
-          "invalid_message",
+          WireErrorCode.INVALID_MESSAGE,
           `Bitfield of ${bytes.length} bytes for ${length} pieces`,
         );
       }
       this.bytes.set(bytes);
       const spare = this.bytes.length * 8 - length;
       if (spare > 0 && (this.bytes[this.bytes.length - 1]! & ((1 << spare) - 1)) !== 0) {
-        throw new ProtocolError("invalid_message", "Bitfield has bits past the last piece");
+        throw new ProtocolError(
+          WireErrorCode.INVALID_MESSAGE,
+          "Bitfield has bits past the last piece",
+        );
       }
       for (let i = 0; i < length; i++) if (this.has(i)) this.#count++;
     }

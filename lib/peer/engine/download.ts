@@ -36,7 +36,7 @@ import { LinkPool, type PeerVerdicts } from "./link_pool.ts";
 import { PieceStore } from "./piece_store.ts";
 import { PiecePicker } from "./picker.ts";
 import { RateMeter } from "./rate_meter.ts";
-import { MAX_QUEUED_REQUESTS } from "../seeder/session.ts";
+import { MAX_QUEUED_REQUESTS } from "../../wire/limits.ts";
 
 /** Defaults of {@linkcode DownloadOptions}. */
 export const DOWNLOAD_DEFAULTS = {

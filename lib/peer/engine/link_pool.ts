@@ -11,7 +11,9 @@
  */
 import { isGoodPiece } from "./verify.ts";
 import { parseAddress } from "../../common/address.ts";
+import { sleep } from "../../common/async.ts";
 import { describeError, ProtocolError } from "../../common/errors.ts";
+import { WireErrorCode } from "../../wire/limits.ts";
 import type { Bitfield } from "../../wire/peer_frames.ts";
 import { type Logger, RateLimitedLog } from "../../common/logger.ts";
 import type { RateLimiter } from "../../common/rate.ts";
@@ -145,7 +147,7 @@ export class LinkPool implements LinkHandler {
   async onPiece(link: PeerLink, index: number, data: Uint8Array): Promise<void> {
     const { picker, file, limiter } = this.#options;
     if (index >= picker.pieceCount) {
-      throw new ProtocolError("invalid_message", `Piece ${index} is out of range`);
+      throw new ProtocolError(WireErrorCode.INVALID_MESSAGE, `Piece ${index} is out of range`);
     }
     const { received, receivedByPeer } = this.#options;
     received.set(link.address, (received.get(link.address) ?? 0) + data.length);
@@ -204,7 +206,7 @@ export class LinkPool implements LinkHandler {
       const { peerRefreshMs } = this.#options;
       await sleep(
         round <= FAST_REFRESHES ? Math.min(FAST_REFRESH_MS, peerRefreshMs) : peerRefreshMs,
-        signal,
+        { signal },
       );
     }
   }
@@ -293,20 +295,6 @@ export class LinkPool implements LinkHandler {
       link.close();
     }
   }
-}
-
-/** Wait `ms`, or less when `signal` aborts (never rejects). */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 /**

@@ -14,7 +14,7 @@ import { signProof } from "../../common/tickets.ts";
 import { decodeMessage } from "../../wire/codec.ts";
 import { openConnection, RemoteError, type WireConnection } from "../../wire/connection.ts";
 import type { Frame } from "../../wire/frame.ts";
-import { FrameType } from "../../wire/limits.ts";
+import { FrameType, SeederRefusal, WireErrorCode } from "../../wire/limits.ts";
 import { ErrorFrameSchema } from "../../wire/messages.ts";
 import {
   Bitfield,
@@ -99,7 +99,10 @@ export class PeerLink {
     signal.addEventListener("abort", onAbort, { once: true });
     try {
       if (wire.remote.role !== "seeder") {
-        throw new ProtocolError("wrong_role", `Expected a seeder, got a "${wire.remote.role}"`);
+        throw new ProtocolError(
+          SeederRefusal.WRONG_ROLE,
+          `Expected a seeder, got a "${wire.remote.role}"`,
+        );
       }
       const challenge = await expectFrame(wire, PeerFrame.CHALLENGE, signal);
       const { nonce } = decodeMessage(ChallengeSchema, challenge.payload, "challenge");
@@ -211,7 +214,10 @@ export class PeerLink {
       case PeerFrame.PIECE: {
         const { index, data } = decodePiece(frame.payload);
         if (!this.#inflight.delete(index) && !this.#cancelled.delete(index)) {
-          throw new ProtocolError("unexpected_frame", `Piece ${index} was not requested`);
+          throw new ProtocolError(
+            WireErrorCode.UNEXPECTED_FRAME,
+            `Piece ${index} was not requested`,
+          );
         }
         this.#isBusy = true;
         try {
@@ -254,7 +260,10 @@ export class PeerLink {
         throw new RemoteError(error.code, error.message);
       }
       default:
-        throw new ProtocolError("unexpected_frame", `Unexpected frame ${frame.type} from a seeder`);
+        throw new ProtocolError(
+          WireErrorCode.UNEXPECTED_FRAME,
+          `Unexpected frame ${frame.type} from a seeder`,
+        );
     }
   }
 
@@ -266,7 +275,7 @@ export class PeerLink {
 
 function checkIndex(index: number, bitfield: Bitfield): number {
   if (index >= bitfield.length) {
-    throw new ProtocolError("invalid_message", `Piece ${index} is out of range`);
+    throw new ProtocolError(WireErrorCode.INVALID_MESSAGE, `Piece ${index} is out of range`);
   }
   return index;
 }
@@ -278,13 +287,18 @@ async function expectFrame(
 ): Promise<Frame> {
   const frame = await wire.reader.read();
   signal.throwIfAborted();
-  if (frame === null) throw new ProtocolError("truncated", "The seeder closed the connection");
+  if (frame === null) {
+    throw new ProtocolError(WireErrorCode.TRUNCATED, "The seeder closed the connection");
+  }
   if (frame.type === FrameType.ERROR) {
     const error = decodeMessage(ErrorFrameSchema, frame.payload, "error frame");
     throw new RemoteError(error.code, error.message);
   }
   if (frame.type !== type) {
-    throw new ProtocolError("unexpected_frame", `Expected frame ${type}, got ${frame.type}`);
+    throw new ProtocolError(
+      WireErrorCode.UNEXPECTED_FRAME,
+      `Expected frame ${type}, got ${frame.type}`,
+    );
   }
   return frame;
 }

@@ -9,7 +9,7 @@ import { Bitfield } from "../../wire/peer_frames.ts";
 import { MAX_EXCHANGED_PEERS } from "../../wire/peer_frames.ts";
 import { type ChokeCandidate, Choker, UPLOAD_SLOTS } from "./choker.ts";
 import type { PieceSource } from "./served_files.ts";
-import { isSpread, nextReveal, pendingReveals, REVEAL_AHEAD_PIECES } from "./super_seed.ts";
+import { isSpread, nextReveal, REVEAL_AHEAD_PIECES } from "./super_seed.ts";
 
 /** Upload slots are re-chosen this often (and at once when a downloader comes or goes). */
 export const CHOKE_INTERVAL_MS = 2_000;
@@ -31,8 +31,6 @@ export interface SwarmMember {
   unchoke(): void;
   /** Announce one more piece (HAVE) while super-seeding. */
   reveal(index: number): void;
-  /** Announce every piece not revealed yet, and stop super-seeding. */
-  revealAll(): void;
   /** Tell it of other peers of this file. */
   sendPeers(peers: readonly { peerId: string; address: string }[]): void;
 }
@@ -52,7 +50,8 @@ export class FileSwarm {
   readonly #members = new Set<SwarmMember>();
   readonly #choker: Choker;
   readonly #availability: Uint32Array;
-  readonly #revealCount: Uint32Array;
+  /** Per piece, members shown it that do not hold it yet. */
+  readonly #inFlight: Uint32Array;
   readonly #random: () => number;
   readonly #isSuperSeeding: boolean;
   readonly #slots: number;
@@ -65,7 +64,7 @@ export class FileSwarm {
     this.#random = options.random ?? Math.random;
     this.#choker = new Choker({ ...options, random: this.#random });
     this.#availability = new Uint32Array(source.bitfield.length);
-    this.#revealCount = new Uint32Array(source.bitfield.length);
+    this.#inFlight = new Uint32Array(source.bitfield.length);
     this.#isSuperSeeding = options.isSuperSeeding ?? true;
     this.#slots = options.slots ?? UPLOAD_SLOTS;
     // A partial source's new piece may make a choked downloader interested: give it a free slot now.
@@ -105,15 +104,18 @@ export class FileSwarm {
   leave(member: SwarmMember): void {
     if (!this.#members.delete(member)) return;
     this.#count(member.theirs, -1);
+    const { revealed, theirs } = member;
+    for (let i = 0; revealed !== null && i < revealed.length; i++) {
+      if (revealed.has(i) && !theirs.has(i)) this.#inFlight[i]!--;
+    }
     if (!member.isChoked) this.round();
   }
 
   /** A downloader reports a piece it got (its HAVE, already applied to `member.theirs`). */
   onHave(member: SwarmMember, index: number): void {
     this.#availability[index]!++;
+    if (member.revealed?.has(index)) this.#inFlight[index]!--;
     if (member.revealed !== null) this.#topUp(member);
-    if (!this.#isHiding() || !isSpread(this.source.bitfield, this.#availability)) return;
-    for (const other of this.#members) if (other.revealed !== null) other.revealAll();
   }
 
   /** Re-choose the unchoked downloaders. */
@@ -132,7 +134,10 @@ export class FileSwarm {
       });
     }
     this.#lastReceived = last;
-    const unchoked = this.#choker.round(candidates, this.source.isComplete);
+    // While super-seeding every interested downloader is served: each is shown different pieces.
+    const unchoked = this.#isHiding()
+      ? new Set(candidates.filter((c) => c.isInterested).map((c) => c.id))
+      : this.#choker.round(candidates, this.source.isComplete);
     for (const member of this.#members) {
       if (unchoked.has(member.peerId)) member.unchoke();
       else member.choke();
@@ -166,22 +171,28 @@ export class FileSwarm {
     }
   }
 
+  /** Reveal fresh pieces up to `REVEAL_AHEAD_PIECES` outstanding, or one when none is fresh. */
   #topUp(member: SwarmMember): void {
     const revealed = member.revealed;
     if (revealed === null) return;
-    let pending = pendingReveals(member.theirs, revealed);
+    let pending = 0;
+    for (let i = 0; i < revealed.length; i++) {
+      if (revealed.has(i) && !member.theirs.has(i)) pending++;
+    }
     while (pending < REVEAL_AHEAD_PIECES) {
-      const index = nextReveal({
+      const inputs = {
         ours: this.source.bitfield,
         theirs: member.theirs,
         revealed,
         availability: this.#availability,
-        revealCount: this.#revealCount,
+        inFlight: this.#inFlight,
         random: this.#random,
-      });
+      };
+      const index = nextReveal({ ...inputs, isFreshOnly: true }) ??
+        (pending === 0 ? nextReveal({ ...inputs, isFreshOnly: false }) : null);
       if (index === null) return;
       member.reveal(index);
-      this.#revealCount[index]!++;
+      this.#inFlight[index]!++;
       pending++;
     }
   }

@@ -10,12 +10,14 @@ import { describeError, ProtocolError } from "../../common/errors.ts";
 import { Logger, RateLimitedLog } from "../../common/logger.ts";
 import type { RateLimiter } from "../../common/rate.ts";
 import { acceptConnection, closeQuietly, HELLO_TIMEOUT_MS } from "../../wire/connection.ts";
+import { SeederRefusal } from "../../wire/limits.ts";
 import { PEER_FRAME_LIMIT_BYTES } from "../../wire/peer_frames.ts";
 import type { PieceSource, ServedFiles } from "./served_files.ts";
 import { SeederSession, type TrackerKeyLookup } from "./session.ts";
 import { CHOKE_INTERVAL_MS, FileSwarm } from "./file_swarm.ts";
 
-export { MAX_QUEUED_REQUESTS, type TrackerKeyLookup } from "./session.ts";
+export { MAX_QUEUED_REQUESTS } from "../../wire/limits.ts";
+export type { TrackerKeyLookup } from "./session.ts";
 export { UPLOAD_SLOTS } from "./choker.ts";
 
 /** Connections served at once; more are closed on arrival so a flood cannot exhaust sockets. */
@@ -176,9 +178,10 @@ export class SeederServer {
         timeoutMs: this.#options.helloTimeoutMs ?? HELLO_TIMEOUT_MS,
         limits: PEER_FRAME_LIMIT_BYTES,
         check: (hello) =>
-          hello.role === "peer"
-            ? null
-            : { code: "wrong_role", message: `A seeder serves peers, not a "${hello.role}"` },
+          hello.role === "peer" ? null : {
+            code: SeederRefusal.WRONG_ROLE,
+            message: `A seeder serves peers, not a "${hello.role}"`,
+          },
       });
       session = new SeederSession(wire, this.#sessionContext());
       this.#sessions.add(session);
@@ -247,7 +250,7 @@ export class SeederServer {
   #closeSource(source: PieceSource): void {
     for (const session of this.#sessions) {
       if (session.source === source) {
-        void session.close("not_served", "This file is no longer shared");
+        void session.close(SeederRefusal.NOT_SERVED, "This file is no longer shared");
       }
     }
   }
@@ -259,7 +262,7 @@ export class SeederServer {
       const limit = session.isServing ? idleTimeoutMs : handshakeTimeoutMs;
       if (now - session.lastActivity <= limit) continue;
       if (session.isServing) void session.close();
-      else void session.close("expected_handshake", "No handshake in time");
+      else void session.close(SeederRefusal.EXPECTED_HANDSHAKE, "No handshake in time");
     }
   }
 }

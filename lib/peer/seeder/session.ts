@@ -19,7 +19,7 @@ import type { RateLimiter } from "../../common/rate.ts";
 import { readTicket, type TicketClaims, verifyProof, verifyTicket } from "../../common/tickets.ts";
 import { decodeMessage, encodeMessage } from "../../wire/codec.ts";
 import type { WireConnection } from "../../wire/connection.ts";
-import { FrameType } from "../../wire/limits.ts";
+import { FrameType, MAX_QUEUED_REQUESTS, SeederRefusal, WireErrorCode } from "../../wire/limits.ts";
 import {
   allocatePieceFrame,
   Bitfield,
@@ -35,8 +35,6 @@ import type { FileSwarm, SwarmMember } from "./file_swarm.ts";
 import type { PieceSource, ServedFiles } from "./served_files.ts";
 import { pieceSpan } from "../../common/hash.ts";
 
-/** Requests queued on one connection; more are answered with REJECT. */
-export const MAX_QUEUED_REQUESTS = 16;
 const NONCE_BYTES = 32;
 
 /** Looks up a tracker's public ticket key by key id (the app refreshes unknown ones). */
@@ -147,18 +145,6 @@ export class SeederSession implements SwarmMember {
     this.#pushControl(encodeIndexFrame(PeerFrame.HAVE, index));
   }
 
-  revealAll(): void {
-    const revealed = this.#revealed;
-    const source = this.#source;
-    if (revealed === null || source === null) return;
-    this.#revealed = null;
-    for (let i = 0; i < revealed.length; i++) {
-      if (source.bitfield.has(i) && !revealed.has(i)) {
-        this.#pushControl(encodeIndexFrame(PeerFrame.HAVE, i));
-      }
-    }
-  }
-
   sendPeers(peers: readonly { peerId: string; address: string }[]): void {
     const payload = encodeMessage({ peers });
     const frame = new Uint8Array(5 + payload.length);
@@ -226,10 +212,12 @@ export class SeederSession implements SwarmMember {
     const nonce = crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
     await this.wire.send(PeerFrame.CHALLENGE, { nonce });
     const frame = await this.wire.reader.read();
-    if (frame === null) throw new ProtocolError("truncated", "Closed before its handshake");
+    if (frame === null) {
+      throw new ProtocolError(WireErrorCode.TRUNCATED, "Closed before its handshake");
+    }
     if (frame.type !== PeerFrame.HANDSHAKE) {
       throw new ProtocolError(
-        "expected_handshake",
+        SeederRefusal.EXPECTED_HANDSHAKE,
         `Expected a handshake, got frame ${frame.type}`,
       );
     }
@@ -239,17 +227,23 @@ export class SeederSession implements SwarmMember {
     if ("code" in claims) return claims;
     const source = this.#context.served.get(claims.group, claims.fileId);
     if (!source) {
-      return { code: "not_served", message: `File ${claims.fileId} is not shared here` };
+      return {
+        code: SeederRefusal.NOT_SERVED,
+        message: `File ${claims.fileId} is not shared here`,
+      };
     }
     if (!await verifyProof(proof, nonce, this.#context.peerId, claims.peerKey)) {
-      return { code: "bad_proof", message: "The proof does not match the ticket's key" };
+      return {
+        code: SeederRefusal.BAD_PROOF,
+        message: "The proof does not match the ticket's key",
+      };
     }
     return port === undefined ? { source } : { source, port };
   }
 
   async #checkTicket(ticket: Uint8Array): Promise<TicketClaims | Refusal> {
     const read = readTicket(ticket);
-    if (read === null) return { code: "bad_ticket", message: "Malformed ticket" };
+    if (read === null) return { code: SeederRefusal.BAD_TICKET, message: "Malformed ticket" };
     const { keyId } = read.claims;
     const key = await this.#context.trackerKeys.get(keyId);
     const keys = new Map(key ? [[keyId, key]] : []);
@@ -257,15 +251,18 @@ export class SeederSession implements SwarmMember {
     const result = await verifyTicket(ticket, { keys, now: now(), skewMs });
     switch (result) {
       case "malformed":
-        return { code: "bad_ticket", message: "Malformed ticket" };
+        return { code: SeederRefusal.BAD_TICKET, message: "Malformed ticket" };
       case "unknown_key":
-        return { code: "bad_ticket", message: `Ticket signed by unknown key "${keyId}"` };
+        return {
+          code: SeederRefusal.BAD_TICKET,
+          message: `Ticket signed by unknown key "${keyId}"`,
+        };
       case "bad_signature":
-        return { code: "bad_ticket", message: "Ticket signature does not verify" };
+        return { code: SeederRefusal.BAD_TICKET, message: "Ticket signature does not verify" };
       case "expired":
-        return { code: "expired_ticket", message: "Ticket expired" };
+        return { code: SeederRefusal.EXPIRED_TICKET, message: "Ticket expired" };
       case "not_yet_valid":
-        return { code: "expired_ticket", message: "Ticket is not valid yet" };
+        return { code: SeederRefusal.EXPIRED_TICKET, message: "Ticket is not valid yet" };
       default:
         return result;
     }
@@ -292,7 +289,7 @@ export class SeederSession implements SwarmMember {
         case FrameType.ERROR:
           return; // the remote is closing
         default:
-          throw new ProtocolError("unexpected_frame", `Unexpected frame ${frame.type}`);
+          throw new ProtocolError(WireErrorCode.UNEXPECTED_FRAME, `Unexpected frame ${frame.type}`);
       }
     }
   }
@@ -300,7 +297,10 @@ export class SeederSession implements SwarmMember {
   /** The downloader's pieces, once, right after ours: it joins the swarm. */
   #onBitfield(payload: Uint8Array): void {
     if (this.#isJoined) {
-      throw new ProtocolError("unexpected_frame", "A second BITFIELD from a downloader");
+      throw new ProtocolError(
+        WireErrorCode.UNEXPECTED_FRAME,
+        "A second BITFIELD from a downloader",
+      );
     }
     this.#theirs = new Bitfield(this.#theirs.length, payload);
     this.#isJoined = true;
@@ -309,7 +309,7 @@ export class SeederSession implements SwarmMember {
 
   #onHave(index: number): void {
     if (!Number.isInteger(index) || index >= this.#theirs.length) {
-      throw new ProtocolError("invalid_message", `HAVE ${index} is out of range`);
+      throw new ProtocolError(WireErrorCode.INVALID_MESSAGE, `HAVE ${index} is out of range`);
     }
     if (this.#theirs.set(index) && this.#isJoined) this.#swarm?.onHave(this, index);
   }
@@ -376,7 +376,7 @@ export class SeederSession implements SwarmMember {
     } catch (error) {
       if (this.#isClosed) return false;
       this.#context.onReadFailed(source, error);
-      await this.#fail("not_served", "This file can no longer be served");
+      await this.#fail(SeederRefusal.NOT_SERVED, "This file can no longer be served");
       return false;
     }
     if (this.#isClosed) return false;

@@ -1,12 +1,13 @@
 /**
  * Initial seeding (BEP 16, "super-seeding"): while a complete file has few copies among the
  * downloaders connected to us, we do not show a downloader everything we have. We reveal a few
- * pieces at a time with HAVE, choosing the ones fewest connected downloaders hold and that we
- * revealed least often, so each piece leaves us about once and the downloaders trade the rest
- * among themselves. A downloader gets a new piece revealed each time it reports (HAVE) one of
- * the pieces revealed to it, from us or from anyone else, so a fast downloader is never starved.
- * Super-seeding ends when every piece has a copy at some connected downloader: then the
- * unrevealed pieces are announced and serving goes on as usual.
+ * pieces at a time with HAVE: pieces that no connected downloader holds or is about to get
+ * ("fresh"), so each piece leaves us about once and the downloaders trade the rest among
+ * themselves. A downloader gets a new piece revealed each time it reports (HAVE) one of the
+ * pieces revealed to it, from us or from anyone else, so a fast downloader is never starved.
+ * When no fresh piece is left, a downloader with nothing revealed outstanding is shown one more,
+ * the rarest, so none waits forever on peers that left. A downloader that arrives once every
+ * piece has a copy among the connected ones sees every piece, as from any seeder.
  */
 import type { Bitfield } from "../../wire/peer_frames.ts";
 
@@ -23,22 +24,28 @@ export interface RevealInputs {
   readonly revealed: Bitfield;
   /** Per piece, how many connected downloaders hold it. */
   readonly availability: Uint32Array;
-  /** Per piece, how often we revealed it to anyone. */
-  readonly revealCount: Uint32Array;
+  /** Per piece, how many connected downloaders were shown it and do not hold it yet. */
+  readonly inFlight: Uint32Array;
+  /** Only a piece nobody connected holds or is about to get. */
+  readonly isFreshOnly: boolean;
   /** Random number in [0, 1). */
   readonly random: () => number;
 }
 
-/** The next piece to reveal to a downloader, or null when it has or was shown every piece. */
+/**
+ * The next piece to reveal to a downloader: the rarest among the connected downloaders, then the
+ * one fewest are about to get, ties at random; null when there is none (or none fresh).
+ */
 export function nextReveal(inputs: RevealInputs): number | null {
-  const { ours, theirs, revealed, availability, revealCount, random } = inputs;
+  const { ours, theirs, revealed, availability, inFlight, isFreshOnly, random } = inputs;
   let best: number | null = null;
   let bestScore = Infinity;
   let ties = 0;
   for (let i = 0; i < ours.length; i++) {
     if (!ours.has(i) || theirs.has(i) || revealed.has(i)) continue;
-    // Rarity first; among equally rare pieces, the ones revealed least.
-    const score = availability[i]! * 65_536 + Math.min(revealCount[i]!, 65_535);
+    const isFresh = availability[i] === 0 && inFlight[i] === 0;
+    if (isFreshOnly && !isFresh) continue;
+    const score = availability[i]! * 65_536 + Math.min(inFlight[i]!, 65_535);
     if (score < bestScore) {
       bestScore = score;
       best = i;
@@ -48,13 +55,6 @@ export function nextReveal(inputs: RevealInputs): number | null {
     }
   }
   return best;
-}
-
-/** How many revealed pieces the downloader still lacks. */
-export function pendingReveals(theirs: Bitfield, revealed: Bitfield): number {
-  let pending = 0;
-  for (let i = 0; i < revealed.length; i++) if (revealed.has(i) && !theirs.has(i)) pending++;
-  return pending;
 }
 
 /** Whether every piece we hold has a copy at some connected downloader. */
