@@ -2,13 +2,16 @@
  * `deno task bench`: move one file from 4 seeder peers to 1 downloader, with PeerShare and with
  * the ideal pipeline (bench/ideal_*.ts: the same loopback connections, requests in flight,
  * SHA-1 per piece and positional writes, nothing else), in the same run, on the same file.
- * Prints both times and the throughput ratio. `--quick` uses 256 MiB instead of 1 GiB. Ends with
- * the swarm benchmark (bench/swarm.ts, `--quick` passed on), which skips unless run as root.
+ * Prints both times and the throughput ratio. `--quick` uses 256 MiB instead of 1 GiB. Then a
+ * flash crowd on loopback (bench/loopback_swarm.ts: 1 seeder → 8 downloaders of 256 MiB, or
+ * 64 MiB with `--quick`, the seeder's upload ÷ the file), and the swarm benchmark in a shaped
+ * network (bench/swarm.ts, `--quick` passed on), which skips unless run as root.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { open } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { hashFile } from "../lib/common/hash.ts";
+import { flashCrowd } from "./loopback_swarm.ts";
 import { Cluster } from "../tests/helpers/cluster.ts";
 import { PeerProcess } from "../tests/helpers/peer.ts";
 import { Child, freePort, ROOT, tempDir } from "../tests/helpers/processes.ts";
@@ -125,6 +128,26 @@ async function swarm(isQuick: boolean): Promise<boolean> {
   return (await child.status).success;
 }
 
+/** 1 seeder → 8 downloaders on loopback: how much of the crowd's data the seeder sent itself. */
+async function crowd(base: string, size: number): Promise<void> {
+  const downloaders = 8;
+  const source = `${base}/crowd-${size / MIB}MiB.bin`;
+  await makeFile(source, size);
+  console.log(
+    `\nFlash crowd on loopback: 1 seeder -> ${downloaders} downloaders, ${size / MIB} MiB...`,
+  );
+  await Deno.mkdir(`${base}/crowd`);
+  const result = await flashCrowd(`${base}/crowd`, source, {
+    downloaders,
+    size,
+    sha1: await sha1File(source),
+  });
+  console.log(
+    `crowd         ${result.seconds.toFixed(2)} s until the last copy; the seeder uploaded ` +
+      `${result.seederUploadRatio.toFixed(2)}x the file (one copy is the floor; target <= 1.5)`,
+  );
+}
+
 function rate(bytes: number, seconds: number): string {
   return `${(bytes / MIB / seconds).toFixed(1)} MiB/s`;
 }
@@ -174,6 +197,7 @@ async function main(): Promise<void> {
     `ratio         ${ratio.toFixed(2)}x of the ideal pipeline's throughput (target >= 0.70)`,
   );
   if (!idealOk || !peerOk) Deno.exit(1);
+  await crowd(dir.path, values.quick ? 64 * MIB : 256 * MIB);
   if (!await swarm(values.quick ?? false)) Deno.exit(1);
 }
 

@@ -7,6 +7,7 @@ import { type Address, formatAddress, parseAddress } from "../common/address.ts"
 import { describeError } from "../common/errors.ts";
 import { parseRate } from "../common/rate.ts";
 import { CONNECT_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from "./client/api.ts";
+import { UPLOAD_SLOTS } from "./seeder/choker.ts";
 
 export { CONNECT_TIMEOUT_MS, REQUEST_TIMEOUT_MS };
 
@@ -14,6 +15,7 @@ export { CONNECT_TIMEOUT_MS, REQUEST_TIMEOUT_MS };
 export const PIECE_TIMEOUT_MS = 15_000;
 /** How often a download asks the tracker for peers again, unless `--peer-refresh-ms`. */
 export const PEER_REFRESH_MS = 5_000;
+const MAX_UPLOAD_SLOTS = 64;
 const MIN_TIMEOUT_MS = 10;
 const MAX_TIMEOUT_MS = 600_000;
 
@@ -21,6 +23,7 @@ const MAX_TIMEOUT_MS = 600_000;
 export const PEER_USAGE: string = "usage: peer.ts <IP>:<PORT> <tracker_info.txt> [--json] " +
   "[--state-dir DIR] [--upload-limit RATE] [--download-limit RATE] [--request-timeout-ms MS] " +
   "[--connect-timeout-ms MS] [--piece-timeout-ms MS] [--peer-refresh-ms MS] " +
+  "[--upload-slots N] [--no-super-seed] " +
   "(RATE: bytes per second, e.g. 20MiB/s)";
 
 /** Everything the peer needs to start, from its command line. */
@@ -45,6 +48,10 @@ export interface PeerConfig {
   pieceTimeoutMs: number;
   /** How often a download refreshes its peer list from the tracker. */
   peerRefreshMs: number;
+  /** Downloaders served at once per file, besides the optimistic one. */
+  uploadSlots: number;
+  /** Show a new file's pieces one at a time while it has few copies (BEP 16). */
+  isSuperSeeding: boolean;
 }
 
 /** What the command line asks for: run a peer, or print the usage. */
@@ -82,6 +89,8 @@ export function parsePeerArgs(argv: readonly string[]): ParsedPeerArgs {
       pieceTimeoutMs: parseMs(values["piece-timeout-ms"], "--piece-timeout-ms") ??
         PIECE_TIMEOUT_MS,
       peerRefreshMs: parseMs(values["peer-refresh-ms"], "--peer-refresh-ms") ?? PEER_REFRESH_MS,
+      uploadSlots: parseSlots(values["upload-slots"]),
+      isSuperSeeding: !(values["no-super-seed"] ?? false),
     },
   };
 }
@@ -100,6 +109,8 @@ function parseStrict(argv: readonly string[]) {
         "download-limit": { type: "string" },
         "piece-timeout-ms": { type: "string" },
         "peer-refresh-ms": { type: "string" },
+        "upload-slots": { type: "string" },
+        "no-super-seed": { type: "boolean" },
       },
       allowPositionals: true,
       strict: true,
@@ -109,6 +120,15 @@ function parseStrict(argv: readonly string[]) {
     const message = describeError(error);
     throw new TypeError(`${message.split(". ")[0]!.replace(/\.$/, "")}: ${PEER_USAGE}`);
   }
+}
+
+function parseSlots(text: string | undefined): number {
+  if (text === undefined) return UPLOAD_SLOTS;
+  const slots = Number(text);
+  if (!/^\d+$/.test(text) || slots < 1 || slots > MAX_UPLOAD_SLOTS) {
+    throw new RangeError(`--upload-slots must be 1..${MAX_UPLOAD_SLOTS}, got "${text}"`);
+  }
+  return slots;
 }
 
 function defaultStateDir(listen: Address): string {

@@ -21,8 +21,28 @@ Deno.test("parsePeerArgs() reads the address, the tracker list and the defaults"
       downloadLimit: Infinity,
       pieceTimeoutMs: PIECE_TIMEOUT_MS,
       peerRefreshMs: PEER_REFRESH_MS,
+      uploadSlots: 4,
+      isSuperSeeding: true,
     },
   });
+});
+
+Deno.test("parsePeerArgs() reads --upload-slots and --no-super-seed, and refuses a bad slot count", () => {
+  const parsed = parsePeerArgs([
+    "127.0.0.1:5000",
+    "t.txt",
+    "--upload-slots",
+    "7",
+    "--no-super-seed",
+  ]);
+  assert.equal(parsed.kind === "run" && parsed.config.uploadSlots, 7);
+  assert.equal(parsed.kind === "run" && parsed.config.isSuperSeeding, false);
+  for (const bad of ["0", "-1", "2.5", "x", "65"]) {
+    assert.throws(
+      () => parsePeerArgs(["127.0.0.1:5000", "t.txt", `--upload-slots=${bad}`]),
+      /--upload-slots must be 1\.\.64/,
+    );
+  }
 });
 
 Deno.test("parsePeerArgs() reads the rate limits and the engine timings", () => {

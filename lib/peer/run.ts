@@ -68,6 +68,8 @@ export async function runPeer(config: PeerConfig): Promise<void> {
     served,
     trackerKeys: trackerKeysOf(client, logger),
     ...limiterOption("uploadLimiter", config.uploadLimit),
+    uploadSlots: config.uploadSlots,
+    isSuperSeeding: config.isSuperSeeding,
   });
   const address = formatAddress(seeder.address);
   output.event("listening", { address, peerId }, `Peer ${peerId} listening on ${address}`);

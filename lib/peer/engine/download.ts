@@ -6,12 +6,15 @@
  * Objects, and who calls whom:
  * - `Download` (this file): the life cycle (start, pause, resume, cancel, finish, fail), events
  *   and status. Each run (start or resume to pause) makes a `PiecePicker` and a `LinkPool`.
- * - `LinkPool` (link_pool.ts): asks the `Swarm` for peers every `peerRefreshMs`, keeps up to
- *   `maxPeers` `PeerLink`s, fills each with up to `requestsPerPeer` requests chosen by the
- *   `PiecePicker` (picker.ts, rarest first, endgame), checks every piece's SHA-1, strikes and
- *   bans seeders that send bad pieces, drops stalled ones, and hands good pieces to the store.
+ * - `LinkPool` (link_pool.ts): asks the `Swarm` for peers (every second at first, then every
+ *   `peerRefreshMs`) and learns more from seeders' PEERS, keeps up to `maxPeers` `PeerLink`s,
+ *   fills each unchoked one with up to `requestsPerPeer` requests chosen by the `PiecePicker`
+ *   (picker.ts, rarest first with uniform random ties, endgame), checks every piece's SHA-1
+ *   (verify.ts), strikes and bans seeders that send bad pieces, drops stalled ones, hands good
+ *   pieces to the store, and sends a HAVE to every seeder for each piece written.
  * - `PeerLink` (peer_link.ts): one connection: Hello, handshake with a ticket from the
- *   `TicketCache` and a proof, then a read loop that calls the pool back.
+ *   `TicketCache` and a proof, the two BITFIELDs, then a read loop that calls the pool back
+ *   (pieces, HAVE, REJECT, CHOKE/UNCHOKE, PEERS).
  * - `PieceStore` (piece_store.ts): positional writes into `<destination>.part`, the bitfield,
  *   the resume record (resume.ts), the whole-file SHA-1 of the contiguous front
  *   (front_hash.ts) and the `PartialSource` registered in `ServedFiles`, through which our own

@@ -12,7 +12,7 @@
  * `optimisticRounds` rounds, so a newcomer with nothing to trade yet gets its first pieces.
  */
 
-/** Regular upload slots per file. */
+/** Regular upload slots per file (the peer's `--upload-slots` default). */
 export const UPLOAD_SLOTS = 4;
 /** Rounds an optimistic unchoke lasts before another downloader gets it. */
 export const OPTIMISTIC_ROUNDS = 3;

@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { Bitfield } from "../../wire/peer_frames.ts";
+import { isSpread, nextReveal } from "./super_seed.ts";
+
+function inputs(pieces: number, fields: { availability?: number[]; inFlight?: number[] } = {}) {
+  return {
+    ours: Bitfield.full(pieces),
+    theirs: new Bitfield(pieces),
+    revealed: new Bitfield(pieces),
+    availability: Uint32Array.from(fields.availability ?? new Array(pieces).fill(0)),
+    inFlight: Uint32Array.from(fields.inFlight ?? new Array(pieces).fill(0)),
+    isFreshOnly: true,
+    random: () => 0.5,
+  };
+}
+
+Deno.test("nextReveal() shows only fresh pieces: held by no connected downloader, on their way to none", () => {
+  const given = inputs(4, { availability: [1, 0, 0, 2], inFlight: [0, 1, 0, 0] });
+  assert.equal(nextReveal(given), 2);
+  given.revealed.set(2);
+  assert.equal(nextReveal(given), null, "no fresh piece is left");
+  assert.equal(nextReveal({ ...given, isFreshOnly: false }), 1, "else the rarest");
+});
+
+Deno.test("nextReveal() never shows a piece the downloader has or was shown, and spreads ties", () => {
+  const seen = new Set<number>();
+  for (const r of [0, 0.3, 0.6, 0.9]) {
+    const given = { ...inputs(8), random: () => r };
+    given.theirs.set(0);
+    given.revealed.set(1);
+    const index = nextReveal(given);
+    assert.ok(index !== null && index > 1);
+    seen.add(index);
+  }
+  assert.ok(seen.size >= 2, `ties broken at random: ${[...seen]}`);
+});
+
+Deno.test("isSpread() is true once every piece has a copy at some downloader", () => {
+  const ours = Bitfield.full(3);
+  assert.equal(isSpread(ours, Uint32Array.from([1, 0, 2])), false);
+  assert.equal(isSpread(ours, Uint32Array.from([1, 1, 2])), true);
+});
