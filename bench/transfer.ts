@@ -6,6 +6,7 @@
  * flash crowd on loopback (bench/loopback_swarm.ts: 1 seeder → 8 downloaders of 256 MiB, or
  * 64 MiB with `--quick`, the seeder's upload ÷ the file), and the swarm benchmark in a shaped
  * network (bench/swarm.ts, `--quick` passed on), which skips unless run as root.
+ * `--transfer-only` stops after the 4 → 1 transfer.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { open } from "node:fs/promises";
@@ -153,7 +154,10 @@ function rate(bytes: number, seconds: number): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ args: Deno.args, options: { quick: { type: "boolean" } } });
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: { quick: { type: "boolean" }, "transfer-only": { type: "boolean" } },
+  });
   const size = values.quick ? 256 * MIB : 1024 * MIB;
   await using dir = await tempDir();
   const source = `${dir.path}/bench-${size / MIB}MiB.bin`;
@@ -197,6 +201,7 @@ async function main(): Promise<void> {
     `ratio         ${ratio.toFixed(2)}x of the ideal pipeline's throughput (target >= 0.70)`,
   );
   if (!idealOk || !peerOk) Deno.exit(1);
+  if (values["transfer-only"]) return;
   await crowd(dir.path, values.quick ? 64 * MIB : 256 * MIB);
   if (!await swarm(values.quick ?? false)) Deno.exit(1);
 }

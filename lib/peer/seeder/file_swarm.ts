@@ -9,7 +9,7 @@ import { Bitfield } from "../../wire/peer_frames.ts";
 import { MAX_EXCHANGED_PEERS } from "../../wire/peer_frames.ts";
 import { type ChokeCandidate, Choker, UPLOAD_SLOTS } from "./choker.ts";
 import type { PieceSource } from "./served_files.ts";
-import { isSpread, nextReveal, REVEAL_AHEAD_PIECES } from "./super_seed.ts";
+import { isSpread, nextReveal, revealAhead } from "./super_seed.ts";
 
 /** Upload slots are re-chosen this often (and at once when a downloader comes or goes). */
 export const CHOKE_INTERVAL_MS = 2_000;
@@ -171,7 +171,7 @@ export class FileSwarm {
     }
   }
 
-  /** Reveal fresh pieces up to `REVEAL_AHEAD_PIECES` outstanding, or one when none is fresh. */
+  /** Reveal fresh pieces up to `revealAhead()` outstanding, or one when none is fresh. */
   #topUp(member: SwarmMember): void {
     const revealed = member.revealed;
     if (revealed === null) return;
@@ -179,7 +179,8 @@ export class FileSwarm {
     for (let i = 0; i < revealed.length; i++) {
       if (revealed.has(i) && !member.theirs.has(i)) pending++;
     }
-    while (pending < REVEAL_AHEAD_PIECES) {
+    const ahead = revealAhead(this.#members.size);
+    while (pending < ahead) {
       const inputs = {
         ours: this.source.bitfield,
         theirs: member.theirs,

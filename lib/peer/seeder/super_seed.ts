@@ -1,7 +1,7 @@
 /**
  * Initial seeding (BEP 16, "super-seeding"): while a complete file has few copies among the
  * downloaders connected to us, we do not show a downloader everything we have. We reveal a few
- * pieces at a time with HAVE: pieces that no connected downloader holds or is about to get
+ * pieces at a time with HAVE (`revealAhead()` outstanding per downloader): pieces that no connected downloader holds or is about to get
  * ("fresh"), so each piece leaves us about once and the downloaders trade the rest among
  * themselves. A downloader gets a new piece revealed each time it reports (HAVE) one of the
  * pieces revealed to it, from us or from anyone else, so a fast downloader is never starved.
@@ -11,8 +11,18 @@
  */
 import type { Bitfield } from "../../wire/peer_frames.ts";
 
-/** Pieces revealed to one downloader and not yet held by it, at most. */
+/** Pieces revealed to one downloader and not yet held by it, at least this many may be. */
 export const REVEAL_AHEAD_PIECES = 6;
+/**
+ * With few downloaders each may have more outstanding (this many shared among them), so one
+ * downloader alone keeps its pipeline of requests full.
+ */
+export const REVEAL_BUDGET_PIECES = 32;
+
+/** Pieces one downloader may have revealed and not yet held, with `members` connected. */
+export function revealAhead(members: number): number {
+  return Math.max(REVEAL_AHEAD_PIECES, Math.ceil(REVEAL_BUDGET_PIECES / Math.max(1, members)));
+}
 
 /** What the choice of the next piece to reveal looks at. */
 export interface RevealInputs {
