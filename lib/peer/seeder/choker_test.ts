@@ -2,15 +2,15 @@ import assert from "node:assert/strict";
 import { type ChokeCandidate, Choker } from "./choker.ts";
 
 function candidate(id: string, fields: Partial<ChokeCandidate> = {}): ChokeCandidate {
-  return { id, isInterested: true, receivedRecently: 0, sentTotal: 0, ...fields };
+  return { id, isInterested: true, receivedFrom: 0, sentTotal: 0, ...fields };
 }
 
 Deno.test("Choker.round() while downloading unchokes the peers that upload most to us, plus one optimistic", () => {
   const choker = new Choker({ slots: 2, random: () => 0 });
   const peers = [
-    candidate("slow", { receivedRecently: 10 }),
-    candidate("fast", { receivedRecently: 900 }),
-    candidate("medium", { receivedRecently: 500 }),
+    candidate("slow", { receivedFrom: 10 }),
+    candidate("fast", { receivedFrom: 900 }),
+    candidate("medium", { receivedFrom: 500 }),
     candidate("new"),
   ];
   const unchoked = choker.round(peers, false);
@@ -41,8 +41,8 @@ Deno.test("Choker.round() as a complete seeder rotates towards the downloaders i
 Deno.test("Choker.round() never unchokes a peer that wants nothing, and keeps the optimistic slot for its rounds", () => {
   const choker = new Choker({ slots: 1, optimisticRounds: 3, random: () => 0.99 });
   const peers = [
-    candidate("best", { receivedRecently: 100 }),
-    candidate("done", { isInterested: false, receivedRecently: 1000 }),
+    candidate("best", { receivedFrom: 100 }),
+    candidate("done", { isInterested: false, receivedFrom: 1000 }),
     candidate("x"),
     candidate("y"),
   ];

@@ -9,7 +9,7 @@ import { Bitfield } from "../../wire/peer_frames.ts";
 import { MAX_EXCHANGED_PEERS } from "../../wire/peer_frames.ts";
 import { type ChokeCandidate, Choker, UPLOAD_SLOTS } from "./choker.ts";
 import type { PieceSource } from "./served_files.ts";
-import { isSpread, nextReveal, revealAhead } from "./super_seed.ts";
+import { isSpread, nextReveal, REVEAL_AHEAD_PIECES } from "./super_seed.ts";
 
 /** Upload slots are re-chosen this often (and at once when a downloader comes or goes). */
 export const CHOKE_INTERVAL_MS = 2_000;
@@ -55,8 +55,6 @@ export class FileSwarm {
   readonly #random: () => number;
   readonly #isSuperSeeding: boolean;
   readonly #slots: number;
-  /** receivedFrom totals at the last round, by peer id. */
-  #lastReceived = new Map<string, number>();
   readonly #unsubscribe: () => void;
 
   constructor(source: PieceSource, options: FileSwarmOptions = {}) {
@@ -108,6 +106,8 @@ export class FileSwarm {
     for (let i = 0; revealed !== null && i < revealed.length; i++) {
       if (revealed.has(i) && !theirs.has(i)) this.#inFlight[i]!--;
     }
+    // What it was shown and never got is fresh again: show it to the others.
+    for (const other of this.#members) this.#topUp(other);
     if (!member.isChoked) this.round();
   }
 
@@ -122,18 +122,15 @@ export class FileSwarm {
   round(): void {
     const received = this.source.receivedFrom;
     const candidates: ChokeCandidate[] = [];
-    const last = new Map<string, number>();
     for (const member of this.#members) {
-      const total = received?.get(member.peerId) ?? 0;
-      last.set(member.peerId, total);
       candidates.push({
         id: member.peerId,
         isInterested: this.#isInterested(member),
-        receivedRecently: total - (this.#lastReceived.get(member.peerId) ?? 0),
+        receivedFrom: received?.get(member.peerId) ?? 0,
         sentTotal: member.sentTotal,
+        isUnchoked: !member.isChoked,
       });
     }
-    this.#lastReceived = last;
     // While super-seeding every interested downloader is served: each is shown different pieces.
     const unchoked = this.#isHiding()
       ? new Set(candidates.filter((c) => c.isInterested).map((c) => c.id))
@@ -171,7 +168,7 @@ export class FileSwarm {
     }
   }
 
-  /** Reveal fresh pieces up to `revealAhead()` outstanding, or one when none is fresh. */
+  /** Reveal fresh pieces up to `REVEAL_AHEAD_PIECES` outstanding. */
   #topUp(member: SwarmMember): void {
     const revealed = member.revealed;
     if (revealed === null) return;
@@ -179,18 +176,15 @@ export class FileSwarm {
     for (let i = 0; i < revealed.length; i++) {
       if (revealed.has(i) && !member.theirs.has(i)) pending++;
     }
-    const ahead = revealAhead(this.#members.size);
-    while (pending < ahead) {
-      const inputs = {
+    while (pending < REVEAL_AHEAD_PIECES) {
+      const index = nextReveal({
         ours: this.source.bitfield,
         theirs: member.theirs,
         revealed,
         availability: this.#availability,
         inFlight: this.#inFlight,
         random: this.#random,
-      };
-      const index = nextReveal({ ...inputs, isFreshOnly: true }) ??
-        (pending === 0 ? nextReveal({ ...inputs, isFreshOnly: false }) : null);
+      });
       if (index === null) return;
       member.reveal(index);
       this.#inFlight[index]!++;

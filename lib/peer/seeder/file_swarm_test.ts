@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Bitfield } from "../../wire/peer_frames.ts";
 import { FileSwarm, type SwarmMember } from "./file_swarm.ts";
 import type { PieceSource } from "./served_files.ts";
-import { REVEAL_AHEAD_PIECES, revealAhead } from "./super_seed.ts";
+import { REVEAL_AHEAD_PIECES } from "./super_seed.ts";
 
 function sourceOf(pieces: number, isComplete = true): PieceSource {
   return {
@@ -59,9 +59,7 @@ Deno.test("FileSwarm while super-seeding shows each downloader different pieces,
   const members = ["a", "bb", "ccc", "dddd"].map((id) => new FakeMember(id, 128, true));
   for (const member of members) swarm.join(member);
   const shown = members.map((m) => m.shown());
-  // The first alone may have more outstanding; each newcomer gets a share of what is left.
-  assert.deepEqual(shown.map((pieces) => pieces.length), [1, 2, 3, 4].map(revealAhead));
-  assert.ok(revealAhead(4) >= REVEAL_AHEAD_PIECES);
+  for (const pieces of shown) assert.equal(pieces.length, REVEAL_AHEAD_PIECES);
   const all = shown.flat();
   assert.equal(new Set(all).size, all.length, `no piece shown twice: ${JSON.stringify(shown)}`);
   assert.ok(members.every((m) => !m.isChoked), "every interested downloader is served");
@@ -69,7 +67,7 @@ Deno.test("FileSwarm while super-seeding shows each downloader different pieces,
   const got = shown[3]![0]!;
   d.theirs.set(got);
   swarm.onHave(d, got);
-  assert.equal(d.shown().length, revealAhead(4) + 1, "one more for the one it got");
+  assert.equal(d.shown().length, REVEAL_AHEAD_PIECES + 1, "one more for the one it got");
   assert.deepEqual(members[3]!.peersTold.sort(), ["a", "bb", "ccc"], "a newcomer hears of all");
   assert.deepEqual(members[0]!.peersTold.sort(), ["bb", "ccc", "dddd"], "and all of it");
 });
@@ -81,11 +79,16 @@ Deno.test("FileSwarm shows a fresh piece again once the downloader it was shown 
   assert.equal(first.shown().length, REVEAL_AHEAD_PIECES, "every piece is on its way to first");
   const second = new FakeMember("second", REVEAL_AHEAD_PIECES, true);
   swarm.join(second);
-  assert.equal(second.shown().length, 1, "nothing fresh: one piece so it is not idle");
+  assert.equal(second.shown().length, 0, "nothing fresh: every piece is on its way to first");
+  first.theirs.set(0);
+  swarm.onHave(first, 0);
+  assert.equal(second.shown().length, 0, "piece 0 is at first now: second gets it there");
   swarm.leave(first);
-  const third = new FakeMember("third", REVEAL_AHEAD_PIECES, true);
-  swarm.join(third);
-  assert.equal(third.shown().length, REVEAL_AHEAD_PIECES - 1, "all fresh again but second's one");
+  assert.equal(
+    second.shown().length,
+    REVEAL_AHEAD_PIECES,
+    "first left: what it had and was about to get is fresh again, and shown to second",
+  );
 });
 
 Deno.test("FileSwarm of a partial file ranks by what each uploads to us, within the slots", () => {

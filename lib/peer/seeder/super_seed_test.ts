@@ -9,7 +9,6 @@ function inputs(pieces: number, fields: { availability?: number[]; inFlight?: nu
     revealed: new Bitfield(pieces),
     availability: Uint32Array.from(fields.availability ?? new Array(pieces).fill(0)),
     inFlight: Uint32Array.from(fields.inFlight ?? new Array(pieces).fill(0)),
-    isFreshOnly: true,
     random: () => 0.5,
   };
 }
@@ -18,8 +17,7 @@ Deno.test("nextReveal() shows only fresh pieces: held by no connected downloader
   const given = inputs(4, { availability: [1, 0, 0, 2], inFlight: [0, 1, 0, 0] });
   assert.equal(nextReveal(given), 2);
   given.revealed.set(2);
-  assert.equal(nextReveal(given), null, "no fresh piece is left");
-  assert.equal(nextReveal({ ...given, isFreshOnly: false }), 1, "else the rarest");
+  assert.equal(nextReveal(given), null, "no fresh piece is left: the swarm has the others");
 });
 
 Deno.test("nextReveal() never shows a piece the downloader has or was shown, and spreads ties", () => {
