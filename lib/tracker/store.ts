@@ -253,7 +253,12 @@ export class Store {
     const below = this.allOperations().filter((op) => orderKey(op) < point)
       .sort((a, b) => (orderKey(a) < orderKey(b) ? -1 : 1));
     if (below.length === 0) return 0;
-    for (const op of below) checkpoint.apply(op);
+    // An operation the checkpoint already covers (a snapshot's point passed it) is not applied
+    // again: applying below the last applied key would throw.
+    for (const op of below) {
+      if (checkpoint.canAppend(op)) checkpoint.apply(op);
+      else checkpoint.absorbLate(op);
+    }
     const base = this.baseVector();
     for (const op of below) base[op.origin] = Math.max(base[op.origin] ?? 0, op.seq);
     this.#db.exec("BEGIN IMMEDIATE");

@@ -83,9 +83,26 @@ export class State {
       for (const [key, entity] of base.#entities) this.#put(key, entity);
       for (const id of base.#requestIds) this.#requestIds.add(id);
     }
-    const sorted = [...ops].filter((op) => orderKey(op) > this.#lastOrderKey)
+    const all = [...ops];
+    const sorted = all.filter((op) => orderKey(op) > this.#lastOrderKey)
       .sort((a, b) => (orderKey(a) < orderKey(b) ? -1 : 1));
+    for (const op of all) if (orderKey(op) <= this.#lastOrderKey) this.absorbLate(op);
     for (const op of sorted) this.apply(op);
+  }
+
+  /**
+   * An operation that sorts at or below the last one applied, met again when a state is rebuilt
+   * or folded: it is in the state already, except a tracker's key operation, which still counts. A new tracker stamps
+   * it when it starts, before it has reached the others, and a tracker that did not know it yet
+   * may have trimmed past that stamp meanwhile. The key row is set once and nothing else reads
+   * or writes it, so applying it late gives the same row as applying it in order.
+   */
+  absorbLate(op: Operation): void {
+    if (op.body.type !== "tracker_key") return;
+    const key = `tracker/${op.body.trackerId}`;
+    if (this.#entities.has(key)) return;
+    const { trackerId, publicKey } = op.body;
+    this.#put(key, { kind: "tracker_key", trackerId, publicKey });
   }
 
   /** An independent copy (rows are immutable values, so sharing them is safe). */

@@ -267,3 +267,20 @@ Deno.test("State incremental apply with rebuild on late arrivals equals the sort
     { numRuns: 300 },
   );
 });
+
+Deno.test("State.rebuild() takes a tracker's key that sorts below the checkpoint, as in order", () => {
+  const one = new OpMaker("T1");
+  const three = new OpMaker("T3");
+  const late = three.make(
+    { type: "tracker_key", trackerId: "T3", publicKey: new Uint8Array(32).fill(3) },
+    null,
+    { wall: 1_001, counter: 0 },
+  );
+  const ops = [userOp(one, "alice"), userOp(one, "bob"), userOp(one, "carol")];
+  // Tracker 1 trimmed past wall 1_001 before it heard of tracker 3: the checkpoint is its state.
+  const checkpoint = State.fromOperations(ops);
+  const rebuilt = new State();
+  rebuilt.rebuild([late], checkpoint);
+  equal(rebuilt.digest(), State.fromOperations([...ops, late]).digest());
+  ok(rebuilt.trackerKeys().some((key) => key.trackerId === "T3"));
+});
