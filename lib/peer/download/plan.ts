@@ -4,7 +4,7 @@
  * and checked against the file id, so a tracker cannot hand out hashes for other content.
  */
 import { CommandError } from "../../common/errors.ts";
-import { computeFileId, HASHES_PER_CHUNK, SHA1_BYTES } from "../../common/hash.ts";
+import { computeFileId, HASH_CHUNK_BYTES, SHA1_BYTES } from "../../common/hash.ts";
 import type { ResultOf } from "../../wire/messages.ts";
 import { PeerErrorCode } from "../support/codes.ts";
 import type { TrackerApi } from "../client/api.ts";
@@ -34,18 +34,17 @@ export async function fetchPlan(
   signal: AbortSignal,
 ): Promise<DownloadPlan> {
   const pieceHashes = new Uint8Array(info.pieces * SHA1_BYTES);
-  const chunkBytes = HASHES_PER_CHUNK * SHA1_BYTES;
-  for (let chunk = 0; chunk * chunkBytes < pieceHashes.length; chunk++) {
+  for (let chunk = 0; chunk * HASH_CHUNK_BYTES < pieceHashes.length; chunk++) {
     const { hashes } = await tracker.request(
       "file_hashes",
       { group: target.group, fileId: info.fileId, chunk },
       { signal },
     );
-    const expected = Math.min(chunkBytes, pieceHashes.length - chunk * chunkBytes);
+    const expected = Math.min(HASH_CHUNK_BYTES, pieceHashes.length - chunk * HASH_CHUNK_BYTES);
     if (hashes.length !== expected) {
       throw badHashes(target, `chunk ${chunk} has ${hashes.length} bytes, not ${expected}`);
     }
-    pieceHashes.set(hashes, chunk * chunkBytes);
+    pieceHashes.set(hashes, chunk * HASH_CHUNK_BYTES);
   }
   if (computeFileId(info.size, info.pieceLength, pieceHashes) !== info.fileId) {
     throw badHashes(target, "they do not match the file id");

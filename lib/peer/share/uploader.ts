@@ -9,10 +9,9 @@ import { stat } from "node:fs/promises";
 import { CommandError } from "../../common/errors.ts";
 import {
   type FileHashes,
-  HASHES_PER_CHUNK,
+  HASH_CHUNK_BYTES,
   hashFile,
   PIECE_SIZE_BYTES,
-  SHA1_BYTES,
 } from "../../common/hash.ts";
 import { isSafeFileName } from "../../common/ids.ts";
 import { type ArgsOf, ErrorCode } from "../../wire/messages.ts";
@@ -21,7 +20,6 @@ import type { TrackerApi } from "../client/api.ts";
 import { fileError } from "../support/file_errors.ts";
 
 /** Every file is cut in pieces of this size (the seed's 512 KiB). */
-const CHUNK_BYTES = HASHES_PER_CHUNK * SHA1_BYTES;
 
 /** A hashed file, ready to register: its hashes, absolute path and name in the group. */
 export interface HashedFile extends FileHashes {
@@ -119,8 +117,8 @@ export async function stageHashes(
   pieceHashes: Uint8Array,
   options: { signal: AbortSignal },
 ): Promise<void> {
-  for (let chunk = 0; chunk * CHUNK_BYTES < pieceHashes.length; chunk++) {
-    const hashes = pieceHashes.subarray(chunk * CHUNK_BYTES, (chunk + 1) * CHUNK_BYTES);
+  for (let chunk = 0; chunk * HASH_CHUNK_BYTES < pieceHashes.length; chunk++) {
+    const hashes = pieceHashes.subarray(chunk * HASH_CHUNK_BYTES, (chunk + 1) * HASH_CHUNK_BYTES);
     await tracker.request("stage_hashes", { fileId, chunk, hashes }, options);
   }
 }

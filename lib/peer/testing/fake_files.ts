@@ -4,7 +4,7 @@
  * file_hashes serve what was uploaded, announce and stop_share are recorded.
  */
 import { CommandError } from "../../common/errors.ts";
-import { HASHES_PER_CHUNK, SHA1_BYTES } from "../../common/hash.ts";
+import { HASH_CHUNK_BYTES, SHA1_BYTES } from "../../common/hash.ts";
 import { ErrorCode } from "../../wire/messages.ts";
 import { FakeApi } from "./fake_api.ts";
 
@@ -15,8 +15,6 @@ interface FakeFile {
   sha1: string;
   hashes: Uint8Array;
 }
-
-const CHUNK_BYTES = HASHES_PER_CHUNK * SHA1_BYTES;
 
 /** A logged-in FakeApi with a file table. */
 export function fakeFileTracker(user = "alice") {
@@ -61,7 +59,7 @@ export function fakeFileTracker(user = "alice") {
       const all = hashes.get(args.fileId as string);
       if (!all) throw new CommandError(ErrorCode.NO_SUCH_FILE, "No such file");
       const chunk = args.chunk as number;
-      return { hashes: all.slice(chunk * CHUNK_BYTES, (chunk + 1) * CHUNK_BYTES) };
+      return { hashes: all.slice(chunk * HASH_CHUNK_BYTES, (chunk + 1) * HASH_CHUNK_BYTES) };
     },
     announce: () => ({ known: true }),
     heartbeat: () => ({ known: true, leaseMs: 300 }),
@@ -75,10 +73,10 @@ export function fakeFileTracker(user = "alice") {
 function assemble(chunks: Map<number, Uint8Array> | undefined, size: number): Uint8Array | null {
   const pieces = Math.ceil(size / (512 * 1024));
   const all = new Uint8Array(pieces * SHA1_BYTES);
-  for (let c = 0; c * CHUNK_BYTES < all.length; c++) {
+  for (let c = 0; c * HASH_CHUNK_BYTES < all.length; c++) {
     const chunk = chunks?.get(c);
     if (!chunk) return null;
-    all.set(chunk, c * CHUNK_BYTES);
+    all.set(chunk, c * HASH_CHUNK_BYTES);
   }
   return all;
 }
