@@ -7,7 +7,15 @@
 import { equal, ok } from "node:assert/strict";
 import { MiB, sha1OfFile, writeRandomFile } from "./helpers/files.ts";
 import { assertOk } from "./helpers/peer.ts";
-import { downloadOf, eventWith, GROUP, startDownload, Swarm, uploadedBy } from "./helpers/swarm.ts";
+import {
+  downloadOf,
+  eventWith,
+  GROUP,
+  startDownload,
+  Swarm,
+  uploadedBy,
+  waitUntil,
+} from "./helpers/swarm.ts";
 
 const SIZE_BYTES = 8 * MiB;
 /** The seeder alone would need 4 s per copy: four copies from it would take 16 s. */
@@ -42,5 +50,33 @@ Deno.test("1 seeder → 4 downloaders: the seeder uploads about one copy, downlo
       `downloader ${i} received from ${fromDownloaders.length} other downloaders: ` +
         JSON.stringify(view?.peers),
     );
+  }
+});
+
+Deno.test("peer exchange: a downloader hears of a newcomer from their seeder, not waiting for the tracker", async () => {
+  // The tracker is asked again only after a minute (after the first seconds' fast refreshes).
+  const slowRefresh = ["--peer-refresh-ms", "60000"];
+  await using swarm = await Swarm.start([["--upload-limit", "512KiB/s"], slowRefresh, slowRefresh]);
+  const [seeder, first, second] = [swarm.peer(0), swarm.peer(1), swarm.peer(2)];
+  const source = `${swarm.dir}/data.bin`;
+  const sha1 = await writeRandomFile(source, SIZE_BYTES);
+  await assertOk(seeder, `upload_file ${source} ${GROUP}`);
+  const a = await startDownload(first, "data.bin", `${swarm.dir}/first.bin`);
+  // Past its fast refreshes (5 of them, a second apart): 3 MiB at 512 KiB/s take 6 s.
+  await waitUntil("the first downloader has 3 MiB", async () => {
+    const view = await downloadOf(first, a.id);
+    return view && view.bytes >= 3 * MiB ? view : undefined;
+  }, { timeoutMs: 30_000, intervalMs: 200 });
+  const b = await startDownload(second, "data.bin", `${swarm.dir}/second.bin`);
+  const secondAddress = swarm.members[2]!.address;
+  const fed = await waitUntil("the first downloader gets pieces from the newcomer", async () => {
+    const view = await downloadOf(first, a.id);
+    const peer = view?.peers.find((p) => p.addr === secondAddress);
+    return peer && peer.bytes > 0 ? peer : undefined;
+  }, { timeoutMs: 5_000, intervalMs: 100 });
+  ok(fed.bytes > 0);
+  for (const [peer, download] of [[first, a], [second, b]] as const) {
+    await eventWith(peer, "download_finished", { id: download.id }, 40_000);
+    equal(await sha1OfFile(download.path), sha1);
   }
 });
