@@ -86,9 +86,13 @@ export class Sharing {
     return { record, added };
   }
 
-  /** A download finished: share the file like an uploaded one (and from now on at each login). */
+  /**
+   * A download finished: share the file like an uploaded one (and from now on at each login).
+   * A file this peer shares already (a local copy of a share) keeps its share as it is.
+   */
   async adopt(file: FinishedFile, signal: AbortSignal): Promise<void> {
     const user = this.#requireUser();
+    if (this.isShared(file.group, file.fileId)) return;
     const { mtimeMs } = await stat(file.path);
     // Only the fields of upload_file: the tracker refuses a message with any other.
     const { group, name, fileId, size, sha1 } = file;
