@@ -157,7 +157,36 @@ export class Downloads {
     await running.engine.cancel();
     this.#running.settle(running);
     this.#running.delete(id);
+    this.#recorded.delete(id);
     await this.#options.store.remove(id);
+  }
+
+  /**
+   * The user left `group` (leave_group): every unfinished download of theirs from it fails
+   * with `reason`; the `.part` stays, so resume_download continues after re-joining.
+   *
+   * @returns the ids of the downloads that failed
+   */
+  async failGroup(group: string, reason: string): Promise<string[]> {
+    const user = this.#requireUser();
+    const failed: string[] = [];
+    for (const record of this.#options.store.list()) {
+      if (record.user !== user || record.group !== group) continue;
+      const running = this.#running.get(record.id);
+      const state = running?.engine.status().state ?? record.state;
+      if (state !== "D" && state !== "P") continue;
+      failed.push(record.id);
+      if (running && !running.isSettled) {
+        await running.engine.fail(reason);
+        // The engine's event did this already unless it was settled another way.
+        this.#running.settle(running);
+        await this.#options.store.setState(record.id, "F", reason);
+      } else {
+        this.#running.delete(record.id);
+        await this.#failRecord(record, reason);
+      }
+    }
+    return failed;
   }
 
   /** Logout: pause every running download; what the user wants of each is unchanged. */

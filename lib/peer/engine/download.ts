@@ -132,6 +132,15 @@ export class Download {
     });
   }
 
+  /** End the download as failed (the user left its group): the `.part` and its record stay. */
+  fail(reason: string): Promise<void> {
+    this.#runAbort?.abort();
+    return this.#serially(async () => {
+      await this.#finishing;
+      await this.#fail(reason);
+    });
+  }
+
   /** A snapshot for show_downloads. */
   status(): DownloadStatus {
     const { id, group, name, size, destination } = this.#plan;

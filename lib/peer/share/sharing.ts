@@ -132,6 +132,25 @@ export class Sharing {
     if (record) await this.#drop(record);
   }
 
+  /**
+   * The user left a group (leave_group): forget every share of it and stop serving those files.
+   * The tracker dropped them already, so it is not asked.
+   *
+   * @returns the names of the files no longer shared
+   */
+  async dropGroup(group: string): Promise<string[]> {
+    const user = this.#requireUser();
+    const records = this.#options.store.list(user).filter((record) => record.group === group);
+    for (const record of records) {
+      await this.#options.store.remove(record.user, record.group, record.name);
+      const key = sourceKey(record.group, record.fileId);
+      const source = this.#sources.get(key);
+      if (source) this.#removeSource(key, source);
+      this.#uploadedBefore.delete(key);
+    }
+    return records.map((record) => record.name);
+  }
+
   /** Take every source down (logout); the records stay for the next login. */
   async unserveAll(): Promise<void> {
     for (const [key, source] of this.#sources) {
