@@ -3,7 +3,8 @@
  * after login, heartbeats start, the files shared before are shared again and downloads
  * continue; before logout, downloads pause, nothing is served and heartbeats stop.
  */
-import { describeError } from "../common/errors.ts";
+import { CommandError, describeError } from "../common/errors.ts";
+import { ErrorCode } from "../wire/messages.ts";
 import type { Logger } from "../common/logger.ts";
 import type { TrackerApi } from "./client/api.ts";
 import type { DownloadStatus } from "./engine/types.ts";
@@ -11,7 +12,7 @@ import type { Downloads, StartOutcome } from "./download/manager.ts";
 import { PresenceLoop } from "./client/presence.ts";
 import { shareAgain } from "./share/reshare.ts";
 import type { PieceSource, ServedFiles } from "./seeder/served_files.ts";
-import type { LoginReport, PeerServices } from "./services.ts";
+import type { LeaveReport, LeaveResult, LoginReport, PeerServices } from "./services.ts";
 import type { ShareRecord } from "./share/share_store.ts";
 import { type ShareStatus, type Sharing, uploadedOf } from "./share/sharing.ts";
 import type { EventSink } from "./client/tracker_client.ts";
@@ -93,6 +94,60 @@ export class PeerApp implements PeerServices {
 
   cancelDownload(id: string, signal: AbortSignal): Promise<void> {
     return this.#options.downloads.cancel(id, signal);
+  }
+
+  /**
+   * leave_group: the tracker drops the user's shares of the group when they leave, but not
+   * what this peer announced, so the peer withdraws first (as a member still), leaves, then
+   * forgets its shares of the group and fails the group's downloads (keeping their `.part`s,
+   * so resume_download continues after joining again).
+   */
+  async leaveGroup(
+    group: string,
+    leave: () => Promise<LeaveResult>,
+    signal: AbortSignal,
+  ): Promise<LeaveReport> {
+    const served = this.#options.served.all().filter((source) => source.group === group);
+    await this.#eachServed(served, "withdraw", signal);
+    let result: LeaveResult;
+    try {
+      result = await leave();
+    } catch (error) {
+      const isGone = error instanceof CommandError &&
+        (error.code === ErrorCode.NOT_MEMBER || error.code === ErrorCode.NO_SUCH_GROUP);
+      if (!isGone) {
+        await this.#eachServed(served, "announce", signal);
+        throw error;
+      }
+      // Not a member already (left from another peer): what is left here goes all the same.
+      await this.#dropGroup(group);
+      throw error;
+    }
+    return { ...result, ...await this.#dropGroup(group) };
+  }
+
+  async #dropGroup(group: string) {
+    const stoppedShares = await this.#options.sharing.dropGroup(group);
+    const failedDownloads = await this.#options.downloads.failGroup(group, `left group "${group}"`);
+    return { stoppedShares, failedDownloads };
+  }
+
+  /** Withdraw or announce again each of `sources`, warning of failures but never throwing. */
+  async #eachServed(
+    sources: readonly PieceSource[],
+    op: "withdraw" | "announce",
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { tracker, logger } = this.#options;
+    for (const { group, fileId, isComplete: complete } of sources) {
+      try {
+        if (op === "withdraw") await tracker.request("withdraw", { group, fileId }, { signal });
+        else await tracker.request("announce", { group, fileId, complete }, { signal });
+      } catch (error) {
+        if (signal.aborted) throw error;
+        logger?.warn(`Could not ${op} a file of "${group}": ${describeError(error)}`);
+      }
+    }
   }
 
   async afterLogin(user: string, signal: AbortSignal): Promise<LoginReport> {

@@ -2,6 +2,7 @@
  * What the share and download commands, login and logout need of the rest of the peer. The
  * shell's tests pass a fake; run.ts passes a {@linkcode PeerApp} (peer_app.ts).
  */
+import type { ResultOf } from "../wire/messages.ts";
 import type { DownloadStatus } from "./engine/types.ts";
 import type { StartOutcome } from "./download/manager.ts";
 import type { ReshareReport } from "./share/reshare.ts";
@@ -15,6 +16,17 @@ export interface LoginReport {
   /** Downloads that continue. */
   readonly resumed: number;
 }
+
+/** What the tracker answers to leave_group. */
+export type LeaveResult = ResultOf<"leave_group">;
+
+/** What leave_group did here besides leaving. */
+export type LeaveReport = LeaveResult & {
+  /** Names of the files of the group this peer no longer shares. */
+  readonly stoppedShares: readonly string[];
+  /** Ids of the downloads from the group that failed. */
+  readonly failedDownloads: readonly string[];
+};
 
 /** The peer's sharing and downloading, as commands see them. */
 export interface PeerServices {
@@ -40,6 +52,18 @@ export interface PeerServices {
   pauseDownload(id: string): Promise<void>;
   resumeDownload(id: string, signal: AbortSignal): Promise<void>;
   cancelDownload(id: string, signal: AbortSignal): Promise<void>;
+  /**
+   * leave_group: `leave` asks the tracker; around it, this peer stops seeding the group's files
+   * (the tracker stops listing it first, and lists it again if the leave is refused), forgets
+   * its shares of the group, and fails the group's downloads.
+   *
+   * @throws {CommandError} the tracker's refusal (nothing changed then)
+   */
+  leaveGroup(
+    group: string,
+    leave: () => Promise<LeaveResult>,
+    signal: AbortSignal,
+  ): Promise<LeaveReport>;
   /** After a login: heartbeats, share again, continue downloads. */
   afterLogin(user: string, signal: AbortSignal): Promise<LoginReport>;
   /** Before a logout: pause downloads, stop sharing and heartbeating. */

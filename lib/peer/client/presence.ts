@@ -2,11 +2,13 @@
  * This peer's presence at the tracker: a lease that a heartbeat renews every third of its
  * length, so one lost heartbeat does not take the peer off the list. A heartbeat answered with
  * `known: false` means the tracker forgot us (it restarted, or we failed over to another one):
- * every served file is announced again.
+ * every served file is announced again. While heartbeats fail (no tracker answers) they are
+ * retried every `HEARTBEAT_RETRY_MS`, with one warning when they start failing and one line
+ * when one is answered again, not a line per attempt in the middle of the user's prompt.
  */
 import { REAL_TIMERS, sleep, type Timers } from "../../common/async.ts";
 import { CommandError, describeError } from "../../common/errors.ts";
-import { Logger, RateLimitedLog } from "../../common/logger.ts";
+import { Logger } from "../../common/logger.ts";
 import { ErrorCode } from "../../wire/messages.ts";
 import { PeerErrorCode } from "../support/codes.ts";
 
@@ -38,13 +40,15 @@ export interface PresenceOptions {
 /** Heartbeats while logged in: {@linkcode PresenceLoop.start} after login, `stop` at logout. */
 export class PresenceLoop {
   readonly #options: PresenceOptions;
-  readonly #log: RateLimitedLog;
+  readonly #log: Logger;
+  /** The last heartbeat failed (and that was said once). */
+  #isFailing = false;
   #controller: AbortController | null = null;
   #loop: Promise<void> | null = null;
 
   constructor(options: PresenceOptions) {
     this.#options = options;
-    this.#log = new RateLimitedLog(options.logger ?? new Logger("presence"));
+    this.#log = options.logger ?? new Logger("presence");
   }
 
   /** Whether the loop runs. */
@@ -77,12 +81,20 @@ export class PresenceLoop {
         const { known, leaseMs } = await this.#options.heartbeat(signal);
         intervalMs = Math.max(MIN_HEARTBEAT_MS, Math.floor(leaseMs / 3));
         waitMs = intervalMs;
+        if (this.#isFailing) this.#log.info("Heartbeat answered again: back online");
+        this.#isFailing = false;
         if (!known) await this.#options.announceAll(signal);
       } catch (error) {
         if (signal.aborted) return;
         if (error instanceof CommandError && SESSION_GONE.has(error.code)) return;
-        this.#log.warn(`Heartbeat failed: ${describeError(error)}`);
         waitMs = Math.min(HEARTBEAT_RETRY_MS, intervalMs);
+        if (!this.#isFailing) {
+          this.#log.warn(
+            `Heartbeat failed: ${describeError(error)}; trying again every ` +
+              `${waitMs / 1000} s until a tracker answers`,
+          );
+        }
+        this.#isFailing = true;
       }
       await sleep(waitMs, { signal, timers: this.#options.timers ?? REAL_TIMERS });
     }

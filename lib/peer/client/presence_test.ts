@@ -50,3 +50,30 @@ Deno.test("PresenceLoop ends when the session is gone and retries after other fa
   await loop.stop();
   assert.match(lines[0]!, /Heartbeat failed: No answer/);
 });
+
+Deno.test("PresenceLoop warns once while heartbeats fail and says once when one is answered", async () => {
+  const clock = new FakeClock();
+  let calls = 0;
+  const lines: string[] = [];
+  const loop = new PresenceLoop({
+    heartbeat: () => {
+      calls++;
+      // Ten failures in a row, then answers, then failures again.
+      if (calls <= 10 || calls > 13) {
+        return Promise.reject(new CommandError("tracker_unreachable", "No tracker answered"));
+      }
+      return Promise.resolve({ known: true, leaseMs: 3_000 });
+    },
+    announceAll: () => Promise.resolve(),
+    logger: new Logger("test", { sink: (line) => lines.push(line) }),
+    timers: clock,
+  });
+  await loop.start();
+  await clock.advance(30_000);
+  await loop.stop();
+  assert.ok(calls > 20, `only ${calls} heartbeats`);
+  assert.equal(lines.length, 3, lines.join("\n"));
+  assert.match(lines[0]!, /warning: Heartbeat failed: No tracker answered; trying again every 1 s/);
+  assert.match(lines[1]!, /Heartbeat answered again/);
+  assert.match(lines[2]!, /warning: Heartbeat failed/);
+});

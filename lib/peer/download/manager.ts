@@ -13,7 +13,10 @@ import { type EngineKit, type Running, RunningDownloads } from "./runs.ts";
 import type { DownloadEvent, DownloadPlan, DownloadStatus } from "../engine/types.ts";
 import type { FinishedFile } from "../share/sharing.ts";
 import type { EventSink } from "../client/tracker_client.ts";
-import { PIECE_SIZE_BYTES, pieceCount } from "../../common/hash.ts";
+import { PIECE_SIZE_BYTES, pieceCount, pieceSpan } from "../../common/hash.ts";
+import { loadResumeSync, RESUME_SUFFIX } from "../engine/resume.ts";
+import { PART_SUFFIX } from "../engine/part_file.ts";
+import type { Bitfield } from "../../wire/peer_frames.ts";
 
 export type { DownloadHandle, EngineFactory, EngineTimings } from "./runs.ts";
 
@@ -39,6 +42,8 @@ export interface StartOutcome {
 export class Downloads {
   readonly #options: DownloadsOptions;
   readonly #running: RunningDownloads;
+  /** Pieces the resume records of downloads with no engine list, by download id. */
+  readonly #recorded = new Map<string, Bitfield>();
 
   constructor(options: DownloadsOptions) {
     this.#options = options;
@@ -46,6 +51,26 @@ export class Downloads {
       options,
       (running, event) => this.#onEngineEvent(running, event),
     );
+    this.#readRecordedProgress();
+  }
+
+  /**
+   * Read what the resume records of unfinished downloads list, for show_downloads before their
+   * engines start (synchronously: show_downloads may be the very first command).
+   */
+  #readRecordedProgress(): void {
+    for (const record of this.#options.store.list()) {
+      if (record.state === "C") continue;
+      const path = record.destination + PART_SUFFIX + RESUME_SUFFIX;
+      const key = { fileId: record.fileId, size: record.size, pieceLength: PIECE_SIZE_BYTES };
+      try {
+        const bitfield = loadResumeSync(path, key);
+        if (bitfield) this.#recorded.set(record.id, bitfield);
+      } catch (error) {
+        // Only show_downloads' figure is at stake; the engine reads the record again itself.
+        this.#options.logger?.warn(`Cannot read ${JSON.stringify(path)}: ${describeError(error)}`);
+      }
+    }
   }
 
   /**
@@ -92,7 +117,7 @@ export class Downloads {
   statuses(): DownloadStatus[] {
     return this.#options.store.list().map((record) => {
       const running = this.#running.get(record.id);
-      return running ? running.engine.status() : idleStatus(record);
+      return running ? running.engine.status() : idleStatus(record, this.#recorded.get(record.id));
     });
   }
 
@@ -132,7 +157,36 @@ export class Downloads {
     await running.engine.cancel();
     this.#running.settle(running);
     this.#running.delete(id);
+    this.#recorded.delete(id);
     await this.#options.store.remove(id);
+  }
+
+  /**
+   * The user left `group` (leave_group): every unfinished download of theirs from it fails
+   * with `reason`; the `.part` stays, so resume_download continues after re-joining.
+   *
+   * @returns the ids of the downloads that failed
+   */
+  async failGroup(group: string, reason: string): Promise<string[]> {
+    const user = this.#requireUser();
+    const failed: string[] = [];
+    for (const record of this.#options.store.list()) {
+      if (record.user !== user || record.group !== group) continue;
+      const running = this.#running.get(record.id);
+      const state = running?.engine.status().state ?? record.state;
+      if (state !== "D" && state !== "P") continue;
+      failed.push(record.id);
+      if (running && !running.isSettled) {
+        await running.engine.fail(reason);
+        // The engine's event did this already unless it was settled another way.
+        this.#running.settle(running);
+        await this.#options.store.setState(record.id, "F", reason);
+      } else {
+        this.#running.delete(record.id);
+        await this.#failRecord(record, reason);
+      }
+    }
+    return failed;
   }
 
   /** Logout: pause every running download; what the user wants of each is unchanged. */
@@ -286,18 +340,28 @@ export class Downloads {
   }
 }
 
-/** The status of a download with no engine in this process (before login, after a restart). */
-export function idleStatus(record: DownloadRecord): DownloadStatus {
+/**
+ * The status of a download with no engine in this process (before login, after a restart):
+ * the pieces its resume record lists as done (`recorded`), which the engine checks again when
+ * it starts.
+ */
+export function idleStatus(record: DownloadRecord, recorded?: Bitfield): DownloadStatus {
   const isDone = record.state === "C";
+  const pieces = pieceCount(record.size, PIECE_SIZE_BYTES);
+  const progress = isDone
+    ? { piecesDone: pieces, bytes: record.size }
+    : recorded?.length === pieces
+    ? recordedProgress(recorded, record.size)
+    : { piecesDone: 0, bytes: 0 };
   return {
     id: record.id,
     group: record.group,
     file: record.name,
     // A download that should run but has no engine waits for its user's login: paused.
     state: record.state === "D" ? "P" : record.state,
-    piecesDone: isDone ? pieceCount(record.size, PIECE_SIZE_BYTES) : 0,
-    pieces: pieceCount(record.size, PIECE_SIZE_BYTES),
-    bytes: isDone ? record.size : 0,
+    ...(record.state === "D" ? { waitingFor: "login" as const } : {}),
+    pieces,
+    ...progress,
     size: record.size,
     rate: 0,
     peers: [],
@@ -305,4 +369,12 @@ export function idleStatus(record: DownloadRecord): DownloadStatus {
     ...(record.reason === undefined ? {} : { reason: record.reason }),
     path: record.destination,
   };
+}
+
+function recordedProgress(recorded: Bitfield, size: number): { piecesDone: number; bytes: number } {
+  let bytes = 0;
+  for (let index = 0; index < recorded.length; index++) {
+    if (recorded.has(index)) bytes += pieceSpan(index, size, PIECE_SIZE_BYTES).length;
+  }
+  return { piecesDone: recorded.count, bytes };
 }

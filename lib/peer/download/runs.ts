@@ -25,6 +25,8 @@ export interface DownloadHandle {
   resume(): unknown;
   /** Stop, and remove the `.part` file and its resume record. */
   cancel(): unknown;
+  /** End as failed with `reason` (keeping the `.part`), emitting a "failed" event. */
+  fail(reason: string): unknown;
   status(): DownloadStatus;
 }
 

@@ -62,4 +62,10 @@ export class TrackerSwarm implements Swarm {
       withSignal(signal),
     );
   }
+
+  /** This peer no longer seeds the file (its download was cancelled or failed). */
+  async withdraw(signal?: AbortSignal): Promise<void> {
+    const { group, fileId } = this.#file;
+    await this.#tracker.request("withdraw", { group, fileId }, withSignal(signal));
+  }
 }

@@ -20,14 +20,19 @@
  *   (front_hash.ts) and the `PartialSource` registered in `ServedFiles`, through which our own
  *   seeder serves verified pieces (and sends HAVE) while we download.
  *
+ * A file this peer already serves complete (a share) is copied from that source, piece by piece
+ * and checked like any other, without announcing this peer as a partial seeder of it: that
+ * announcement would replace the complete one at the tracker and take a seeder off the list.
+ *
  * Bounded: connections (`maxPeers`); pieces in flight (`maxPeers × requestsPerPeer`, each read
  * into one buffer by the socket read and never copied); pending writes (`MAX_PENDING_WRITES`,
  * past which the delivering link stops reading); pieces held ahead of the hash front
  * (`MAX_HELD_PIECES`). Nothing grows with the file size except the bitfields (1 bit a piece).
  */
-import { wholeFileMismatch } from "./verify.ts";
+import { isGoodPiece, wholeFileMismatch } from "./verify.ts";
 import { describeError } from "../../common/errors.ts";
-import { PIECE_SIZE_BYTES, pieceCount } from "../../common/hash.ts";
+import { PIECE_SIZE_BYTES, pieceCount, pieceSpan } from "../../common/hash.ts";
+import type { PieceSource } from "../seeder/served_files.ts";
 import type {
   DownloadEvent,
   DownloadOptions,
@@ -40,6 +45,7 @@ import { PieceStore } from "./piece_store.ts";
 import { PiecePicker } from "./picker.ts";
 import { RateMeter } from "./rate_meter.ts";
 import { MAX_QUEUED_REQUESTS } from "../../wire/limits.ts";
+import { isFinalTicketError } from "./ticket_cache.ts";
 
 /** Defaults of {@linkcode DownloadOptions}. */
 export const DOWNLOAD_DEFAULTS = {
@@ -120,14 +126,25 @@ export class Download {
       this.#reason ??= "cancelled";
       if (!wasFailed) await this.#halt();
       this.#unserve();
+      if (!wasFailed) this.#withdraw();
       await this.#store.discard();
       this.#settle();
+    });
+  }
+
+  /** End the download as failed (the user left its group): the `.part` and its record stay. */
+  fail(reason: string): Promise<void> {
+    this.#runAbort?.abort();
+    return this.#serially(async () => {
+      await this.#finishing;
+      await this.#fail(reason);
     });
   }
 
   /** A snapshot for show_downloads. */
   status(): DownloadStatus {
     const { id, group, name, size, destination } = this.#plan;
+    const isWaiting = this.#state === "D" && (this.#pool?.isWaiting ?? false);
     return {
       id,
       group,
@@ -137,9 +154,10 @@ export class Download {
       pieces: this.#store.bitfield.length,
       bytes: this.#store.bytes,
       size,
-      rate: this.#state === "D" ? this.#meter.rate() : 0,
+      // A download waiting for peers receives nothing: no rate from before the wait.
+      rate: this.#state === "D" && !isWaiting ? this.#meter.rate() : 0,
       peers: [...this.#received].map(([addr, bytes]) => ({ addr, bytes })),
-      isWaiting: this.#state === "D" && (this.#pool?.isWaiting ?? false),
+      isWaiting,
       ...(this.#reason !== undefined && this.#state === "F" ? { reason: this.#reason } : {}),
       path: destination,
     };
@@ -170,8 +188,11 @@ export class Download {
     if (abort.signal.aborted) return;
     this.#hasVerified = true;
     this.#serve();
-    this.#announce(false);
+    const local = this.#localSource();
+    if (!local) this.#announce(false);
     if (this.#store.bitfield.isComplete) return void this.#finish();
+    if (local && await this.#copyFrom(local, abort.signal)) return; // finishes on the last write
+    if (abort.signal.aborted || this.#state !== "D") return;
     this.#pool = this.#makePool();
     this.#pool.start();
   }
@@ -208,6 +229,41 @@ export class Download {
       onEvent: (event) => this.#emit(event),
       onFatal: (reason) => void this.#fail(reason),
     });
+  }
+
+  /** A complete source of this file that this peer serves already (a share), if any. */
+  #localSource(): PieceSource | undefined {
+    const source = this.#options.served.get(this.#plan.group, this.#plan.fileId);
+    const isUsable = source !== undefined && source !== this.#store.source && source.isComplete &&
+      source.size === this.#plan.size && source.pieceLength === this.#plan.pieceLength;
+    return isUsable ? source : undefined;
+  }
+
+  /**
+   * Copy every missing piece from a local source, each checked against its hash.
+   *
+   * @returns whether every piece was copied (else the swarm fetches the rest)
+   */
+  async #copyFrom(source: PieceSource, signal: AbortSignal): Promise<boolean> {
+    const { size, pieceLength } = this.#plan;
+    const written = this.#store.bitfield;
+    for (let index = 0; index < written.length; index++) {
+      if (signal.aborted || this.#state !== "D") return false;
+      if (written.has(index)) continue;
+      const data = new Uint8Array(pieceSpan(index, size, pieceLength).length);
+      try {
+        await source.readPiece(index, data);
+      } catch (error) {
+        this.#options.logger?.warn(`Cannot copy the shared file: ${describeError(error)}`);
+        return false;
+      }
+      if (!isGoodPiece(this.#plan, index, data)) {
+        this.#options.logger?.warn(`Piece ${index} of the shared file failed its SHA-1 check`);
+        return false;
+      }
+      await this.#store.write(index, data);
+    }
+    return true;
   }
 
   #onWritten(length: number): void {
@@ -257,6 +313,7 @@ export class Download {
     this.#reason = reason;
     await this.#halt();
     this.#unserve();
+    this.#withdraw();
     this.#emit({ type: "failed", reason });
     this.#settle();
   }
@@ -279,6 +336,16 @@ export class Download {
     this.#options.swarm.announce(isComplete).catch((error) =>
       this.#options.logger?.warn(`Could not announce ${this.#plan.name}: ${describeError(error)}`)
     );
+  }
+
+  /** The tracker stops listing us as a partial seeder, unless we serve the file complete. */
+  #withdraw(): void {
+    if (this.#options.served.get(this.#plan.group, this.#plan.fileId)?.isComplete) return;
+    this.#options.swarm.withdraw().catch((error) => {
+      // Refused because the file or our membership is gone: the tracker lists nothing then.
+      if (isFinalTicketError(error)) return;
+      this.#options.logger?.warn(`Could not withdraw ${this.#plan.name}: ${describeError(error)}`);
+    });
   }
 
   #emit(event: DownloadEvent): void {

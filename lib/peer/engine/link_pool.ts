@@ -20,7 +20,7 @@ import type { RateLimiter } from "../../common/rate.ts";
 import type { DownloaderIdentity, DownloadEvent, PeerEndpoint, Swarm } from "./types.ts";
 import { type LinkHandler, PeerLink } from "./peer_link.ts";
 import type { PiecePicker } from "./picker.ts";
-import { isFinalTicketError, TicketCache } from "./ticket_cache.ts";
+import { finalRefusalReason, isFinalTicketError, TicketCache } from "./ticket_cache.ts";
 
 /** Stalled requests are looked for at least this often. */
 const TICK_MS = 1000;
@@ -59,7 +59,7 @@ export interface LinkPoolOptions {
   /** A verified piece; the link reads on once the returned promise settles (back-pressure). */
   onPiece(index: number, data: Uint8Array): Promise<void> | void;
   onEvent(event: DownloadEvent): void;
-  /** The download cannot go on (the tracker refuses tickets for good). */
+  /** The download cannot go on (the tracker refuses peer lists or tickets for good). */
   onFatal(reason: string): void;
 }
 
@@ -77,6 +77,8 @@ export class LinkPool implements LinkHandler {
   readonly #tasks = new Set<Promise<void>>();
   #known: PeerEndpoint[] = [];
   #hasRefreshed = false;
+  /** The last peer-list refresh failed (and that was said once). */
+  #isRefreshFailing = false;
   #isWaiting = false;
   #hasSaidWaiting = false;
   #loop: Promise<void> | null = null;
@@ -198,9 +200,18 @@ export class LinkPool implements LinkHandler {
       try {
         this.#known = mergeKnown(await this.#options.swarm.peers(signal), this.#known);
         this.#hasRefreshed = true;
+        if (this.#isRefreshFailing) this.#options.logger?.info("The peer list is refreshed again");
+        this.#isRefreshFailing = false;
       } catch (error) {
         if (signal.aborted) return;
-        this.#log?.warn(`Could not refresh the peer list: ${describeError(error)}`);
+        // The tracker says the file left its group (or we left it): asking again changes
+        // nothing, so the download fails instead of waiting for peers for ever.
+        if (isFinalTicketError(error)) return this.#options.onFatal(finalRefusalReason(error));
+        // One line when refreshing starts failing (trackers down), not one every refresh.
+        if (!this.#isRefreshFailing) {
+          this.#log?.warn(`Could not refresh the peer list: ${describeError(error)}`);
+        }
+        this.#isRefreshFailing = true;
       }
       this.#connectMore();
       const { peerRefreshMs } = this.#options;
@@ -266,7 +277,7 @@ export class LinkPool implements LinkHandler {
       await link.run(this, signal);
     } catch (error) {
       if (signal.aborted) return;
-      if (isFinalTicketError(error)) return this.#options.onFatal(`No ticket: ${error.message}`);
+      if (isFinalTicketError(error)) return this.#options.onFatal(finalRefusalReason(error));
       if (!this.#failing.has(address)) {
         this.#log?.warn(`Seeder ${address}: ${describeError(error)}`);
       }

@@ -40,6 +40,25 @@ export async function loadResume(path: string, key: ResumeKey): Promise<Bitfield
     if (error instanceof Deno.errors.NotFound) return null;
     throw error;
   }
+  return parseResume(text, key);
+}
+
+/**
+ * {@linkcode loadResume} with a synchronous read, for a figure needed before anything can be
+ * awaited (show_downloads right after start-up); records are a few hundred bytes.
+ */
+export function loadResumeSync(path: string, key: ResumeKey): Bitfield | null {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+  return parseResume(text, key);
+}
+
+function parseResume(text: string, key: ResumeKey): Bitfield | null {
   try {
     const record = JSON.parse(text);
     if (

@@ -10,9 +10,21 @@ import type { Swarm } from "./types.ts";
 /** Tracker refusals that will not change by asking again: the download cannot go on. */
 const FINAL_TICKET_CODES = new Set(["not_member", "no_such_group", "no_such_file"]);
 
-/** Whether a ticket request failed for good (rather than for a tracker being unreachable). */
+/**
+ * Whether a ticket or peer-list request failed for good (the file left its group, or we left
+ * the group) rather than for a tracker being unreachable, which is worth asking again.
+ */
 export function isFinalTicketError(error: unknown): error is CommandError {
   return error instanceof CommandError && FINAL_TICKET_CODES.has(error.code);
+}
+
+/** Why a download ends on a final refusal, as show_downloads says it. */
+export function finalRefusalReason(error: CommandError): string {
+  if (error.code === "no_such_file") {
+    return `the file is no longer shared in its group (withdrawn, or replaced by new content: ` +
+      `download it again): ${error.message}`;
+  }
+  return `no longer a member of its group: ${error.message}`;
 }
 
 /** Caches a ticket from a {@linkcode Swarm}. */

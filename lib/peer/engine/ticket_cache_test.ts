@@ -17,6 +17,9 @@ class CountingSwarm implements Swarm {
   announce(): Promise<void> {
     return Promise.resolve();
   }
+  withdraw(): Promise<void> {
+    return Promise.resolve();
+  }
 }
 
 Deno.test("TicketCache.get() reuses a ticket until half its life, then fetches a fresh one", async () => {

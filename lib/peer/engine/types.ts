@@ -42,6 +42,8 @@ export interface Swarm {
   ticket(signal?: AbortSignal): Promise<{ ticket: Uint8Array; expiresAt: number }>;
   /** Tell the tracker this peer seeds the file: partial while downloading, then complete. */
   announce(isComplete: boolean, signal?: AbortSignal): Promise<void>;
+  /** Tell the tracker this peer no longer seeds the file (a cancelled or failed download). */
+  withdraw(signal?: AbortSignal): Promise<void>;
 }
 
 /** This peer's identity, for the handshake proof. */
@@ -102,6 +104,8 @@ export interface DownloadStatus {
   readonly peers: ReadonlyArray<{ readonly addr: string; readonly bytes: number }>;
   /** True while no peer is connected and none is known ("waiting for peers"). */
   readonly isWaiting: boolean;
+  /** What a download that should run waits for before it can (state P): its user's login. */
+  readonly waitingFor?: "login";
   /** Why it failed (state F). */
   readonly reason?: string;
   /** Final path. */

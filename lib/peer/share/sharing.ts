@@ -86,9 +86,13 @@ export class Sharing {
     return { record, added };
   }
 
-  /** A download finished: share the file like an uploaded one (and from now on at each login). */
+  /**
+   * A download finished: share the file like an uploaded one (and from now on at each login).
+   * A file this peer shares already (a local copy of a share) keeps its share as it is.
+   */
   async adopt(file: FinishedFile, signal: AbortSignal): Promise<void> {
     const user = this.#requireUser();
+    if (this.isShared(file.group, file.fileId)) return;
     const { mtimeMs } = await stat(file.path);
     // Only the fields of upload_file: the tracker refuses a message with any other.
     const { group, name, fileId, size, sha1 } = file;
@@ -126,6 +130,25 @@ export class Sharing {
       if (!isGone || !record) throw error;
     }
     if (record) await this.#drop(record);
+  }
+
+  /**
+   * The user left a group (leave_group): forget every share of it and stop serving those files.
+   * The tracker dropped them already, so it is not asked.
+   *
+   * @returns the names of the files no longer shared
+   */
+  async dropGroup(group: string): Promise<string[]> {
+    const user = this.#requireUser();
+    const records = this.#options.store.list(user).filter((record) => record.group === group);
+    for (const record of records) {
+      await this.#options.store.remove(record.user, record.group, record.name);
+      const key = sourceKey(record.group, record.fileId);
+      const source = this.#sources.get(key);
+      if (source) this.#removeSource(key, source);
+      this.#uploadedBefore.delete(key);
+    }
+    return records.map((record) => record.name);
   }
 
   /** Take every source down (logout); the records stay for the next login. */

@@ -3,6 +3,8 @@
  *
  *   [D] [g1] f.bin  42%  85.3 MiB/s  3 peers  ETA 4s  (d1)
  *   [C] [g1] f.bin  (d2)
+ *   [D] [g1] f.bin  42%  waiting for peers  (d4)
+ *   [P] [g1] f.bin  33%  waiting for login  (d5)
  *   [F] [g1] f.bin  no peer has the file  (d3)
  */
 import type { DownloadStatus } from "../engine/types.ts";
@@ -28,14 +30,16 @@ export function formatDownload(status: DownloadStatus): string {
   const head = `[${status.state}] [${status.group}] ${status.file}`;
   const parts = [head];
   if (status.state === "D" || status.state === "P") parts.push(`${percentOf(status)}%`);
-  if (status.state === "D") {
+  // A download waiting for peers gets nothing: a rate, peers or ETA would be from before.
+  if (status.state === "D" && status.isWaiting) parts.push("waiting for peers");
+  else if (status.state === "D") {
     const peers = status.peers.length;
     parts.push(`${formatBytes(status.rate)}/s`, `${peers} peer${peers === 1 ? "" : "s"}`);
     if (status.rate > 0) {
       parts.push(`ETA ${formatDuration((status.size - status.bytes) / status.rate)}`);
     }
-    if (status.isWaiting) parts.push("waiting for peers");
   }
+  if (status.state === "P" && status.waitingFor === "login") parts.push("waiting for login");
   if (status.state === "F") parts.push(status.reason ?? "failed");
   return `${parts.join("  ")}  (${status.id})`;
 }
@@ -54,6 +58,7 @@ export function downloadFields(status: DownloadStatus): Record<string, unknown> 
     rate: Math.round(status.rate),
     peers: status.peers.map((peer) => ({ addr: peer.addr, bytes: peer.bytes })),
     waiting: status.isWaiting,
+    ...(status.waitingFor === undefined ? {} : { waitingFor: status.waitingFor }),
     path: status.path,
     ...(status.reason === undefined ? {} : { reason: status.reason }),
   };

@@ -32,7 +32,16 @@ Deno.test("formatDownload() prints the state, group, name, progress, rate, peers
   );
   assert.equal(
     formatDownload(status({ rate: 0, peers: [], isWaiting: true })),
-    "[D] [g1] f.bin  42%  0 B/s  0 peers  waiting for peers  (d1)",
+    "[D] [g1] f.bin  42%  waiting for peers  (d1)",
+  );
+  // Waiting, no rate, peer count or ETA is shown, whatever the last run received.
+  assert.equal(
+    formatDownload(status({ isWaiting: true })),
+    "[D] [g1] f.bin  42%  waiting for peers  (d1)",
+  );
+  assert.equal(
+    formatDownload(status({ state: "P", waitingFor: "login" })),
+    "[P] [g1] f.bin  42%  waiting for login  (d1)",
   );
   assert.equal(formatDownload(status({ state: "C", bytes: 100 * MIB })), "[C] [g1] f.bin  (d1)");
   assert.equal(

@@ -39,14 +39,33 @@ export const GROUP_COMMANDS: readonly CommandSpec[] = [
     name: "leave_group",
     args: [GROUP],
     summary: "Leave a group (and stop sharing its files)",
-    run: async ([group], { tracker, signal }) => {
-      const result = await tracker.request("leave_group", { group: group! }, { signal });
+    run: async ([group], { tracker, services, signal }) => {
+      const leave = () => tracker.request("leave_group", { group: group! }, { signal });
+      const { stoppedShares, failedDownloads, ...result } = await services.leaveGroup(
+        group!,
+        leave,
+        signal,
+      );
       const after = result.removed
         ? "; it had no members left and was removed"
         : result.newOwner
         ? `; its owner is now ${result.newOwner}`
         : "";
-      return { text: `Left group "${group}"${after}`, fields: { ...result } };
+      const shares = stoppedShares.length === 0
+        ? ""
+        : `; stopped sharing ${stoppedShares.map((name) => JSON.stringify(name)).join(", ")}`;
+      const downloads = failedDownloads.length === 0
+        ? ""
+        : `; download${failedDownloads.length === 1 ? "" : "s"} ${failedDownloads.join(", ")} ` +
+          `failed (resume_download after joining again, or cancel_download)`;
+      return {
+        text: `Left group "${group}"${after}${shares}${downloads}`,
+        fields: {
+          ...result,
+          ...(stoppedShares.length === 0 ? {} : { stoppedShares }),
+          ...(failedDownloads.length === 0 ? {} : { failedDownloads }),
+        },
+      };
     },
   },
   {

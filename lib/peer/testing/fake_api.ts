@@ -4,7 +4,7 @@ import { CommandError } from "../../common/errors.ts";
 import { type ArgsOf, type Op, REQUEST_ARGS, type ResultOf } from "../../wire/messages.ts";
 import type { TrackerApi } from "../client/api.ts";
 import type { DownloadStatus } from "../engine/types.ts";
-import type { PeerServices } from "../services.ts";
+import type { LeaveResult, PeerServices } from "../services.ts";
 import type { ShareStatus } from "../share/sharing.ts";
 
 /** Answers one op; may throw CommandError to refuse it. */
@@ -104,6 +104,11 @@ export class FakeServices implements PeerServices {
   cancelDownload(id: string) {
     this.calls.push(`cancel ${id}`);
     return Promise.resolve();
+  }
+
+  async leaveGroup(group: string, leave: () => Promise<LeaveResult>) {
+    this.calls.push(`leaveGroup ${group}`);
+    return { ...await leave(), stoppedShares: [], failedDownloads: [] };
   }
 
   afterLogin(user: string) {

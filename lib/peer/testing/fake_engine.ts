@@ -31,6 +31,12 @@ export class FakeEngine implements DownloadHandle {
     this.calls.push("cancel");
     return Promise.resolve();
   }
+  fail(reason: string) {
+    this.calls.push("fail");
+    this.state = "F";
+    this.options.onEvent({ type: "failed", reason });
+    return Promise.resolve();
+  }
   status(): DownloadStatus {
     const { id, group, name: file, size, destination: path } = this.plan;
     const pieces = Math.ceil(size / PIECE_SIZE_BYTES);

@@ -101,6 +101,7 @@ export class FakeSwarm implements Swarm {
   endpoints: PeerEndpoint[];
   readonly announces: boolean[] = [];
   ticketCount = 0;
+  withdrawals = 0;
   readonly #tracker: TestTracker;
   readonly #fileId: string;
   readonly #identity: DownloaderIdentity;
@@ -128,6 +129,11 @@ export class FakeSwarm implements Swarm {
 
   announce(isComplete: boolean): Promise<void> {
     this.announces.push(isComplete);
+    return Promise.resolve();
+  }
+
+  withdraw(): Promise<void> {
+    this.withdrawals++;
     return Promise.resolve();
   }
 }
