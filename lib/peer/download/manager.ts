@@ -275,19 +275,22 @@ export class Downloads {
   async #onEngineEvent(running: Running, event: DownloadEvent): Promise<void> {
     const record = this.#options.store.get(running.id);
     if (!record || running.isSettled) return;
-    announceEvent(record, event, this.#options.onEvent);
+    if (event.type !== "finished") announceEvent(record, event, this.#options.onEvent);
     if (event.type === "finished") {
       this.#running.settle(running);
       await this.#options.store.setState(record.id, "C");
       const { group, name, fileId, size } = record;
       const file = { group, name, fileId, size, sha1: running.sha1, path: event.path };
-      // Shared under the user who downloaded it, and only while that user is logged in.
-      if (this.#options.tracker.user !== record.user) return;
-      await this.#options.onFinished(file).catch((error) =>
-        this.#options.logger?.warn(
-          `Could not share "${name}" after it downloaded: ${describeError(error)}`,
-        )
-      );
+      // Shared under the user who downloaded it, and only while that user is logged in; said
+      // once it is, so show_shares right after download_finished lists it.
+      if (this.#options.tracker.user === record.user) {
+        await this.#options.onFinished(file).catch((error) =>
+          this.#options.logger?.warn(
+            `Could not share "${name}" after it downloaded: ${describeError(error)}`,
+          )
+        );
+      }
+      announceEvent(record, event, this.#options.onEvent);
     } else if (event.type === "failed") {
       this.#running.settle(running);
       await this.#options.store.setState(record.id, "F", event.reason);
