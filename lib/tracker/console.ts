@@ -18,6 +18,7 @@ export const CONSOLE_HELP = `Commands:
 
 /** The console; `close()` gives the terminal back. */
 export interface TrackerConsole {
+  /** Stop reading and give the terminal back (out of raw mode). */
   close(): void;
 }
 
