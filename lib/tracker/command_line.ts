@@ -61,9 +61,9 @@ function describeParseError(error: unknown): string {
   const typed = (pattern: RegExp) => pattern.exec(message)?.[1] ?? "";
   switch (code) {
     case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
-      return `Unknown flag "${typed(/^Unknown option '(.*?)'(?:\.|$)/s)}"`;
+      return `Unknown flag ${quote(typed(/^Unknown option '(.*?)'(?:\.|$)/s))}`;
     case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
-      return `Unexpected argument "${typed(/^Unexpected argument '(.*?)'(?:\.|$)/s)}"`;
+      return `Unexpected argument ${quote(typed(/^Unexpected argument '(.*?)'(?:\.|$)/s))}`;
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE": {
       const flag = typed(/^Option '(-[^ ']*)/);
       return message.includes("does not take an argument")
@@ -73,4 +73,8 @@ function describeParseError(error: unknown): string {
     default:
       throw error;
   }
+}
+
+function quote(text: string): string {
+  return text.includes('"') ? `'${text}'` : `"${text}"`;
 }
