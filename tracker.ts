@@ -28,11 +28,12 @@ async function main(args: string[]): Promise<number> {
   const address = pickTracker(trackers, n);
   const logger = new Logger(`tracker ${n}`, { quiet: values.quiet ?? false });
   const server = await TrackerServer.start({ listen: address, trackers, logger, ...options });
-  console.log(server.describe());
   const stop = () => void server.close();
-  const terminal = startConsole(server, stop);
+  // Before the start line: whoever waits for it may signal at once.
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
+  console.log(server.describe());
+  const terminal = startConsole(server, stop);
   await server.finished;
   terminal?.close();
   Deno.removeSignalListener("SIGINT", stop);
