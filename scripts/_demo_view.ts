@@ -32,7 +32,9 @@ function bar(progress: Progress): string {
   const fraction = progress.size === 0 ? 1 : progress.bytes / progress.size;
   const filled = Math.round(fraction * BAR_CHARS);
   const percent = `${Math.floor(fraction * 100)}%`.padStart(4);
-  const rate = progress.state === "D" ? `  ${mib(progress.rate)}/s  ${progress.peers} peers` : "";
+  const rate = progress.state === "D"
+    ? `  ${mib(progress.rate)}/s  ${progress.peers} peer${progress.peers === 1 ? "" : "s"}`
+    : "";
   return `  ${progress.name.padEnd(6)} [${"#".repeat(filled)}${"-".repeat(BAR_CHARS - filled)}] ` +
     `${percent}  [${progress.state}]${rate}`;
 }

@@ -2,14 +2,14 @@
  * `deno task demo [--size-mib N] [--downloaders N]`: PeerShare on one machine. Starts two
  * trackers and several peers (child processes, each with its own state folder), creates users
  * and a group, shares a file of random bytes, downloads it in parallel on every downloader with
- * a live progress bar, and ends with a summary: time, throughput, what each peer served, and
- * the SHA-1 of every copy. Everything lives in one temporary folder, removed at the end; only
+ * a live progress bar, and ends with a summary: time, throughput, what each peer sent (and how
+ * much of it was downloaded, received twice, or not received), and the SHA-1 of every copy. Everything lives in one temporary folder, removed at the end; only
  * the processes started here are stopped.
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { describeError } from "../lib/common/errors.ts";
+import { parseCommandLine } from "../lib/tracker/mod.ts";
 import { DemoPeer, type DemoProcess, freePort, startTracker } from "./_demo_process.ts";
 import { mib, type Progress, ProgressView, randomFile, say, sha1OfFile } from "./_demo_view.ts";
 
@@ -26,16 +26,49 @@ interface Demo {
   peers: DemoPeer[];
 }
 
-function options() {
-  const { values } = parseArgs({
-    options: { "size-mib": { type: "string" }, downloaders: { type: "string" } },
-  });
-  const sizeMib = Number(values["size-mib"] ?? 64);
-  const downloaders = Number(values.downloaders ?? 3);
-  if (!(sizeMib >= 0) || !Number.isInteger(downloaders) || downloaders < 1 || downloaders > 7) {
-    throw new RangeError("Use --size-mib N (N >= 0) and --downloaders N (1..7)");
+/** `--help` of the demo. */
+export const DEMO_USAGE = `Usage: deno task demo [--size-mib N] [--downloaders N]
+
+Starts two trackers and 1 + N peers on this machine, shares a file of random bytes from the first
+peer and downloads it on the others at once with live progress, then prints the time, what each
+peer sent and the SHA-1 of every copy. Everything lives in one temporary folder, removed at the end.
+
+Flags:
+  --size-mib N       size of the shared file in MiB, 0 or more, fractions allowed (default 64)
+  --downloaders N    peers that download it at once, 1..7 (default 3)
+  -h, --help         show this text
+
+Example:
+  deno task demo --size-mib 8 --downloaders 7`;
+
+const DEMO_FLAGS = {
+  "size-mib": { type: "string" },
+  downloaders: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+const HINT = "run deno task demo --help for usage";
+
+/**
+ * The demo's command line.
+ *
+ * @throws {TypeError | RangeError} one line naming the flag, pointing at --help
+ */
+export function parseDemoArgs(args: readonly string[]) {
+  const { values } = parseCommandLine(args, DEMO_FLAGS, { help: HINT });
+  if (values.help) return { kind: "help" as const };
+  const sizeText = values["size-mib"] ?? "64";
+  const sizeMib = Number(sizeText);
+  if (!/^\d+(\.\d+)?$/.test(sizeText) || !Number.isFinite(sizeMib)) {
+    throw new RangeError(`Invalid --size-mib "${sizeText}": expected MiB, 0 or more: ${HINT}`);
   }
-  return { bytes: Math.round(sizeMib * 1024 * 1024), downloaders };
+  const countText = values.downloaders ?? "3";
+  const downloaders = Number(countText);
+  if (!/^\d+$/.test(countText) || downloaders < 1 || downloaders > USERS.length - 1) {
+    throw new RangeError(
+      `Invalid --downloaders "${countText}": expected 1..${USERS.length - 1}: ${HINT}`,
+    );
+  }
+  return { kind: "run" as const, bytes: Math.round(sizeMib * 1024 * 1024), downloaders };
 }
 
 async function startCluster(demo: Demo, peerCount: number): Promise<void> {
@@ -98,15 +131,11 @@ async function summary(demo: Demo, source: { sha1: string; bytes: number }, seco
   const downloaders = demo.peers.slice(1);
   const total = source.bytes * downloaders.length;
   say(
-    `\nDone in ${seconds.toFixed(2)} s: ${downloaders.length} copies of ${mib(source.bytes)}, ` +
+    `\nDone in ${seconds.toFixed(2)} s: ${plural(downloaders.length, "copy", "copies")} of ` +
+      `${mib(source.bytes)}, ` +
       `${mib(total / seconds)}/s in total`,
   );
-  say("Served by each peer:");
-  for (const peer of demo.peers) {
-    const { shares } = await peer.command("show_shares");
-    const uploaded = (shares as { uploaded: number }[]).reduce((sum, s) => sum + s.uploaded, 0);
-    say(`  ${peer.name.padEnd(6)} ${mib(uploaded).padStart(10)}`);
-  }
+  await sentByEachPeer(demo, total);
   let isVerified = true;
   for (const peer of downloaders) {
     const sha1 = await sha1OfFile(`${demo.dir}/${peer.name}/${FILE}`);
@@ -117,6 +146,45 @@ async function summary(demo: Demo, source: { sha1: string; bytes: number }, seco
   say(`SHA-1 verified: every copy equals the original (${source.sha1})`);
 }
 
+/**
+ * What each peer uploaded (show_shares), and how the total splits: the bytes downloaded (the
+ * verified copies), pieces received twice (one on its way when another peer's copy arrived
+ * first, or asked again after a choke or a time-out), and bytes sent that no downloader counted
+ * as received (still in flight when its download completed).
+ */
+async function sentByEachPeer(demo: Demo, downloaded: number): Promise<void> {
+  say("Sent by each peer (every byte it uploaded, pieces sent twice included):");
+  let sent = 0;
+  for (const peer of demo.peers) {
+    const { shares } = await peer.command("show_shares");
+    const uploaded = (shares as { uploaded: number }[]).reduce((sum, s) => sum + s.uploaded, 0);
+    sent += uploaded;
+    say(`  ${peer.name.padEnd(6)} ${mib(uploaded).padStart(10)}`);
+  }
+  let received = 0;
+  for (const peer of demo.peers.slice(1)) {
+    const { downloads } = await peer.command("show_downloads");
+    for (const download of downloads as { peers?: { bytes: number }[] }[]) {
+      for (const from of download.peers ?? []) received += from.bytes;
+    }
+  }
+  const twice = Math.max(0, received - downloaded);
+  const unused = Math.max(0, sent - Math.max(received, downloaded));
+  say(
+    `  total  ${mib(sent).padStart(10)} = ${mib(downloaded)} downloaded and verified` +
+      ` + ${mib(twice)} received twice (${percent(twice, sent)})` +
+      ` + ${mib(unused)} not received (${percent(unused, sent)})`,
+  );
+}
+
+function plural(count: number, one: string, many: string): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+function percent(part: number, whole: number): string {
+  return whole === 0 ? "0%" : `${Math.round((part / whole) * 100)}%`;
+}
+
 async function cleanUp(demo: Demo): Promise<void> {
   await Promise.allSettled(demo.peers.map((peer) => peer.stop()));
   await Promise.allSettled(demo.trackers.map((tracker) => tracker.stop("SIGTERM")));
@@ -124,7 +192,9 @@ async function cleanUp(demo: Demo): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { bytes, downloaders } = options();
+  const parsed = parseDemoArgs(Deno.args);
+  if (parsed.kind === "help") return console.log(DEMO_USAGE);
+  const { bytes, downloaders } = parsed;
   const dir = await Deno.makeTempDir({ prefix: "peershare-demo-" });
   const demo: Demo = { dir, info: `${dir}/tracker_info.txt`, trackers: [], peers: [] };
   const interrupted = new AbortController();
@@ -138,7 +208,11 @@ async function main(): Promise<void> {
     const sha1 = await randomFile(`${dir}/share/${FILE}`, bytes);
     const owner = demo.peers[0]!;
     await owner.command(`upload_file ${dir}/share/${FILE} ${GROUP}`);
-    say(`${owner.name} shares ${FILE} (SHA-1 ${sha1}); downloading on ${downloaders} peers:`);
+    say(
+      `${owner.name} shares ${FILE} (SHA-1 ${sha1}); downloading on ${
+        plural(downloaders, "peer", "peers")
+      }:`,
+    );
     const seconds = await Promise.race([
       downloadAll(demo.peers.slice(1), dir),
       new Promise<never>((_, reject) =>
@@ -158,6 +232,6 @@ if (import.meta.main) {
     await main();
   } catch (error) {
     console.error(`demo: ${describeError(error)}`);
-    Deno.exit(1);
+    Deno.exit(error instanceof TypeError || error instanceof RangeError ? 2 : 1);
   }
 }

@@ -1,4 +1,4 @@
-import { equal, match, notEqual, ok } from "node:assert/strict";
+import { deepStrictEqual, equal, match, notEqual, ok } from "node:assert/strict";
 import { Cluster } from "./helpers/cluster.ts";
 import { freePort, ROOT, run, tempDir } from "./helpers/processes.ts";
 
@@ -50,11 +50,8 @@ Deno.test("tracker.ts reports a missing or malformed tracker list in one line", 
 
 Deno.test("tracker.ts refuses wrong arguments and unknown flags without a stack trace", async () => {
   await using dir = await tempDir();
-  const noArgs = await tracker(dir.path);
-  notEqual(noArgs.code, 0);
-  match(noArgs.stderr, /Usage/);
-  ok(!STACK_LINE.test(noArgs.stderr));
-  assertOneLineError(await tracker(dir.path, "--bogus"), /bogus/);
+  assertOneLineError(await tracker(dir.path), /^tracker: Expected <tracker_info.txt> <n>.*--help/);
+  assertOneLineError(await tracker(dir.path, "--bogus"), /^tracker: Unknown flag "--bogus": /);
   const info = `${dir.path}/info.txt`;
   await Deno.writeTextFile(info, `127.0.0.1:${freePort()}\n`);
   assertOneLineError(
@@ -138,4 +135,66 @@ Deno.test("tracker.ts status reports up and down trackers with digests, also as 
   equal(parsed.trackers[0].up, true);
   match(parsed.trackers[0].digest, /^[0-9a-f]{64}$/);
   equal(parsed.trackers[1].up, false);
+});
+
+Deno.test("tracker.ts -h, --help and status --help print the usage and exit 0", async () => {
+  await using dir = await tempDir();
+  for (const args of [["-h"], ["--help"], ["status", "--help"]]) {
+    const result = await tracker(dir.path, ...args);
+    equal(result.code, 0, result.stderr);
+    match(result.stdout, /^Usage: deno task (tracker|status) /);
+    match(result.stdout, /Example:/);
+    equal(result.stderr, "");
+  }
+});
+
+Deno.test("a tracker that fails to start leaves no new folder or file behind", async () => {
+  await using dir = await tempDir();
+  using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const info = `${dir.path}/info.txt`;
+  await Deno.writeTextFile(info, `127.0.0.1:${taken.addr.port}\n`);
+  const fresh = `${dir.path}/fresh`;
+  const samePort = await tracker(
+    dir.path,
+    info,
+    "1",
+    "--data-dir",
+    `${fresh}/tracker-1`,
+    "--cluster-key",
+    `${fresh}/cluster.key`,
+  );
+  assertOneLineError(samePort, /^tracker: Cannot listen on .*already in use/);
+  const badKey = `${dir.path}/bad.key`;
+  await Deno.writeTextFile(badKey, "not a key\n");
+  const freePortInfo = `${dir.path}/free.txt`;
+  await Deno.writeTextFile(freePortInfo, `127.0.0.1:${freePort()}\n`);
+  const malformed = await tracker(
+    dir.path,
+    freePortInfo,
+    "1",
+    "--data-dir",
+    `${fresh}/tracker-1`,
+    "--cluster-key",
+    badKey,
+  );
+  assertOneLineError(malformed, /^tracker: Cannot use cluster key .*malformed/);
+  const entries = [];
+  for await (const entry of Deno.readDir(dir.path)) entries.push(entry.name);
+  deepStrictEqual(entries.sort(), ["bad.key", "free.txt", "info.txt"]);
+});
+
+Deno.test("the tracker's start line counts operations as status does", async () => {
+  await using dir = await tempDir();
+  await using cluster = await Cluster.create(dir.path);
+  const first = await cluster.start(1);
+  const client = await cluster.client(1);
+  for (const user of ["ana", "ben"]) await client.request("create_user", { user, password: "pw" });
+  await client.close();
+  await cluster.kill(1, "SIGTERM");
+  const again = await cluster.start(1);
+  const { ops, logged } = await cluster.status(1);
+  equal(ops, 3);
+  const line = again.stdout.lines.find((l) => l.includes("listening on"))!;
+  match(line, new RegExp(`\\(${ops} operations, ${logged} in the log; data in `));
+  match(first.stdout.lines[0]!, /\(1 operation, 1 in the log; /);
 });

@@ -1,28 +1,56 @@
-/** Flags of `tracker.ts`, their defaults and their parsing into {@linkcode TrackerOptions}. */
+/**
+ * The command lines of `tracker.ts`: run a tracker (`<tracker_info.txt> <n> [flags]`) or report
+ * every tracker (`status <tracker_info.txt> [--json]`), their usage texts with every flag's
+ * default, and the parsing of flags into {@linkcode TrackerOptions}.
+ */
+import { type FlagValues, parseCommandLine } from "./command_line.ts";
 import { TRACKER_DEFAULTS, type TrackerOptions } from "./server.ts";
+import { ACCOUNT_FACTOR, ADDRESS_FACTOR } from "./throttle.ts";
 
-/** Usage text, printed by `--help` and after a wrong command line. */
-export const TRACKER_USAGE = `Usage:
-  tracker.ts <tracker_info.txt> <n> [flags]     run tracker n (1-based) of the list
-  tracker.ts status <tracker_info.txt> [--json]  show every tracker: up/down, operations, digest
+const D = TRACKER_DEFAULTS;
+
+/** `--help` of the tracker; the flags of {@linkcode TRACKER_FLAGS}, each with its default. */
+export const TRACKER_USAGE = `Usage: deno task tracker <tracker_info.txt> <n> [flags]
+       (or: deno run --allow-net --allow-read --allow-write=DIR tracker.ts <tracker_info.txt> <n> [flags])
+
+Runs tracker n (1-based) of the list in tracker_info.txt (one IP:PORT a line), replicating to the
+others. In a terminal it answers help, status and quit; Ctrl-C or SIGTERM stops it.
 
 Flags:
-  --data-dir DIR             data folder (default .peershare/tracker-<n>)
-  --cluster-key FILE         cluster secret, made if missing (default .peershare/cluster.key)
-  --session-ttl-ms MS        session token lifetime (default ${TRACKER_DEFAULTS.sessionTtlMs})
-  --login-max-failures N     failed logins per user or address before throttling (default ${TRACKER_DEFAULTS.loginMaxFailures})
-  --login-window-ms MS       throttle window (default ${TRACKER_DEFAULTS.loginWindowMs})
-  --max-connections N        open client connections at most (default ${TRACKER_DEFAULTS.maxConnections})
-  --presence-lease-ms MS     a peer not heard from for this long is no longer handed out (default ${TRACKER_DEFAULTS.presenceLeaseMs})
-  --max-clock-skew-ms MS     refuse operations from a tracker whose clock runs this far ahead (default ${TRACKER_DEFAULTS.maxClockSkewMs})
-  --trim-interval-ms MS      how often to trim log entries every tracker holds (default ${TRACKER_DEFAULTS.trimIntervalMs})
-  --clock-offset-ms MS       shift this tracker's clock (for testing clock skew; may be negative)
-  --write-timeout-ms MS      close a client that does not read a reply for this long (default ${TRACKER_DEFAULTS.writeTimeoutMs})
-  --quiet                    log only warnings and errors
-  --json                     (status) print one JSON line
-  --help                     show this text`;
+  --data-dir DIR           data folder, locked while running (default .peershare/tracker-<n>)
+  --cluster-key FILE       cluster secret, made if missing (default .peershare/cluster.key)
+  --session-ttl-ms MS      session token lifetime (default ${D.sessionTtlMs})
+  --login-max-failures N   failed logins per user and address before throttling; per user
+                           ${ACCOUNT_FACTOR}x and per address ${ADDRESS_FACTOR}x that (default ${D.loginMaxFailures})
+  --login-window-ms MS     throttle window (default ${D.loginWindowMs})
+  --presence-lease-ms MS   a peer not heard from this long is no longer handed out (default ${D.presenceLeaseMs})
+  --max-clock-skew-ms MS   refuse operations from a tracker whose clock runs this far ahead (default ${D.maxClockSkewMs})
+  --trim-interval-ms MS    how often to trim log entries every tracker holds (default ${D.trimIntervalMs})
+  --max-connections N      open client connections at most (default ${D.maxConnections})
+  --write-timeout-ms MS    close a client that does not read a reply this long (default ${D.writeTimeoutMs})
+  --clock-offset-ms MS     shift this tracker's clock, for testing clock skew; may be negative (default 0)
+  --quiet                  log only warnings and errors (default: off)
+  -h, --help               show this text
 
-/** node:util parseArgs option table. */
+Example:
+  deno task tracker tracker_info.txt 1
+  deno task tracker tracker_info.txt 2 --data-dir .peershare/t2 --quiet`;
+
+/** `--help` of `tracker.ts status`. */
+export const STATUS_USAGE = `Usage: deno task status <tracker_info.txt> [--json]
+
+Asks every tracker of the list for its state: up or down, the operations it holds (and how many
+are still in its log), its state digest. Equal digests mean equal state. Exits 0 when at least
+one tracker answered, 1 when none did.
+
+Flags:
+  --json                   one JSON line {"trackers":[…]} (default: a table)
+  -h, --help               show this text
+
+Example:
+  deno task status tracker_info.txt`;
+
+/** node:util parseArgs option table of the tracker. */
 export const TRACKER_FLAGS = {
   "data-dir": { type: "string" },
   "cluster-key": { type: "string" },
@@ -36,15 +64,60 @@ export const TRACKER_FLAGS = {
   "trim-interval-ms": { type: "string" },
   "clock-offset-ms": { type: "string" },
   quiet: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** node:util parseArgs option table of `status`. */
+export const STATUS_FLAGS = {
   json: { type: "boolean" },
-  help: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
 } as const;
 
 /** Parsed flag values, as parseArgs returns them. */
-export type TrackerFlagValues = {
-  [K in keyof typeof TRACKER_FLAGS]?: typeof TRACKER_FLAGS[K]["type"] extends "string" ? string
-    : boolean;
-};
+export type TrackerFlagValues = FlagValues<typeof TRACKER_FLAGS>;
+
+/** What a command line of `tracker.ts` asks for. */
+export type TrackerCommand =
+  | { kind: "help"; text: string }
+  | { kind: "status"; infoPath: string; isJson: boolean }
+  | { kind: "run"; infoPath: string; n: string; values: TrackerFlagValues };
+
+/**
+ * Parse the command line of `tracker.ts` (without the program name).
+ *
+ * @throws {TypeError} one line naming what is wrong and pointing at `--help`
+ */
+export function parseTrackerCommandLine(args: readonly string[]): TrackerCommand {
+  if (args[0] === "status") {
+    const hint = "run deno task status --help for usage";
+    const { values, positionals } = parseCommandLine(args.slice(1), STATUS_FLAGS, {
+      allowPositionals: true,
+      help: hint,
+    });
+    if (values.help) return { kind: "help", text: STATUS_USAGE };
+    if (positionals.length !== 1) {
+      throw new TypeError(`Expected <tracker_info.txt>, got ${count(positionals)}: ${hint}`);
+    }
+    return { kind: "status", infoPath: positionals[0]!, isJson: values.json ?? false };
+  }
+  const hint = "run deno task tracker --help for usage";
+  const { values, positionals } = parseCommandLine(args, TRACKER_FLAGS, {
+    allowPositionals: true,
+    help: hint,
+  });
+  if (values.help) return { kind: "help", text: TRACKER_USAGE };
+  if (positionals.length !== 2) {
+    throw new TypeError(`Expected <tracker_info.txt> <n>, got ${count(positionals)}: ${hint}`);
+  }
+  const [infoPath, n] = positionals as [string, string];
+  return { kind: "run", infoPath, n, values };
+}
+
+function count(positionals: readonly string[]): string {
+  if (positionals.length === 0) return "no argument";
+  const listed = positionals.map((p) => `"${p}"`).join(" ");
+  return `${positionals.length} argument${positionals.length === 1 ? "" : "s"} (${listed})`;
+}
 
 /**
  * Turn flag values into tracker options (all but the listen address and logger).

@@ -5,7 +5,17 @@
  *
  * @module
  */
-export { parseTrackerFlags, TRACKER_FLAGS, TRACKER_USAGE, type TrackerFlagValues } from "./cli.ts";
-export { startConsole } from "./console.ts";
+export {
+  parseTrackerCommandLine,
+  parseTrackerFlags,
+  STATUS_FLAGS,
+  STATUS_USAGE,
+  TRACKER_FLAGS,
+  TRACKER_USAGE,
+  type TrackerCommand,
+  type TrackerFlagValues,
+} from "./cli.ts";
+export { type FlagTable, type FlagValues, parseCommandLine } from "./command_line.ts";
+export { CONSOLE_HELP, startConsole, type TrackerConsole } from "./console.ts";
 export { TRACKER_DEFAULTS, type TrackerOptions, TrackerServer } from "./server.ts";
 export { formatStatus, queryAll, queryStatus, type TrackerStatus } from "./status.ts";

@@ -10,7 +10,7 @@
  */
 import { type Address, formatAddress } from "../common/address.ts";
 import { ProtocolError } from "../common/errors.ts";
-import { type Logger, RateLimitedLog } from "../common/logger.ts";
+import type { Logger } from "../common/logger.ts";
 import {
   decodeMessage,
   FrameType,
@@ -33,6 +33,7 @@ import {
   trimPoint,
 } from "./state/mod.ts";
 import type { Presence, PresenceRecord } from "./presence.ts";
+import { LinkHealth } from "./link_health.ts";
 import { ReplicationAuth } from "./repl_auth.ts";
 import { ReplicatedLog } from "./repl_log.ts";
 import type { Store } from "./store.ts";
@@ -79,7 +80,6 @@ export interface RemoteTracker {
 export class Replicator {
   readonly #options: ReplicatorOptions;
   readonly #auth: ReplicationAuth;
-  readonly #log: RateLimitedLog;
   readonly #oplog: ReplicatedLog;
   readonly #abort = new AbortController();
   readonly #links: Promise<void>[] = [];
@@ -94,7 +94,6 @@ export class Replicator {
   constructor(options: ReplicatorOptions) {
     this.#options = options;
     this.#auth = new ReplicationAuth(options.secret);
-    this.#log = new RateLimitedLog(options.logger, { perWindow: 5, windowMs: 10_000 });
     this.#oplog = new ReplicatedLog(options);
     options.presence.onChange = (peerId) => {
       this.#dirtyPresence.add(peerId);
@@ -160,15 +159,16 @@ export class Replicator {
   // --- outgoing: we connect and push ---
 
   async #linkLoop(address: Address): Promise<void> {
+    const health = new LinkHealth(formatAddress(address), this.#options.logger);
     let delay = RETRY_MIN_MS;
     while (!this.#abort.signal.aborted) {
       const started = Date.now();
       try {
-        await this.#link(address);
+        await this.#link(address, health);
+        if (!this.#abort.signal.aborted) health.down("the other tracker closed the link");
       } catch (error) {
         if (this.#abort.signal.aborted) return;
-        const reason = error instanceof Error ? error.message : String(error);
-        this.#log.warn(`Replication to ${formatAddress(address)}: ${reason}`);
+        health.down(error instanceof Error ? error.message : String(error));
       }
       if (Date.now() - started > RETRY_MAX_MS) delay = RETRY_MIN_MS;
       await this.#sleep(delay);
@@ -176,7 +176,7 @@ export class Replicator {
     }
   }
 
-  async #link(address: Address): Promise<void> {
+  async #link(address: Address, health: LinkHealth): Promise<void> {
     const { trackerId } = this.#options;
     const wire = await openConnection(address, {
       role: "tracker",
@@ -187,7 +187,7 @@ export class Replicator {
     this.#open.add(wire);
     try {
       const remote = await this.#handshakeAsConnector(wire);
-      this.#options.logger.info(`Replicating to ${remote.trackerId} at ${formatAddress(address)}`);
+      health.up(remote.trackerId);
       const acks = this.#readAcks(wire, remote);
       await Promise.race([this.#push(wire, remote), acks]);
     } finally {

@@ -3,6 +3,7 @@
  * connection is served on its own task with a bounded number of requests in flight, so a client
  * that stops reading holds up only itself.
  */
+import { dirname } from "node:path";
 import { type Address, formatAddress } from "../common/address.ts";
 import { ProtocolError } from "../common/errors.ts";
 import { FolderLock } from "../common/lock.ts";
@@ -125,57 +126,24 @@ export class TrackerServer {
    * @throws {Error} with one line when the folder is in use, the port is taken, or a permission is missing
    */
   static async start(options: TrackerOptions): Promise<TrackerServer> {
-    const lock = await FolderLock.acquire(options.dataDir);
+    const created = await missingFolders(options.dataDir);
+    let lock: FolderLock | undefined;
+    let listener: Deno.TcpListener | undefined;
     let store: Store | undefined;
     try {
+      lock = await lockFolder(options.dataDir);
+      // Listen before making the cluster key or the database, so that a port in use leaves
+      // nothing behind.
+      listener = listen(options.listen);
       const secret = await loadClusterKey(options.clusterKeyPath);
       store = Store.open(`${options.dataDir}/tracker.db`);
-      const state = store.loadState();
-      const offset = options.clockOffsetMs ?? 0;
-      const clock = new HybridClock(() => Date.now() + offset);
-      const lastHlc = store.maxHlc();
-      if (lastHlc) clock.observe(lastHlc);
-      const keys = await loadSigningKeys(store);
-      const presence = new Presence({
-        leaseMs: options.presenceLeaseMs ?? TRACKER_DEFAULTS.presenceLeaseMs,
-      });
-      const commands = new Commands({
-        store,
-        state,
-        clock,
-        presence,
-        staging: new HashStaging(),
-        signer: { keyId: store.trackerId, privateKey: keys.privateKey },
-        sessions: new SessionKeys(secret),
-        throttle: new LoginThrottle({
-          maxFailures: options.loginMaxFailures ?? TRACKER_DEFAULTS.loginMaxFailures,
-          windowMs: options.loginWindowMs ?? TRACKER_DEFAULTS.loginWindowMs,
-        }),
-        sessionTtlMs: options.sessionTtlMs ?? TRACKER_DEFAULTS.sessionTtlMs,
-      });
-      await commands.registerTrackerKey(keys.publicKey);
-      const listener = listen(options.listen);
-      const replicator = new Replicator({
-        trackerId: store.trackerId,
-        self: options.listen,
-        trackers: options.trackers ?? [],
-        secret,
-        store,
-        state,
-        clock,
-        presence,
-        logger: options.logger ?? new Logger("tracker"),
-        maxClockSkewMs: options.maxClockSkewMs ?? TRACKER_DEFAULTS.maxClockSkewMs,
-        trimIntervalMs: options.trimIntervalMs ?? TRACKER_DEFAULTS.trimIntervalMs,
-        now: () => Date.now() + offset,
-      });
-      commands.onCommit = () => replicator.notify();
-      replicator.start();
-      const parts = { lock, store, listener, commands, state, presence, replicator };
+      const parts = await assemble(options, { lock, listener, store, secret });
       return new TrackerServer(parts, options);
     } catch (error) {
+      listener?.close();
       await store?.close();
-      lock.release();
+      lock?.release();
+      if (lock) await removeFolders(created);
       throw error;
     }
   }
@@ -282,10 +250,108 @@ export class TrackerServer {
     return this.#state.digest();
   }
 
-  /** One line for the operator: where it listens and what it holds. */
+  /**
+   * One line for the operator: where it listens and what it holds. The count is every
+   * operation this tracker holds, as `status` reports it; "in the log" are those not yet
+   * folded into its checkpoint.
+   */
   describe(): string {
+    const total = this.#store.totalOps;
     return `Tracker ${this.trackerId} listening on ${formatAddress(this.address)} ` +
-      `(${this.#store.opCount} operations, data in ${this.#options.dataDir})`;
+      `(${total} operation${total === 1 ? "" : "s"}, ${this.#store.opCount} in the log; ` +
+      `data in ${this.#options.dataDir})`;
+  }
+}
+
+/** The parts of a tracker over an open store, listener and lock; the replicator started. */
+async function assemble(
+  options: TrackerOptions,
+  opened: { lock: FolderLock; listener: Deno.TcpListener; store: Store; secret: Uint8Array },
+): Promise<TrackerParts> {
+  const { lock, listener, store, secret } = opened;
+  const state = store.loadState();
+  const offset = options.clockOffsetMs ?? 0;
+  const clock = new HybridClock(() => Date.now() + offset);
+  const lastHlc = store.maxHlc();
+  if (lastHlc) clock.observe(lastHlc);
+  const keys = await loadSigningKeys(store);
+  const presence = new Presence({
+    leaseMs: options.presenceLeaseMs ?? TRACKER_DEFAULTS.presenceLeaseMs,
+  });
+  const commands = new Commands({
+    store,
+    state,
+    clock,
+    presence,
+    staging: new HashStaging(),
+    signer: { keyId: store.trackerId, privateKey: keys.privateKey },
+    sessions: new SessionKeys(secret),
+    throttle: new LoginThrottle({
+      maxFailures: options.loginMaxFailures ?? TRACKER_DEFAULTS.loginMaxFailures,
+      windowMs: options.loginWindowMs ?? TRACKER_DEFAULTS.loginWindowMs,
+    }),
+    sessionTtlMs: options.sessionTtlMs ?? TRACKER_DEFAULTS.sessionTtlMs,
+  });
+  await commands.registerTrackerKey(keys.publicKey);
+  const replicator = new Replicator({
+    trackerId: store.trackerId,
+    self: options.listen,
+    trackers: options.trackers ?? [],
+    secret,
+    store,
+    state,
+    clock,
+    presence,
+    logger: options.logger ?? new Logger("tracker"),
+    maxClockSkewMs: options.maxClockSkewMs ?? TRACKER_DEFAULTS.maxClockSkewMs,
+    trimIntervalMs: options.trimIntervalMs ?? TRACKER_DEFAULTS.trimIntervalMs,
+    now: () => Date.now() + offset,
+  });
+  commands.onCommit = () => replicator.notify();
+  replicator.start();
+  return { lock, store, listener, commands, state, presence, replicator };
+}
+
+async function lockFolder(dir: string): Promise<FolderLock> {
+  try {
+    return await FolderLock.acquire(dir);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotCapable)) throw error;
+    throw new Error(
+      `Cannot use data folder "${dir}": run with --allow-write for it ` +
+        "(deno task tracker may write under .peershare/ only)",
+    );
+  }
+}
+
+/** `dir` and each parent of it that does not exist yet, deepest first. */
+async function missingFolders(dir: string): Promise<string[]> {
+  const missing: string[] = [];
+  for (let path = dir; path !== dirname(path); path = dirname(path)) {
+    try {
+      await Deno.stat(path);
+      break;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) break; // the lock will report it
+      missing.push(path);
+    }
+  }
+  return missing;
+}
+
+/**
+ * Remove the folders a failed start made: the data folder with what we put in it, then each
+ * parent we made, if nothing else has appeared in it meanwhile.
+ */
+async function removeFolders(created: readonly string[]): Promise<void> {
+  for (const [i, path] of created.entries()) {
+    try {
+      await Deno.remove(path, { recursive: i === 0 });
+    } catch (error) {
+      // Best effort: the start-up error matters more than a folder left behind.
+      if (!(error instanceof Error)) throw error;
+      return;
+    }
   }
 }
 

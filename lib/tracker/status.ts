@@ -36,12 +36,17 @@ export function queryAll(addresses: readonly Address[]): Promise<TrackerStatus[]
   return Promise.all(addresses.map((address) => queryStatus(address)));
 }
 
-/** A human table: address, up/down, operations, digest. */
+/**
+ * A human table: address, up/down, operations held (as the tracker's start line counts them) and
+ * how many are still in its log, digest.
+ */
 export function formatStatus(statuses: readonly TrackerStatus[]): string {
   const lines = statuses.map((s, i) =>
     s.up
-      ? `${i + 1}  ${s.address.padEnd(21)}  up    ${String(s.ops).padStart(8)} ops ` +
-        `(${String(s.logged).padStart(8)} logged)  ${s.digest}`
+      ? `${i + 1}  ${s.address.padEnd(21)}  up    ${String(s.ops).padStart(8)} operation${
+        s.ops === 1 ? " " : "s"
+      } ` +
+        `(${String(s.logged).padStart(8)} in the log)  ${s.digest}`
       : `${i + 1}  ${s.address.padEnd(21)}  down  ${s.error}`
   );
   const up = statuses.filter((s) => s.up);

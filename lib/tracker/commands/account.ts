@@ -2,6 +2,7 @@
 import { CommandError } from "../../common/errors.ts";
 import { ErrorCode, type ResultOf } from "../../wire/mod.ts";
 import { hashPassword, verifyPassword } from "../passwords.ts";
+import { describeThrottle } from "../throttle.ts";
 import type { Call, CommandCore, SessionCall } from "./context.ts";
 
 /** status: this tracker's id, operation counts and state digest (no session needed). */
@@ -34,30 +35,29 @@ function refuseExistingUser(core: CommandCore, name: string): void {
   }
 }
 
-/** login: check the password (throttled per user and address) and issue a session token. */
+/**
+ * login: check the password and issue a session token. Throttled per (user, address), per user
+ * and per address (throttle.ts); the refusal names which.
+ */
 export async function login(
   core: CommandCore,
   { args, caller }: Call<"login">,
 ): Promise<ResultOf<"login">> {
-  const keys = [`user:${args.user}`, `addr:${caller.host}`];
   const { throttle, state } = core.ctx;
-  const wait = throttle.retryAfterMs(keys);
-  if (wait > 0) {
-    throw new CommandError(
-      ErrorCode.THROTTLED,
-      `Too many failed logins for "${args.user}": try again in ${Math.ceil(wait / 1000)}s`,
-    );
+  const verdict = throttle.check(args.user, caller.host);
+  if (verdict) {
+    throw new CommandError(ErrorCode.THROTTLED, describeThrottle(args.user, caller.host, verdict));
   }
   const user = state.user(args.user);
   if (!user) {
-    throttle.fail(keys);
+    throttle.fail(args.user, caller.host);
     throw new CommandError(ErrorCode.NO_SUCH_USER, `No user "${args.user}": create_user first`);
   }
   if (!(await verifyPassword(args.password, user))) {
-    throttle.fail(keys);
+    throttle.fail(args.user, caller.host);
     throw new CommandError(ErrorCode.WRONG_PASSWORD, `Wrong password for user "${args.user}"`);
   }
-  throttle.succeed(keys[0]!);
+  throttle.succeed(args.user, caller.host);
   core.ctx.presence.touch(args.peerId, user.name, caller.host, args.port);
   return { ...core.issue(user.name, user.creation, args.peerId), user: user.name };
 }

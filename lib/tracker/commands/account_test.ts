@@ -1,4 +1,5 @@
 import { deepStrictEqual, equal, match, notEqual, ok } from "node:assert/strict";
+import { ACCOUNT_FACTOR, ADDRESS_FACTOR } from "../throttle.ts";
 import { CommandKit, KIT_MAX_FAILURES, KIT_SESSION_TTL_MS } from "../testing/command_kit.ts";
 
 Deno.test("status reports the tracker id, operation counts and the state digest", async () => {
@@ -51,17 +52,51 @@ Deno.test("login issues a token for the session lifetime and puts the peer onlin
   deepStrictEqual(groups.groups, []);
 });
 
-Deno.test("login is throttled after too many failures, per user and per address", async () => {
+Deno.test("login is throttled per (user, address): others at that address still log in", async () => {
   await using kit = await CommandKit.open();
-  await kit.run("create_user", { user: "alice", password: "pw" });
-  const wrong = { user: "alice", password: "nope", peerId: "p1", port: 7000 };
-  for (let i = 0; i < KIT_MAX_FAILURES; i++) await kit.refuses("wrong_password", "login", wrong);
-  await kit.refuses("throttled", "login", { ...wrong, password: "pw" });
+  for (const user of ["carol", "bob"]) await kit.run("create_user", { user, password: "pw" });
+  const carol = { user: "carol", password: "nope", peerId: "p1", port: 7000 };
+  for (let i = 0; i < KIT_MAX_FAILURES; i++) await kit.refuses("wrong_password", "login", carol);
+  const refusal = await kit.run("login", { ...carol, password: "pw" }).catch((e) => e);
+  equal(refusal.code, "throttled");
+  match(
+    refusal.message,
+    /^Too many failed logins for "carol" from 127\.0\.0\.1: try again in 60s$/,
+  );
+  // bob's right password and dave's unknown name are judged on their own at the same address.
+  const bob = await kit.run("login", { ...carol, user: "bob", password: "pw", peerId: "p2" });
+  equal(bob.user, "bob");
+  await kit.refuses("no_such_user", "login", { ...carol, user: "dave" });
+  // carol herself, elsewhere, is not locked out by what was tried at 127.0.0.1.
   const elsewhere = { caller: { host: "10.0.0.2" } };
-  await kit.refuses("throttled", "login", { ...wrong, password: "pw" }, elsewhere);
+  equal((await kit.run("login", { ...carol, password: "pw" }, elsewhere)).user, "carol");
   kit.time.ms += 60_001;
-  const later = await kit.run("login", { ...wrong, password: "pw" }, elsewhere);
-  equal(later.user, "alice");
+  equal((await kit.run("login", { ...carol, password: "pw" })).user, "carol");
+});
+
+Deno.test("login is throttled per user across addresses, and per address at a much higher limit", async () => {
+  await using kit = await CommandKit.open();
+  for (const user of ["carol", "bob"]) await kit.run("create_user", { user, password: "pw" });
+  const carol = { user: "carol", password: "nope", peerId: "p1", port: 7000 };
+  for (let host = 0; host < ACCOUNT_FACTOR; host++) {
+    for (let i = 0; i < KIT_MAX_FAILURES; i++) {
+      await kit.refuses("wrong_password", "login", carol, { caller: { host: `10.0.1.${host}` } });
+    }
+  }
+  const account = await kit.run("login", { ...carol, password: "pw" }, {
+    caller: { host: "10.0.9.9" },
+  }).catch((e) => e);
+  match(account.message, /^Too many failed logins for "carol" from several addresses/);
+  // Unknown names from one address count against that address alone.
+  const scanner = { caller: { host: "10.0.2.1" } };
+  for (let i = 0; i < KIT_MAX_FAILURES * ADDRESS_FACTOR; i++) {
+    await kit.refuses("no_such_user", "login", { ...carol, user: `guess${i}` }, scanner);
+  }
+  const address = await kit.run("login", { ...carol, user: "bob", password: "pw" }, scanner)
+    .catch((e) => e);
+  match(address.message, /^Too many failed logins from 10\.0\.2\.1, over several accounts/);
+  const bob = await kit.run("login", { ...carol, user: "bob", password: "pw" });
+  equal(bob.user, "bob");
 });
 
 Deno.test("session commands refuse a missing, forged or expired token", async () => {
