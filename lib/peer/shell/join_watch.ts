@@ -104,7 +104,6 @@ export class JoinWatch {
         );
       }
       return; // session lost, tracker unreachable…: try again at the next round
-
     }
     if (!this.#pending.has(group)) return; // closed while the request ran
     this.#pending.delete(group);
