@@ -126,10 +126,10 @@ Deno.test("peer.ts --help and -h print usage, every flag with its default and an
     const result = await run(peerArgs([flag]));
     equal(result.code, 0, result.stderr);
     equal(result.stderr, "");
-    match(result.stdout, /^Usage:\n  peer\.ts <IP>:<PORT> <tracker_info\.txt> \[flags\]/);
+    match(result.stdout, /^Usage:\n {2}peer\.ts <IP>:<PORT> <tracker_info\.txt> \[flags\]/);
     match(result.stdout, /--progress-interval-ms MS .*\(default 1000; 0: off\)/);
     match(result.stdout, /--config FILE/);
-    match(result.stdout, /Example:\n  deno task peer /);
+    match(result.stdout, /Example:\n {2}deno task peer /);
   }
 });
 

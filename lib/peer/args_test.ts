@@ -240,5 +240,5 @@ Deno.test("PEER_HELP lists every flag with its default and an example", () => {
     if (flag !== "--help") assert.match(line, /default/, flag);
   }
   assert.match(PEER_HELP, /^Usage:/);
-  assert.match(PEER_HELP, /Example:\n  deno task peer 127\.0\.0\.1:6001 tracker_info\.txt/);
+  assert.match(PEER_HELP, /Example:\n {2}deno task peer 127\.0\.0\.1:6001 tracker_info\.txt/);
 });

@@ -74,7 +74,7 @@ export function formatShare(share: ShareStatus): string {
 /** show_download: one download in full, as people read it. */
 export function formatDownloadDetail(status: DownloadStatus): string {
   const lines = [formatDownload(status)];
-  const row = (label: string, value: string) => lines.push(`  ${label.padEnd(8)}${value}`);
+  const row = (label: string, value: string) => lines.push(`  ${label.padEnd(10)}${value}`);
   row("path", status.path);
   row("size", `${formatBytes(status.size)} (${formatBytes(status.bytes)} verified)`);
   row("pieces", `${status.piecesDone} of ${status.pieces}`);

@@ -63,6 +63,7 @@ export class Shell {
   #status: StatusLines | null = null;
   #statusTimer: ReturnType<typeof setInterval> | undefined;
   #isQuitting = false;
+  #isInputClosed = false;
   /** Whether a terminal shows the prompt now (not while a command runs). */
   #isPrompting = false;
 
@@ -118,6 +119,16 @@ export class Shell {
       prompt: PROMPT,
     });
     this.#rl = rl;
+    rl.on("close", () => {
+      this.#isInputClosed = true;
+      // Ctrl-D at the prompt: clear the status lines, and end the prompt's line, so what the
+      // peer prints as it ends starts on a line of its own.
+      if (terminal && this.#isPrompting) {
+        this.#status?.draw([]);
+        terminal.write("\r\n");
+      }
+      this.#isPrompting = false;
+    });
     if (terminal) this.#setUpTerminal(rl, terminal);
     try {
       for await (const line of rl) {
@@ -147,10 +158,23 @@ export class Shell {
       const parsed = parseCommandLine(line, commands);
       if (parsed === null) return;
       const outcome = await parsed.command.run(parsed.args, this.#context);
+      this.#clearTypeahead();
       output.result(parsed.command.name, outcome);
     } catch (error) {
+      this.#clearTypeahead();
       output.error(firstWord(line), error);
     }
+  }
+
+  /**
+   * What was typed while a command ran is echoed where the cursor is: move it out of the way
+   * of the command's output (the next prompt shows it again).
+   */
+  #clearTypeahead(): boolean {
+    const { terminal } = this.#options;
+    if (!terminal || this.#isPrompting || !this.#rl || this.#rl.line.length === 0) return false;
+    terminal.write("\r\x1b[K");
+    return true;
   }
 
   #setUpTerminal(rl: Interface, terminal: NodeJS.WritableStream): void {
@@ -179,12 +203,12 @@ export class Shell {
     // what was typed so far.
     output.aroundEvents({
       before: () => {
-        if (!this.#isPrompting) return;
+        if (!this.#isPrompting) return void this.#clearTypeahead();
         if (status) status.clearAll();
         else terminal.write("\r\x1b[K");
       },
       after: () => {
-        if (!this.#isPrompting) return;
+        if (!this.#isPrompting) return void (rl.line && terminal.write(rl.line));
         rl.prompt(true);
         this.#drawStatus();
       },
@@ -220,6 +244,7 @@ export class Shell {
   }
 
   #prompt(rl: Interface): void {
+    if (this.#isInputClosed) return; // the input ended while the last command ran
     this.#isPrompting = true;
     rl.setPrompt(this.prompt);
     rl.prompt();
