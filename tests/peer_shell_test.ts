@@ -7,6 +7,7 @@ import { deepStrictEqual, equal, match, ok } from "node:assert/strict";
 import { MiB, writeRandomFile } from "./helpers/files.ts";
 import { assertOk, type JsonLine, peerArgs, PeerProcess, STACK_LINE } from "./helpers/peer.ts";
 import { Child, run, tempDir } from "./helpers/processes.ts";
+import { PEER_HELP } from "../lib/peer/mod.ts";
 import { eventWith, GROUP, PASSWORD, startDownload, Swarm, waitUntil } from "./helpers/swarm.ts";
 
 /** A float with more digits than a person or a parser needs. */
@@ -168,4 +169,18 @@ Deno.test("peer.ts reads peershare.json from its state folder and --config FILE;
   equal(lines.length, 1, result.stderr);
   match(lines[0]!, /^peer: Bad config file ".*bad\.json": unknown key "uploadSlot"/);
   ok(!STACK_LINE.test(result.stderr));
+});
+
+Deno.test("README's peer flags are exactly those of peer.ts --help", async () => {
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  const section = readme.slice(readme.indexOf("### peer\n"), readme.indexOf("### Permissions"));
+  const flagsOf = (text: string) =>
+    new Set([...text.matchAll(/(?<![\w-])--[a-z][a-z-]*/g)].map((m) => m[0]));
+  const table = section.split("\n").filter((line) => line.startsWith("| `-"));
+  const inReadme = flagsOf(table.join("\n"));
+  const inHelp = flagsOf(
+    PEER_HELP.slice(PEER_HELP.indexOf("Flags:"), PEER_HELP.indexOf("Config file")),
+  );
+  deepStrictEqual([...inReadme].sort(), [...inHelp].sort());
+  ok(inReadme.size >= 13, [...inReadme].join(" "));
 });
