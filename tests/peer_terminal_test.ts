@@ -113,6 +113,7 @@ Deno.test({
       const typed = text.lastIndexOf("bob> show_down");
       return typed >= 0 && statusLine.test(text.slice(typed)) && text.slice(typed);
     }, { timeoutMs: 10_000 });
+    // deno-lint-ignore no-control-regex
     match(after, /movie\.bin[^\n]*\x1b\[J\x1b\[1A\x1b\[\d+G/);
     await bob.type("\x15quit\r"); // Ctrl-U clears what was typed
     await waitFor(/Waiting for 1 download to finish/);
