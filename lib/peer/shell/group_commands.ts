@@ -40,7 +40,7 @@ export const GROUP_COMMANDS: readonly CommandSpec[] = [
         throw error;
       }
       watchJoin(group!);
-      return { text: `Asked to join group "${group}"; you will be told when you are let in` };
+      return { text: `Asked to join group "${group}"` };
     },
   },
   {
