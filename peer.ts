@@ -1,5 +1,5 @@
 /**
- * The peer: `peer.ts <IP>:<PORT> <tracker_info.txt> [--json] [--state-dir DIR]`.
+ * The peer: `peer.ts <IP>:<PORT> <tracker_info.txt> [flags]` (`--help` lists the flags).
  *
  * Serves pieces on IP:PORT (port 0: any free port, printed at start), talks to the first
  * tracker of tracker_info.txt that answers, and reads shell commands from stdin. This file
@@ -10,12 +10,14 @@
  */
 import { describeError } from "./lib/common/errors.ts";
 import { stderrSink } from "./lib/common/logger.ts";
-import { parsePeerArgs, PEER_USAGE, runPeer } from "./lib/peer/mod.ts";
+import { parsePeerArgs, PEER_HELP, runPeer } from "./lib/peer/mod.ts";
 
 /** Exit status for a command line that does not parse. */
 const EXIT_USAGE = 2;
 /** Exit status for a start-up failure: folder in use, missing permission, bad tracker list. */
 const EXIT_FAILURE = 1;
+/** Every line the peer prints about its own start-up begins with this. */
+const PREFIX = "peer: ";
 
 /** A bug in a background task must not print a stack trace or end the shell: one line instead. */
 function reportUncaught(): void {
@@ -33,10 +35,10 @@ function parseOrExit(argv: readonly string[]) {
   try {
     const parsed = parsePeerArgs(argv);
     if (parsed.kind === "run") return parsed.config;
-    console.log(PEER_USAGE);
+    console.log(PEER_HELP);
     Deno.exit(0);
   } catch (error) {
-    stderrSink(describeError(error));
+    stderrSink(PREFIX + describeError(error));
     Deno.exit(EXIT_USAGE);
   }
 }
@@ -47,7 +49,7 @@ if (import.meta.main) {
   try {
     await runPeer(config);
   } catch (error) {
-    stderrSink(describeError(error));
+    stderrSink(PREFIX + describeError(error));
     Deno.exit(EXIT_FAILURE);
   }
   // stdin may still have a read pending; the peer is done, so do not wait for it.

@@ -15,13 +15,17 @@
  * @module
  */
 export {
+  CONFIG_FILE_NAME,
   CONNECT_TIMEOUT_MS,
   type ParsedPeerArgs,
   parsePeerArgs,
+  type ParsePeerArgsOptions,
+  PEER_HELP,
   PEER_REFRESH_MS,
   PEER_USAGE,
   type PeerConfig,
   PIECE_TIMEOUT_MS,
+  PROGRESS_INTERVAL_MS,
   REQUEST_TIMEOUT_MS,
 } from "./args.ts";
 export { PeerErrorCode, toCommandError } from "./support/codes.ts";

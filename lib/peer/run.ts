@@ -20,6 +20,8 @@ import { Downloads } from "./download/manager.ts";
 import { FileHandles } from "./support/file_handles.ts";
 import { loadOrCreateIdentity, type PeerIdentity } from "./identity.ts";
 import { Output } from "./shell/output.ts";
+import { percentOf, plural } from "./shell/format.ts";
+import { progressFields, progressLine } from "./shell/progress.ts";
 import { PeerApp } from "./peer_app.ts";
 import { SeederServer } from "./seeder/server.ts";
 import { ServedFiles } from "./seeder/served_files.ts";
@@ -46,7 +48,7 @@ const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
 export async function runPeer(config: PeerConfig): Promise<void> {
   const logger = new Logger("peer");
   const output = new Output({ isJson: config.isJson });
-  const trackers = await readTrackerInfo(config.trackerInfoPath);
+  const trackers = config.trackers ?? await readTrackerInfo(config.trackerInfoPath);
   using _lock = await FolderLock.acquire(config.stateDir);
   const identity = await loadOrCreateIdentity(config.stateDir);
   const { peerId } = identity;
@@ -89,8 +91,40 @@ export async function runPeer(config: PeerConfig): Promise<void> {
     tracker: client,
     listenPort,
     services: app,
+    progressIntervalMs: config.progressIntervalMs,
   });
   await runShell(shell, { app, client, output, logger, config, closing });
+}
+
+/** With --json, a download_progress event per running download every `intervalMs`. */
+function reportProgress(app: PeerApp, output: Output, intervalMs: number): () => void {
+  if (!output.isJson || intervalMs <= 0) return () => {};
+  const timer = setInterval(() => {
+    for (const status of app.downloads()) {
+      if (status.state !== "D") continue;
+      output.event("download_progress", progressFields(status), progressLine(status));
+    }
+  }, intervalMs);
+  return () => clearInterval(timer);
+}
+
+/**
+ * At the end of input or quit, before waiting for the running downloads: say which ones, and
+ * how not to wait.
+ */
+function announceWait(app: PeerApp, output: Output): void {
+  const running = app.downloads().filter((status) => status.state === "D");
+  if (running.length === 0) return;
+  const count = running.length;
+  const list = running.map((s) => `${s.id} [${s.group}] ${s.file} ${percentOf(s)}%`).join(", ");
+  output.event(
+    "waiting_for_downloads",
+    { ids: running.map((status) => status.id) },
+    `Waiting for ${count} ${plural(count, "download")} to finish before logging out: ${list}. ` +
+      `Press Ctrl-C to stop now (${count === 1 ? "it pauses" : "they pause"} and ` +
+      `${count === 1 ? "continues" : "continue"} at the next login); next time, ` +
+      `pause_download <id> before quit`,
+  );
 }
 
 /** Run the shell, then end as DESIGN.md says: wait for downloads, pause the rest, log out. */
@@ -107,15 +141,22 @@ async function runShell(
 ): Promise<void> {
   const { app, client, output, logger, config, closing } = context;
   const removeSignals = onStopSignal(() => shell.stop());
+  const stopProgress = reportProgress(app, output, config.progressIntervalMs);
   try {
     await shell.run();
-    if (!shell.isStopped) await untilAborted(app.waitForDownloads(), shell.stopSignal);
+    if (!shell.isStopped) {
+      announceWait(app, output);
+      await untilAborted(app.waitForDownloads(), shell.stopSignal);
+    }
+    stopProgress();
     closing.abort();
     await app.close();
     // At the end of input there is time to log out properly; after a signal, be quick.
     const timeoutMs = shell.isStopped ? STOP_LOGOUT_TIMEOUT_MS : config.requestTimeoutMs;
     await logOutAtExit(client, { output, logger, timeoutMs });
+    if (shell.isDone) output.note("Bye");
   } finally {
+    stopProgress();
     closing.abort();
     removeSignals();
   }

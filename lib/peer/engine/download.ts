@@ -68,6 +68,12 @@ export class Download {
   readonly #meter = new RateMeter();
   /** Bytes received by seeder address in the current (or last) run. */
   #received = new Map<string, number>();
+  /** Recent receive rate by seeder address, fed from `#received` as pieces arrive. */
+  #peerMeters = new Map<string, { meter: RateMeter; seen: number }>();
+  /** Bytes our seeder sent of this file, as last seen, and their recent rate. */
+  #upload = { meter: new RateMeter(), seen: 0 };
+  /** Banned seeders and why, for show_download. */
+  readonly #bans: { peer: string; reason: string }[] = [];
   #state: DownloadState = "P";
   #reason: string | undefined;
   #hasStarted = false;
@@ -156,11 +162,38 @@ export class Download {
       size,
       // A download waiting for peers receives nothing: no rate from before the wait.
       rate: this.#state === "D" && !isWaiting ? this.#meter.rate() : 0,
-      peers: [...this.#received].map(([addr, bytes]) => ({ addr, bytes })),
+      peers: [...this.#received].map(([addr, bytes]) => ({
+        addr,
+        bytes,
+        rate: this.#state === "D" && !isWaiting ? this.#peerMeters.get(addr)?.meter.rate() ?? 0 : 0,
+      })),
+      uploaded: this.#sampleUpload(),
+      uploadRate: this.#state === "D" ? this.#upload.meter.rate() : 0,
+      banned: [...this.#bans],
       isWaiting,
       ...(this.#reason !== undefined && this.#state === "F" ? { reason: this.#reason } : {}),
       path: destination,
     };
+  }
+
+  /** Feed the per-seeder meters with what `#received` gained since last time. */
+  #samplePeers(): void {
+    for (const [addr, bytes] of this.#received) {
+      let entry = this.#peerMeters.get(addr);
+      if (!entry) this.#peerMeters.set(addr, entry = { meter: new RateMeter(), seen: 0 });
+      // A new run starts `#received` from 0 again.
+      if (bytes < entry.seen) entry.seen = 0;
+      if (bytes > entry.seen) entry.meter.add(bytes - entry.seen);
+      entry.seen = bytes;
+    }
+  }
+
+  /** Bytes uploaded of this file so far; feeds the upload meter. */
+  #sampleUpload(): number {
+    const uploaded = this.#store.source.uploaded;
+    if (uploaded > this.#upload.seen) this.#upload.meter.add(uploaded - this.#upload.seen);
+    this.#upload.seen = uploaded;
+    return uploaded;
   }
 
   #serially(step: () => Promise<void>): Promise<void> {
@@ -225,7 +258,11 @@ export class Download {
       requestTimeoutMs: options.requestTimeoutMs ?? DOWNLOAD_DEFAULTS.requestTimeoutMs,
       peerRefreshMs: options.peerRefreshMs ?? DOWNLOAD_DEFAULTS.peerRefreshMs,
       maxStrikes: options.maxStrikes ?? DOWNLOAD_DEFAULTS.maxStrikes,
-      onPiece: (index, data) => this.#store.write(index, data),
+      onPiece: (index, data) => {
+        this.#samplePeers();
+        this.#sampleUpload();
+        return this.#store.write(index, data);
+      },
       onEvent: (event) => this.#emit(event),
       onFatal: (reason) => void this.#fail(reason),
     });
@@ -349,6 +386,7 @@ export class Download {
   }
 
   #emit(event: DownloadEvent): void {
+    if (event.type === "peer_banned") this.#bans.push({ peer: event.peer, reason: event.reason });
     try {
       this.#options.onEvent(event);
     } catch (error) {

@@ -150,6 +150,9 @@ Deno.test("Download bans a seeder that sends bad pieces and finishes from honest
   await assertFinished(fx, events);
   const bans = events.filter((event) => event.type === "peer_banned");
   assert.deepEqual(bans.map((event) => event.type === "peer_banned" && event.peer), [liar.address]);
+  assert.deepEqual(download.status().banned, [
+    { peer: liar.address, reason: "2 pieces failed their SHA-1 check" },
+  ]);
   const lies = liar.lies.length;
   assert.ok(lies >= 2);
   await new Promise((resolve) => setTimeout(resolve, 4 * FAST.peerRefreshMs));
@@ -369,6 +372,11 @@ Deno.test("Download serves its verified pieces to another downloader while it do
   await last.start();
   await until(() => last.status().piecesDone >= 1);
   assert.ok(middle.download.status().state === "D", "pieces came from a partial seeder");
+  // While it runs, status() has a rate for the seeder sending, and what the middle uploaded.
+  const running = last.status();
+  assert.equal(running.peers.length, 1);
+  if (running.state === "D") assert.ok((running.peers[0]!.rate ?? 0) > 0, JSON.stringify(running));
+  await until(() => (middle.download.status().uploaded ?? 0) > 0);
   await Promise.all([middle.download.done, last.done]);
   await assertFinished(fx, middle.events);
   assert.equal(await sha1Of(`${fx.dir.path}/out/last.bin`), fx.hashes.sha1);

@@ -100,8 +100,16 @@ export interface DownloadStatus {
   readonly size: number;
   /** Bytes per second over the last few seconds. */
   readonly rate: number;
-  /** Bytes received from each peer this run. */
-  readonly peers: ReadonlyArray<{ readonly addr: string; readonly bytes: number }>;
+  /** Bytes received from each peer this run, and at what rate lately (bytes per second). */
+  readonly peers: ReadonlyArray<
+    { readonly addr: string; readonly bytes: number; readonly rate?: number }
+  >;
+  /** Bytes of this file our seeder sent to other peers while it downloads. */
+  readonly uploaded?: number;
+  /** Bytes per second sent of this file lately. */
+  readonly uploadRate?: number;
+  /** Seeders banned from this download (bad pieces), and why. */
+  readonly banned?: ReadonlyArray<{ readonly peer: string; readonly reason: string }>;
   /** True while no peer is connected and none is known ("waiting for peers"). */
   readonly isWaiting: boolean;
   /** What a download that should run waits for before it can (state P): its user's login. */

@@ -3,6 +3,7 @@
  */
 import { formatAddress } from "../../common/address.ts";
 import { type CommandSpec } from "./command_spec.ts";
+import { plural } from "./format.ts";
 
 /** create_user, login, logout. */
 export const ACCOUNT_COMMANDS: readonly CommandSpec[] = [
@@ -41,9 +42,19 @@ export const ACCOUNT_COMMANDS: readonly CommandSpec[] = [
     summary: "Log out: stop sharing and pause downloads until the next login",
     run: async (_args, { tracker, services, signal }) => {
       const user = tracker.user;
+      const running = user === null
+        ? []
+        : services.downloads().filter((d) => d.state === "D").map((d) => d.id);
       if (user !== null) await services.beforeLogout();
       await tracker.logout({ signal });
-      return { text: user ? `Logged out ${user}` : "Logged out" };
+      const text = user ? `Logged out ${user}` : "Logged out";
+      if (running.length === 0) return { text };
+      const count = running.length;
+      return {
+        text: `${text}; paused ${count} ${plural(count, "download")} (${running.join(", ")}): ` +
+          `${count === 1 ? "it continues" : "they continue"} at the next login`,
+        fields: { paused: running },
+      };
     },
   },
 ];

@@ -92,9 +92,11 @@ export function parseCommandLine<C extends CommandSyntax>(
   if (name === undefined) return null;
   const command = commands.get(name);
   if (!command) {
+    const guess = suggestName(name, [...commands.keys()]);
+    const hint = guess === null ? "type" : `did you mean "${guess}"? Type`;
     throw new CommandError(
       PeerErrorCode.UNKNOWN_COMMAND,
-      `Unknown command ${quoteValue(name)}: type "help" for the list of commands`,
+      `Unknown command ${quoteValue(name)}: ${hint} "help" for the list of commands`,
     );
   }
   const required = command.args.filter((arg) => !arg.isOptional).length;
@@ -135,6 +137,46 @@ function checkArg(spec: ArgSpec, value: string): void {
       `Invalid ${spec.name}: use 1-${MAX_PASSWORD_CHARS} characters`,
     );
   }
+}
+
+/** Typos farther than this many edits from every command get no suggestion. */
+const MAX_SUGGESTION_EDITS = 2;
+
+/**
+ * The known name a mistyped one most likely meant: the same in another letter case, the only
+ * name it begins, or the nearest within {@linkcode MAX_SUGGESTION_EDITS} edits (a swap of two
+ * neighbours counts as one); null when none is close.
+ */
+export function suggestName(typed: string, names: readonly string[]): string | null {
+  const lower = typed.toLowerCase();
+  const exact = names.find((name) => name === lower);
+  if (exact !== undefined) return exact;
+  const prefixed = names.filter((name) => lower.length >= 3 && name.startsWith(lower));
+  if (prefixed.length === 1) return prefixed[0]!;
+  let best: string | null = null;
+  let bestEdits = Math.min(MAX_SUGGESTION_EDITS, Math.floor(lower.length / 3)) + 1;
+  for (const name of names) {
+    const edits = editDistance(lower, name);
+    if (edits < bestEdits) [best, bestEdits] = [name, edits];
+  }
+  return best;
+}
+
+/** Optimal string alignment distance: insertions, deletions, substitutions, adjacent swaps. */
+function editDistance(a: string, b: string): number {
+  const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i]);
+  for (let j = 1; j <= b.length; j++) rows[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        d = Math.min(d, rows[i - 2]![j - 2]! + 1);
+      }
+      rows[i]![j] = d;
+    }
+  }
+  return rows[a.length]![b.length]!;
 }
 
 /** The first word of a line as typed, or "": it names the command in an error line. */

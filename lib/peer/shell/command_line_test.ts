@@ -4,6 +4,7 @@ import {
   type CommandSyntax,
   parseCommandLine,
   quoteValue,
+  suggestName,
   tokenizeCommandLine,
   usageOf,
 } from "./command_line.ts";
@@ -87,4 +88,29 @@ Deno.test("usageOf() marks optional arguments", () => {
 Deno.test("quoteValue() cuts a long value short", () => {
   assert.equal(quoteValue("abc"), '"abc"');
   assert.equal(quoteValue("x".repeat(50), 4), '"xxxx…"');
+});
+
+Deno.test("parseCommandLine() suggests the command a typo most likely meant", () => {
+  const table = new Map<string, CommandSyntax>(
+    ["list_groups", "list_files", "login", "logout", "quit", "show_downloads", "show_download"]
+      .map((name) => [name, { name, args: [] }]),
+  );
+  const message = (line: string) => {
+    try {
+      parseCommandLine(line, table);
+    } catch (error) {
+      return (error as CommandError).message;
+    }
+    return "";
+  };
+  assert.equal(
+    message("lsit_groups"),
+    'Unknown command "lsit_groups": did you mean "list_groups"? Type "help" for the list of commands',
+  );
+  assert.match(message("LOGIN"), /did you mean "login"\?/);
+  assert.match(message("qiut"), /did you mean "quit"\?/);
+  assert.match(message("show_downlod"), /did you mean "show_download"\?/);
+  assert.equal(suggestName("frobnicate", [...table.keys()]), null);
+  assert.equal(suggestName("x", [...table.keys()]), null);
+  assert.match(message("frobnicate"), /^Unknown command "frobnicate": type "help"/);
 });

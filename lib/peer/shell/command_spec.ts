@@ -21,6 +21,8 @@ export interface CommandContext {
   readonly signal: AbortSignal;
   /** End the shell after this command, as at the end of input. */
   requestQuit(): void;
+  /** Tell the user when the logged-in user is let into `group` (after join_group). */
+  watchJoin(group: string): void;
 }
 
 /**

@@ -23,9 +23,10 @@ const SHELL_COMMANDS: readonly CommandSpec[] = [
     name: "quit",
     args: [],
     summary: "Log out and leave, as at the end of input",
+    // What it waits for, "Logged out" and "Bye" come from the peer as it ends (run.ts).
     run: (_args, context) => {
       context.requestQuit();
-      return Promise.resolve({ text: "Bye" });
+      return Promise.resolve({ text: "" });
     },
   },
 ];

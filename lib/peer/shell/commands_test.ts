@@ -12,6 +12,7 @@ function context(api: FakeApi): CommandContext {
     commands: COMMANDS,
     signal: new AbortController().signal,
     requestQuit: () => {},
+    watchJoin: () => {},
   };
 }
 
@@ -23,6 +24,7 @@ Deno.test("COMMANDS has the seed's commands, help and quit", () => {
   assert.deepEqual([...COMMANDS.keys()].sort(), [
     "accept_request",
     "cancel_download",
+    "clear_downloads",
     "create_group",
     "create_user",
     "download_file",
@@ -38,6 +40,7 @@ Deno.test("COMMANDS has the seed's commands, help and quit", () => {
     "quit",
     "reject_request",
     "resume_download",
+    "show_download",
     "show_downloads",
     "show_shares",
     "stop_share",

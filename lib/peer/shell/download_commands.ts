@@ -1,13 +1,39 @@
 /**
- * The shell's download commands: download_file, show_downloads, pause_download,
- * resume_download, cancel_download.
+ * The shell's download commands: download_file, show_downloads, show_download,
+ * pause_download, resume_download, cancel_download, clear_downloads.
  */
-import { downloadFields, formatDownload } from "./format.ts";
+import { CommandError } from "../../common/errors.ts";
+import { PeerErrorCode } from "../support/codes.ts";
+import type { DownloadStatus } from "../engine/types.ts";
+import type { PeerServices } from "../services.ts";
+import {
+  downloadDetailFields,
+  downloadFields,
+  formatDownload,
+  formatDownloadDetail,
+  plural,
+} from "./format.ts";
 import { type CommandSpec } from "./command_spec.ts";
 
 const ID = { name: "download_id", kind: "word" } as const;
 
-/** download_file, show_downloads, pause_download, resume_download, cancel_download. */
+/**
+ * Complete downloads cleared this session. The downloads manager cannot forget a complete one
+ * yet (cancel refuses state C), so clear_downloads hides them from show_downloads until the
+ * peer restarts; failed ones are removed for good through cancel.
+ */
+const clearedComplete = new WeakMap<PeerServices, Set<string>>();
+
+/** The downloads show_downloads lists: every one but the complete ones cleared. */
+function listed(services: PeerServices): DownloadStatus[] {
+  const hidden = clearedComplete.get(services);
+  return services.downloads().filter((d) => !(d.state === "C" && hidden?.has(d.id)));
+}
+
+/**
+ * download_file, show_downloads, show_download, pause_download, resume_download,
+ * cancel_download, clear_downloads.
+ */
 export const DOWNLOAD_COMMANDS: readonly CommandSpec[] = [
   {
     name: "download_file",
@@ -31,11 +57,46 @@ export const DOWNLOAD_COMMANDS: readonly CommandSpec[] = [
     args: [],
     summary: "Show the downloads: [D] downloading, [P] paused, [C] complete, [F] failed",
     run: (_args, { services }) => {
-      const downloads = services.downloads();
+      const downloads = listed(services);
       const text = downloads.length === 0
         ? "No downloads"
         : downloads.map(formatDownload).join("\n");
       return Promise.resolve({ text, fields: { downloads: downloads.map(downloadFields) } });
+    },
+  },
+  {
+    name: "show_download",
+    args: [ID],
+    summary: "Show one download in full: path, pieces, rates, each peer, banned peers",
+    run: ([id], { services }) => {
+      const status = services.downloads().find((d) => d.id === id);
+      if (!status) {
+        return Promise.reject(
+          new CommandError(PeerErrorCode.NO_SUCH_DOWNLOAD, `No download "${id}"`),
+        );
+      }
+      return Promise.resolve({
+        text: formatDownloadDetail(status),
+        fields: { download: downloadDetailFields(status) },
+      });
+    },
+  },
+  {
+    name: "clear_downloads",
+    args: [],
+    summary: "Remove complete and failed downloads from the list (a failed one's partial file too)",
+    run: async (_args, { services, signal }) => {
+      const failed = services.downloads().filter((d) => d.state === "F").map((d) => d.id);
+      for (const id of failed) await services.cancelDownload(id, signal);
+      const hidden = clearedComplete.get(services) ?? new Set<string>();
+      clearedComplete.set(services, hidden);
+      const complete = listed(services).filter((d) => d.state === "C").map((d) => d.id);
+      complete.forEach((id) => hidden.add(id));
+      const cleared = [...complete, ...failed];
+      const text = cleared.length === 0
+        ? "Nothing to clear: no complete or failed downloads"
+        : `Cleared ${cleared.length} ${plural(cleared.length, "download")} (${cleared.join(", ")})`;
+      return { text, fields: { cleared } };
     },
   },
   {

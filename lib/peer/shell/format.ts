@@ -10,6 +10,12 @@
 import type { DownloadStatus } from "../engine/types.ts";
 import type { ShareStatus } from "../share/sharing.ts";
 import { formatBytes } from "../support/units.ts";
+import { formatTable } from "./output.ts";
+
+/** `word` for one, `words` otherwise: `1 peer`, `2 peers`, `0 downloads`. */
+export function plural(count: number, word: string, many = `${word}s`): string {
+  return count === 1 ? word : many;
+}
 
 /** `4s`, `2m05s`, `1h03m`. */
 export function formatDuration(seconds: number): string {
@@ -34,7 +40,7 @@ export function formatDownload(status: DownloadStatus): string {
   if (status.state === "D" && status.isWaiting) parts.push("waiting for peers");
   else if (status.state === "D") {
     const peers = status.peers.length;
-    parts.push(`${formatBytes(status.rate)}/s`, `${peers} peer${peers === 1 ? "" : "s"}`);
+    parts.push(`${formatBytes(status.rate)}/s`, `${peers} ${plural(peers, "peer")}`);
     if (status.rate > 0) {
       parts.push(`ETA ${formatDuration((status.size - status.bytes) / status.rate)}`);
     }
@@ -68,4 +74,70 @@ export function downloadFields(status: DownloadStatus): Record<string, unknown> 
 export function formatShare(share: ShareStatus): string {
   return `[${share.state === "complete" ? "S" : "P"}] [${share.group}] ${share.file}  ` +
     `${share.state}  uploaded ${formatBytes(share.uploaded)}`;
+}
+
+/** show_download: one download in full, as people read it. */
+export function formatDownloadDetail(status: DownloadStatus): string {
+  const lines = [formatDownload(status)];
+  const row = (label: string, value: string) => lines.push(`  ${label.padEnd(10)}${value}`);
+  row("path", status.path);
+  row("size", `${formatBytes(status.size)} (${formatBytes(status.bytes)} verified)`);
+  row("pieces", `${status.piecesDone} of ${status.pieces}`);
+  if (status.state === "D") {
+    const up = status.uploadRate ?? 0;
+    row("rate", `${formatBytes(status.rate)}/s down, ${formatBytes(up)}/s up`);
+  }
+  if (status.uploaded !== undefined) row("uploaded", formatBytes(status.uploaded));
+  const peers = status.peers.length;
+  row("peers", peers === 0 ? "none this run" : `${peers} ${plural(peers, "peer")} sent pieces:`);
+  if (peers > 0) {
+    const table = formatTable(
+      ["PEER", "SENT US", "RATE"],
+      status.peers.map((p) => [p.addr, formatBytes(p.bytes), `${formatBytes(p.rate ?? 0)}/s`]),
+    );
+    lines.push(...table.split("\n").map((line) => `    ${line}`));
+  }
+  for (const ban of status.banned ?? []) row("banned", `${ban.peer}: ${ban.reason}`);
+  return lines.join("\n");
+}
+
+/** show_download's JSON fields: show_downloads' and the detail. */
+export function downloadDetailFields(status: DownloadStatus): Record<string, unknown> {
+  return {
+    ...downloadFields(status),
+    peers: status.peers.map((peer) => ({
+      addr: peer.addr,
+      bytes: peer.bytes,
+      rate: Math.round(peer.rate ?? 0),
+    })),
+    uploaded: status.uploaded ?? 0,
+    uploadRate: Math.round(status.uploadRate ?? 0),
+    banned: status.banned ?? [],
+  };
+}
+
+/** What this peer sent and received over every share and download. */
+export interface TransferTotals {
+  readonly uploaded: number;
+  readonly downloaded: number;
+  /** uploaded ÷ downloaded, 2 decimals; null before anything was downloaded. */
+  readonly ratio: number | null;
+}
+
+/** Totals over the shares (bytes sent) and the downloads (verified bytes received). */
+export function transferTotals(
+  shares: readonly ShareStatus[],
+  downloads: readonly DownloadStatus[],
+): TransferTotals {
+  const uploaded = shares.reduce((sum, share) => sum + share.uploaded, 0);
+  const downloaded = downloads.reduce((sum, download) => sum + download.bytes, 0);
+  const ratio = downloaded === 0 ? null : Math.round((uploaded / downloaded) * 100) / 100;
+  return { uploaded, downloaded, ratio };
+}
+
+/** The last line of show_shares. */
+export function formatTotals(totals: TransferTotals): string {
+  const ratio = totals.ratio === null ? "-" : totals.ratio.toFixed(2);
+  return `Total: uploaded ${formatBytes(totals.uploaded)}, downloaded ` +
+    `${formatBytes(totals.downloaded)}, ratio ${ratio}`;
 }

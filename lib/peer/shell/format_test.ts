@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { downloadFields, formatDownload, formatDuration, formatShare } from "./format.ts";
+import {
+  downloadFields,
+  formatDownload,
+  formatDownloadDetail,
+  formatDuration,
+  formatShare,
+  formatTotals,
+  transferTotals,
+} from "./format.ts";
 import type { DownloadStatus } from "../engine/types.ts";
 
 const MIB = 1024 * 1024;
@@ -78,4 +86,40 @@ Deno.test("formatShare() shows complete or partial and the bytes uploaded", () =
     formatShare({ ...share, state: "partial" }),
     "[P] [g1] f.bin  partial  uploaded 3.0 MiB",
   );
+});
+
+Deno.test("formatDownloadDetail() shows path, size, pieces, rates, each peer and the bans", () => {
+  const text = formatDownloadDetail(status({
+    peers: [{ addr: "127.0.0.1:1", bytes: 3 * MIB, rate: 2 * MIB }],
+    uploaded: MIB,
+    uploadRate: 512 * 1024,
+    banned: [{ peer: "127.0.0.1:9", reason: "3 pieces failed their SHA-1 check" }],
+  }));
+  assert.equal(
+    text,
+    [
+      "[D] [g1] f.bin  42%  14.5 MiB/s  1 peer  ETA 4s  (d1)",
+      "  path      /tmp/f.bin",
+      "  size      100 MiB (42.0 MiB verified)",
+      "  pieces    84 of 200",
+      "  rate      14.5 MiB/s down, 512 KiB/s up",
+      "  uploaded  1.0 MiB",
+      "  peers     1 peer sent pieces:",
+      "    PEER         SENT US  RATE",
+      "    127.0.0.1:1  3.0 MiB  2.0 MiB/s",
+      "  banned    127.0.0.1:9: 3 pieces failed their SHA-1 check",
+    ].join("\n"),
+  );
+});
+
+Deno.test("transferTotals() sums uploads and downloads; the ratio is null before any download", () => {
+  const share = { group: "g1", file: "f.bin", fileId: "0".repeat(40), state: "complete" as const };
+  assert.deepEqual(transferTotals([{ ...share, uploaded: 3 }], []), {
+    uploaded: 3,
+    downloaded: 0,
+    ratio: null,
+  });
+  const totals = transferTotals([{ ...share, uploaded: MIB }], [status({ bytes: 3 * MIB })]);
+  assert.deepEqual(totals, { uploaded: MIB, downloaded: 3 * MIB, ratio: 0.33 });
+  assert.equal(formatTotals(totals), "Total: uploaded 1.0 MiB, downloaded 3.0 MiB, ratio 0.33");
 });

@@ -2,6 +2,7 @@
  * The shell's group commands: create_group, join_group, leave_group, list_requests,
  * accept_request, reject_request, list_groups, list_files.
  */
+import { CommandError } from "../../common/errors.ts";
 import { formatTable } from "./output.ts";
 import { collectPages } from "../support/pages.ts";
 import { formatBytes } from "../support/units.ts";
@@ -30,8 +31,15 @@ export const GROUP_COMMANDS: readonly CommandSpec[] = [
     name: "join_group",
     args: [GROUP],
     summary: "Ask the owner of a group to let you in",
-    run: async ([group], { tracker, signal }) => {
-      await tracker.request("join_group", { group: group! }, { signal });
+    run: async ([group], { tracker, signal, watchJoin }) => {
+      try {
+        await tracker.request("join_group", { group: group! }, { signal });
+      } catch (error) {
+        // Asked before (another session, a restart): watch for the answer all the same.
+        if (error instanceof CommandError && error.code === "request_pending") watchJoin(group!);
+        throw error;
+      }
+      watchJoin(group!);
       return { text: `Asked to join group "${group}"` };
     },
   },

@@ -64,14 +64,39 @@ export class Output {
     this.#aroundEvent?.after();
   }
 
+  /**
+   * A line for a person only (a hint, a farewell): printed in human mode, never with `--json`,
+   * whose lines are all commands and events.
+   */
+  note(text: string): void {
+    if (this.isJson) return;
+    this.#aroundEvent?.before();
+    this.#write(text + "\n");
+    this.#aroundEvent?.after();
+  }
+
   /** Run these around each event, so a terminal shell can redraw its prompt after it. */
   aroundEvents(hooks: { before: () => void; after: () => void } | null): void {
     this.#aroundEvent = hooks;
   }
 
   #line(json: Record<string, unknown>, text: string): void {
-    this.#write((this.isJson ? JSON.stringify(json) : text) + "\n");
+    // A command with nothing to say (quit) prints no empty line; its JSON line still comes.
+    if (!this.isJson && text === "") return;
+    this.#write((this.isJson ? JSON.stringify(json, roundFloats) : text) + "\n");
   }
+}
+
+/** Fraction digits kept in JSON: `"seconds":0.148`, not `0.14843449399999997`. */
+export const JSON_FRACTION_DIGITS = 3;
+const JSON_SCALE = 10 ** JSON_FRACTION_DIGITS;
+
+/** A `JSON.stringify` replacer that rounds every non-integer number. */
+function roundFloats(_key: string, value: unknown): unknown {
+  if (typeof value !== "number" || Number.isInteger(value) || !Number.isFinite(value)) {
+    return value;
+  }
+  return Math.round(value * JSON_SCALE) / JSON_SCALE;
 }
 
 /**

@@ -68,3 +68,27 @@ Deno.test("formatBytes() picks a binary unit", () => {
   assert.equal(formatBytes(512 * 1024 * 1024), "512 MiB");
   assert.equal(formatBytes(3 * 1024 ** 4), "3.0 TiB");
 });
+
+Deno.test("Output rounds floats in JSON lines to 3 digits and leaves integers alone", () => {
+  const { chunks, output } = collect(true);
+  output.event(
+    "download_finished",
+    { seconds: 0.14843449399999997, bytes: 8388608, ratio: 2 / 3 },
+    "",
+  );
+  assert.equal(
+    chunks[0],
+    '{"event":"download_finished","seconds":0.148,"bytes":8388608,"ratio":0.667}\n',
+  );
+});
+
+Deno.test("Output.note() prints for people only; an empty result text prints nothing", () => {
+  const text = collect(false);
+  text.output.note("Bye");
+  text.output.result("quit", { text: "" });
+  assert.deepEqual(text.chunks, ["Bye\n"]);
+  const json = collect(true);
+  json.output.note("Bye");
+  json.output.result("quit", { text: "" });
+  assert.deepEqual(json.chunks, ['{"ok":true,"command":"quit"}\n']);
+});

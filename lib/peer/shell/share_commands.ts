@@ -1,7 +1,7 @@
 /**
  * The shell's share commands: upload_file, stop_share, show_shares.
  */
-import { formatShare } from "./format.ts";
+import { formatShare, formatTotals, transferTotals } from "./format.ts";
 import { formatBytes } from "../support/units.ts";
 import { type CommandSpec } from "./command_spec.ts";
 
@@ -44,12 +44,13 @@ export const SHARE_COMMANDS: readonly CommandSpec[] = [
   {
     name: "show_shares",
     args: [],
-    summary: "List the files this peer serves, with the bytes uploaded",
+    summary: "List the files this peer serves, with the bytes uploaded, totals and ratio",
     run: (_args, { services }) => {
       const shares = services.shares();
+      const totals = transferTotals(shares, services.downloads());
       const text = shares.length === 0
-        ? "Not sharing any file"
-        : shares.map(formatShare).join("\n");
+        ? `Not sharing any file\n${formatTotals(totals)}`
+        : [...shares.map(formatShare), formatTotals(totals)].join("\n");
       const fields = shares.map(({ group, file, state, uploaded, fileId }) => ({
         group,
         file,
@@ -57,7 +58,7 @@ export const SHARE_COMMANDS: readonly CommandSpec[] = [
         uploaded,
         fileId,
       }));
-      return Promise.resolve({ text, fields: { shares: fields } });
+      return Promise.resolve({ text, fields: { shares: fields, totals } });
     },
   },
 ];

@@ -82,6 +82,7 @@ Deno.test("show_shares and show_downloads print JSON lists", async () => {
     ok: true,
     command: "show_shares",
     shares: [{ group: "g1", file: "f.bin", state: "partial", uploaded: 7, fileId: "0".repeat(40) }],
+    totals: { uploaded: 7, downloaded: 0, ratio: null },
   });
   assert.deepEqual(results[1], { ok: true, command: "show_downloads", downloads: [] });
 });

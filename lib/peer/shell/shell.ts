@@ -1,6 +1,8 @@
 /**
  * The shell: reads commands from stdin one line at a time (with a prompt and history on a
- * terminal, passwords kept out of the history) and runs them in order.
+ * terminal, passwords kept out of the history) and runs them in order. On a terminal the prompt
+ * names the logged-in user (`alice> `), Ctrl-C clears the line being typed, and running
+ * downloads show in status lines under the prompt.
  */
 import { createInterface, type Interface } from "node:readline";
 import { firstWord, parseCommandLine } from "./command_line.ts";
@@ -8,9 +10,15 @@ import type { TrackerApi } from "../client/api.ts";
 import type { Output } from "./output.ts";
 import type { PeerServices } from "../services.ts";
 import { type CommandContext, type CommandSpec } from "./command_spec.ts";
+import { JoinWatch } from "./join_watch.ts";
+import { StatusLines, statusLines } from "./progress.ts";
 
-/** The prompt of a terminal shell. */
+/** The prompt of a terminal shell before login; after it, the user's name: `alice> `. */
 export const PROMPT = "peershare> ";
+/** Printed once when a terminal shell starts. */
+export const START_HINT = 'Type "help" for the commands; Ctrl-D or "quit" to leave';
+/** Printed when Ctrl-C is pressed at the prompt: it clears the line and does not leave. */
+export const CTRL_C_HINT = '(Ctrl-C clears the line; Ctrl-D or "quit" leaves)';
 /** Lines a terminal shell remembers. */
 export const HISTORY_SIZE = 500;
 
@@ -30,6 +38,15 @@ export interface ShellOptions {
   listenPort: number;
   /** Sharing and downloading, for their commands, login and logout. */
   services: PeerServices;
+  /**
+   * Redraw status lines of running downloads under the prompt this often (terminal, human
+   * output only); 0 or absent: none.
+   */
+  progressIntervalMs?: number;
+  /** The terminal's width, for status lines (default: `terminal.columns`). */
+  columns?: () => number | undefined;
+  /** How often a pending join request is checked (tests shorten it). */
+  joinWatchIntervalMs?: number;
 }
 
 /**
@@ -41,14 +58,23 @@ export class Shell {
   readonly #options: ShellOptions;
   readonly #stopping = new AbortController();
   readonly #context: CommandContext;
+  readonly #joins: JoinWatch;
   #rl: Interface | null = null;
+  #status: StatusLines | null = null;
+  #statusTimer: ReturnType<typeof setInterval> | undefined;
   #isQuitting = false;
+  #isInputClosed = false;
   /** Whether a terminal shows the prompt now (not while a command runs). */
   #isPrompting = false;
 
   /** A shell that reads `options.input` once {@linkcode Shell.run} is called. */
   constructor(options: ShellOptions) {
     this.#options = options;
+    this.#joins = new JoinWatch({
+      tracker: options.tracker,
+      output: options.output,
+      ...(options.joinWatchIntervalMs ? { intervalMs: options.joinWatchIntervalMs } : {}),
+    });
     this.#context = {
       tracker: options.tracker,
       listenPort: options.listenPort,
@@ -56,7 +82,14 @@ export class Shell {
       commands: options.commands,
       signal: this.#stopping.signal,
       requestQuit: () => this.#isQuitting = true,
+      watchJoin: (group) => this.#joins.watch(group),
     };
+  }
+
+  /** The prompt for the user logged in now. */
+  get prompt(): string {
+    const user = this.#options.tracker.user;
+    return user === null ? PROMPT : `${user}> `;
   }
 
   /** Whether `quit` or {@linkcode Shell.stop} ended the shell. */
@@ -86,6 +119,16 @@ export class Shell {
       prompt: PROMPT,
     });
     this.#rl = rl;
+    rl.on("close", () => {
+      this.#isInputClosed = true;
+      // Ctrl-D at the prompt: clear the status lines, and end the prompt's line, so what the
+      // peer prints as it ends starts on a line of its own.
+      if (terminal && this.#isPrompting) {
+        this.#status?.draw([]);
+        terminal.write("\r\n");
+      }
+      this.#isPrompting = false;
+    });
     if (terminal) this.#setUpTerminal(rl, terminal);
     try {
       for await (const line of rl) {
@@ -95,6 +138,8 @@ export class Shell {
         if (terminal) this.#prompt(rl);
       }
     } finally {
+      this.#stopStatus();
+      this.#joins.close();
       output.aroundEvents(null);
       rl.close();
     }
@@ -113,32 +158,97 @@ export class Shell {
       const parsed = parseCommandLine(line, commands);
       if (parsed === null) return;
       const outcome = await parsed.command.run(parsed.args, this.#context);
+      this.#clearTypeahead();
       output.result(parsed.command.name, outcome);
     } catch (error) {
+      this.#clearTypeahead();
       output.error(firstWord(line), error);
     }
   }
 
+  /**
+   * What was typed while a command ran is echoed where the cursor is: move it out of the way
+   * of the command's output (the next prompt shows it again).
+   */
+  #clearTypeahead(): boolean {
+    const { terminal } = this.#options;
+    if (!terminal || this.#isPrompting || !this.#rl || this.#rl.line.length === 0) return false;
+    terminal.write("\r\x1b[K");
+    return true;
+  }
+
   #setUpTerminal(rl: Interface, terminal: NodeJS.WritableStream): void {
+    const { output, input } = this.#options;
+    const status = this.#startStatus(rl, terminal);
     // readline adds a line to the history before it emits it, so this runs just after.
     rl.on("line", () => {
       this.#isPrompting = false;
+      status?.afterLine();
       scrubHistory(rl, this.#options.commands);
     });
-    // In raw mode Ctrl-C reaches readline as a key, not the process as a signal.
-    rl.on("SIGINT", () => this.stop());
+    // In raw mode Ctrl-C reaches readline as a key, not the process as a signal. At the
+    // prompt it clears the line (as in bash); while a command runs it stops the peer.
+    rl.on("SIGINT", () => {
+      if (!this.#isPrompting) return this.stop();
+      if (rl.line.length === 0) return output.note(CTRL_C_HINT);
+      // Ctrl-E then Ctrl-U: to the end of the line, then delete everything before the cursor.
+      rl.write(null, { ctrl: true, name: "e" });
+      rl.write(null, { ctrl: true, name: "u" });
+      this.#drawStatus();
+    });
+    // readline redraws the line on some keys (backspace, history) and erases what is under it
+    // as it does: draw the status lines again after each key.
+    if (status) input.on("keypress", () => this.#isPrompting && this.#drawStatus());
     // An event printed while the prompt shows replaces it, then the prompt comes back with
     // what was typed so far.
-    this.#options.output.aroundEvents({
-      before: () => this.#isPrompting && terminal.write("\r\x1b[K"),
-      after: () => this.#isPrompting && rl.prompt(true),
+    output.aroundEvents({
+      before: () => {
+        if (!this.#isPrompting) return void this.#clearTypeahead();
+        if (status) status.clearAll();
+        else terminal.write("\r\x1b[K");
+      },
+      after: () => {
+        if (!this.#isPrompting) return void (rl.line && terminal.write(rl.line));
+        rl.prompt(true);
+        this.#drawStatus();
+      },
     });
+    output.note(START_HINT);
     this.#prompt(rl);
   }
 
+  /** Status lines under the prompt: only for a person at a terminal, and when asked for. */
+  #startStatus(rl: Interface, terminal: NodeJS.WritableStream): StatusLines | null {
+    const { progressIntervalMs = 0, output, columns } = this.#options;
+    if (progressIntervalMs <= 0 || output.isJson) return null;
+    const status = new StatusLines({
+      write: (text) => terminal.write(text),
+      editor: rl,
+      columns: columns ?? (() => (terminal as { columns?: number }).columns),
+    });
+    this.#status = status;
+    this.#statusTimer = setInterval(() => {
+      if (this.#isPrompting) this.#drawStatus();
+    }, progressIntervalMs);
+    return status;
+  }
+
+  #drawStatus(): void {
+    this.#status?.draw(statusLines(this.#options.services.downloads()));
+  }
+
+  #stopStatus(): void {
+    clearInterval(this.#statusTimer);
+    if (this.#isPrompting) this.#status?.draw([]);
+    this.#status = null;
+  }
+
   #prompt(rl: Interface): void {
+    if (this.#isInputClosed) return; // the input ended while the last command ran
     this.#isPrompting = true;
+    rl.setPrompt(this.prompt);
     rl.prompt();
+    this.#drawStatus();
   }
 }
 

@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
 import { createInterface } from "node:readline";
-import { PassThrough, Readable } from "node:stream";
+import { PassThrough, Readable, Writable } from "node:stream";
 import { CommandError } from "../../common/errors.ts";
 import { waitUntil } from "../../common/test_util.ts";
 import { FakeApi, FakeServices } from "../testing/fake_api.ts";
 import { COMMANDS } from "./commands.ts";
 import { Output } from "./output.ts";
-import { isSecretLine, scrubHistory, Shell } from "./shell.ts";
+import { CTRL_C_HINT, isSecretLine, scrubHistory, Shell, START_HINT } from "./shell.ts";
+import { VirtualTerminal } from "./progress_test.ts";
+import type { DownloadStatus } from "../engine/types.ts";
 
 function jsonShell(lines: string[], api = new FakeApi()) {
   const written: string[] = [];
@@ -143,4 +145,223 @@ Deno.test("scrubHistory() keeps passwords out of a terminal's history", async ()
   rl.close();
   const history = (rl as unknown as { history: string[] }).history;
   assert.deepEqual(history, ["create_group g1", "list_groups"]);
+});
+
+/** A download as the engine reports it, for status lines and show_download. */
+function running(fields: Partial<DownloadStatus> = {}): DownloadStatus {
+  return {
+    id: "d1",
+    group: "g1",
+    file: "f.bin",
+    state: "D",
+    piecesDone: 84,
+    pieces: 200,
+    bytes: 42 * 1024 * 1024,
+    size: 100 * 1024 * 1024,
+    rate: 1024 * 1024,
+    peers: [{ addr: "127.0.0.1:9", bytes: 5, rate: 1024 }],
+    isWaiting: false,
+    path: "/tmp/f.bin",
+    ...fields,
+  };
+}
+
+/** A shell on a virtual terminal: readline's echo and the output both land on `screen`. */
+function terminalShell(services = new FakeServices(), api = new FakeApi()) {
+  const screen = new VirtualTerminal(16, 80);
+  const input = new PassThrough();
+  const terminal = new Writable({
+    write(chunk, _encoding, callback) {
+      screen.write(String(chunk));
+      callback();
+    },
+  });
+  const shell = new Shell({
+    input,
+    // A terminal turns "\n" into "\r\n" (ONLCR); the virtual one does not.
+    output: new Output({
+      isJson: false,
+      write: (text) => screen.write(text.replaceAll("\n", "\r\n")),
+    }),
+    terminal,
+    columns: () => 80,
+    commands: COMMANDS,
+    tracker: api,
+    listenPort: 4000,
+    services,
+    progressIntervalMs: 10,
+  });
+  const rows = () => screen.screen();
+  return { shell, input, rows, screen };
+}
+
+Deno.test("A terminal shell: a hint at start, the user in the prompt, status lines under it", async () => {
+  const services = new FakeServices();
+  services.downloadList = [running(), running({ id: "d2", state: "P" })];
+  const { shell, input, rows } = terminalShell(services);
+  const done = shell.run();
+  await waitUntil("the first prompt", () => rows().some((row) => row.startsWith("peershare>")));
+  assert.equal(rows()[0], START_HINT);
+  input.write("login alice pw\r");
+  input.write("lis");
+  const statusRow = "d1 [g1] f.bin  42%  1.0 MiB/s  ETA 58s  1 peer";
+  await waitUntil("alice's prompt with a status line under it", () => {
+    const screen = rows();
+    return screen.at(-2) === "alice> lis" && screen.at(-1) === statusRow;
+  }, { timeoutMs: 2_000 });
+  // One line per running download only (d2 is paused), nothing between the output and prompt.
+  const screen = rows();
+  assert.deepEqual(screen.slice(-3), [
+    "Logged in as alice (tracker 127.0.0.1:7001)",
+    "alice> lis",
+    statusRow,
+  ]);
+  input.end();
+  await done;
+});
+
+Deno.test("A terminal shell: Ctrl-C clears the line being typed and does not leave", async () => {
+  const { shell, input, rows } = terminalShell();
+  const done = shell.run();
+  await waitUntil("the first prompt", () => rows().some((row) => row.startsWith("peershare>")));
+  input.write("create_group oops");
+  input.write("\x03");
+  await waitUntil("the line is cleared", () => rows().at(-1) === "peershare>");
+  input.write("help quit\r");
+  await waitUntil("help ran", () => rows().some((row) => row.startsWith("quit ")));
+  assert.ok(!rows().some((row) => row.includes("Error")), rows().join("\n"));
+  // On an empty line, Ctrl-C says how to leave, and the shell goes on.
+  input.write("\x03");
+  await waitUntil("the hint", () => rows().includes(CTRL_C_HINT));
+  assert.equal(shell.isStopped, false);
+  input.end();
+  await done;
+  assert.equal(shell.isStopped, false);
+});
+
+Deno.test("join_group: the shell says when the owner lets the user in", async () => {
+  let checks = 0;
+  const api = new FakeApi({
+    list_files: () => {
+      if (++checks < 3) throw new CommandError("not_member", 'Not a member of "g1"');
+      return { files: [] };
+    },
+    join_group: ({ group }) => {
+      if (group === "g2") throw new CommandError("request_pending", "Already asked");
+      return {};
+    },
+  });
+  const written: string[] = [];
+  const input = new PassThrough();
+  const shell = new Shell({
+    input,
+    output: new Output({ isJson: true, write: (text) => written.push(text) }),
+    commands: COMMANDS,
+    tracker: api,
+    listenPort: 4000,
+    services: new FakeServices(),
+    joinWatchIntervalMs: 10,
+  });
+  const done = shell.run();
+  input.write("login alice pw\njoin_group g1\njoin_group g2\n");
+  const lines = () => written.map((text) => JSON.parse(text));
+  await waitUntil(
+    "both groups are let in",
+    () => lines().filter((line) => line.event === "group_joined").length === 2,
+  );
+  assert.deepEqual(
+    lines().filter((line) => line.event).map((line) => line.group).sort(),
+    ["g1", "g2"],
+  );
+  input.end();
+  await done;
+  assert.ok(checks >= 3, `list_files asked ${checks} times`);
+});
+
+Deno.test("logout names the downloads it paused", async () => {
+  const services = new FakeServices();
+  services.downloadList = [running(), running({ id: "d2", state: "P" })];
+  const written: string[] = [];
+  const shell = new Shell({
+    input: Readable.from(["login alice pw\n", "logout\n"]),
+    output: new Output({ isJson: false, write: (text) => written.push(text) }),
+    commands: COMMANDS,
+    tracker: new FakeApi(),
+    listenPort: 4000,
+    services,
+  });
+  await shell.run();
+  assert.equal(
+    written.at(-1),
+    "Logged out alice; paused 1 download (d1): it continues at the next login\n",
+  );
+});
+
+Deno.test("quit prints nothing itself in text: the peer says what it waits for, then Bye", async () => {
+  const written: string[] = [];
+  const shell = new Shell({
+    input: Readable.from(["quit\n"]),
+    output: new Output({ isJson: false, write: (text) => written.push(text) }),
+    commands: COMMANDS,
+    tracker: new FakeApi(),
+    listenPort: 4000,
+    services: new FakeServices(),
+  });
+  await shell.run();
+  assert.deepEqual(written, []);
+  assert.equal(shell.isDone, true);
+});
+
+Deno.test("show_download, clear_downloads and the totals of show_shares", async () => {
+  class Services extends FakeServices {
+    override cancelDownload(id: string) {
+      this.downloadList = this.downloadList.filter((d) => d.id !== id);
+      return super.cancelDownload(id);
+    }
+  }
+  const services = new Services();
+  services.downloadList = [
+    running({ banned: [{ peer: "127.0.0.1:8", reason: "3 pieces failed their SHA-1 check" }] }),
+    running({ id: "d2", state: "C", bytes: 100 * 1024 * 1024 }),
+    running({ id: "d3", state: "F", reason: "no such file", bytes: 0 }),
+  ];
+  services.shareList = [{
+    group: "g1",
+    file: "f.bin",
+    fileId: "0".repeat(40),
+    state: "partial",
+    uploaded: 71 * 1024 * 1024,
+  }];
+  const written: string[] = [];
+  const withServices = new Shell({
+    input: Readable.from([
+      "show_download d1\n",
+      "show_download d9\n",
+      "show_shares\n",
+      "clear_downloads\n",
+      "show_downloads\n",
+      "clear_downloads\n",
+    ]),
+    output: new Output({ isJson: true, write: (text) => written.push(text) }),
+    commands: COMMANDS,
+    tracker: new FakeApi(),
+    listenPort: 4000,
+    services,
+  });
+  await withServices.run();
+  const [detail, missing, shares, cleared, list, again] = written.map((text) => JSON.parse(text));
+  assert.deepEqual(detail.download.peers, [{ addr: "127.0.0.1:9", bytes: 5, rate: 1024 }]);
+  assert.deepEqual(detail.download.banned, [
+    { peer: "127.0.0.1:8", reason: "3 pieces failed their SHA-1 check" },
+  ]);
+  assert.equal(missing.code, "no_such_download");
+  assert.deepEqual(shares.totals, {
+    uploaded: 71 * 1024 * 1024,
+    downloaded: 142 * 1024 * 1024,
+    ratio: 0.5,
+  });
+  assert.deepEqual(cleared.cleared, ["d2", "d3"]);
+  assert.deepEqual(services.calls, ["cancel d3"]);
+  assert.deepEqual(list.downloads.map((d: { id: string }) => d.id), ["d1"]);
+  assert.deepEqual(again.cleared, []);
 });
