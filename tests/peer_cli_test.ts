@@ -2,7 +2,7 @@
  * peer.ts as a program: its command line, its locked state folder, an unreachable tracker.
  * Every failure is one line and a non-zero exit, never a stack trace.
  */
-import { deepStrictEqual, equal, match, notEqual, ok } from "node:assert/strict";
+import { deepStrictEqual, equal, match, notEqual, ok, rejects } from "node:assert/strict";
 import { Cluster } from "./helpers/cluster.ts";
 import { assertOk, assertRefused, peerArgs, PeerProcess, STACK_LINE } from "./helpers/peer.ts";
 import { Child, DENO, freePort, run, tempDir } from "./helpers/processes.ts";
@@ -102,6 +102,10 @@ Deno.test("peer.ts reports a bad tracker list and a listen port in use in one li
   using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const listen = `127.0.0.1:${taken.addr.port}`;
   assertOneLineError(await peer(listen, info, ...state), /already in use/i);
+  // A failed start leaves nothing behind: the state folder it made is gone again.
+  const fresh = `${dir.path}/fresh`;
+  assertOneLineError(await peer(listen, info, "--state-dir", fresh), /already in use/i);
+  await rejects(Deno.stat(fresh), Deno.errors.NotFound, "the new state folder was removed");
   // A state folder that is a file, an identity file that is not JSON.
   const file = `${dir.path}/file`;
   await Deno.writeTextFile(file, "");

@@ -49,6 +49,7 @@ export async function runPeer(config: PeerConfig): Promise<void> {
   const logger = new Logger("peer");
   const output = new Output({ isJson: config.isJson });
   const trackers = config.trackers ?? await readTrackerInfo(config.trackerInfoPath);
+  const isNewFolder = await isMissing(config.stateDir);
   using _lock = await FolderLock.acquire(config.stateDir);
   const identity = await loadOrCreateIdentity(config.stateDir);
   const { peerId } = identity;
@@ -64,15 +65,20 @@ export async function runPeer(config: PeerConfig): Promise<void> {
     },
   });
   const served = new ServedFiles();
-  await using seeder = SeederServer.listen(config.listen, {
-    peerId,
-    logger: logger.child("seeder"),
-    served,
-    trackerKeys: trackerKeysOf(client, logger),
-    ...limiterOption("uploadLimiter", config.uploadLimit),
-    uploadSlots: config.uploadSlots,
-    isSuperSeeding: config.isSuperSeeding,
-  });
+  await using seeder = await listenOrCleanUp(
+    config.stateDir,
+    isNewFolder,
+    () =>
+      SeederServer.listen(config.listen, {
+        peerId,
+        logger: logger.child("seeder"),
+        served,
+        trackerKeys: trackerKeysOf(client, logger),
+        ...limiterOption("uploadLimiter", config.uploadLimit),
+        uploadSlots: config.uploadSlots,
+        isSuperSeeding: config.isSuperSeeding,
+      }),
+  );
   const address = formatAddress(seeder.address);
   output.event("listening", { address, peerId }, `Peer ${peerId} listening on ${address}`);
   await using handles = new FileHandles();
@@ -270,4 +276,33 @@ function onStopSignal(stop: () => void): () => void {
     }
   }
   return () => added.forEach((signal) => Deno.removeSignalListener(signal, handler));
+}
+
+async function isMissing(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return false;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return true;
+    throw error;
+  }
+}
+
+/**
+ * Start the seeder; when that fails (the port is taken), a state folder this start made is
+ * removed again, so a failed start leaves nothing behind.
+ */
+async function listenOrCleanUp(
+  stateDir: string,
+  isNewFolder: boolean,
+  listen: () => SeederServer,
+): Promise<SeederServer> {
+  try {
+    return listen();
+  } catch (error) {
+    // The start-up error is what the user needs to read; a folder that cannot be removed
+    // (its disk went away) changes nothing about it.
+    if (isNewFolder) await Deno.remove(stateDir, { recursive: true }).catch(() => {});
+    throw error;
+  }
 }
