@@ -4,6 +4,7 @@
  * The first tracker that starts without one makes it, so trackers on one machine need no setup.
  */
 import { dirname } from "node:path";
+import { describeError } from "../common/errors.ts";
 
 const SECRET_BYTES = 32;
 
@@ -44,6 +45,6 @@ function describe(error: unknown, path: string): Error {
       `Cannot use cluster key "${path}": run with --allow-read and --allow-write for it`,
     );
   }
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = describeError(error);
   return new Error(`Cannot use cluster key "${path}": ${detail}`);
 }

@@ -9,7 +9,7 @@
  * Presence (who is online, what they seed) travels on the same links as soft state.
  */
 import { type Address, formatAddress } from "../common/address.ts";
-import { ProtocolError } from "../common/errors.ts";
+import { describeError, ProtocolError } from "../common/errors.ts";
 import type { Logger } from "../common/logger.ts";
 import {
   decodeMessage,
@@ -168,7 +168,7 @@ export class Replicator {
         if (!this.#abort.signal.aborted) health.down("the other tracker closed the link");
       } catch (error) {
         if (this.#abort.signal.aborted) return;
-        health.down(error instanceof Error ? error.message : String(error));
+        health.down(describeError(error));
       }
       if (Date.now() - started > RETRY_MAX_MS) delay = RETRY_MIN_MS;
       await this.#sleep(delay);

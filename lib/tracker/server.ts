@@ -5,7 +5,7 @@
  */
 import { dirname } from "node:path";
 import { type Address, formatAddress } from "../common/address.ts";
-import { ProtocolError } from "../common/errors.ts";
+import { describeError, ProtocolError } from "../common/errors.ts";
 import { FolderLock } from "../common/lock.ts";
 import { Logger, RateLimitedLog } from "../common/logger.ts";
 import {
@@ -205,7 +205,7 @@ export class TrackerServer {
     await serveRequests(wire, (request) => this.#commands.handle(request, { host }), {
       maxInFlight: TRACKER_DEFAULTS.maxInFlight,
       writeTimeoutMs: this.#options.writeTimeoutMs ?? TRACKER_DEFAULTS.writeTimeoutMs,
-      onInternalError: (error) => this.#logger.error(`Command failed: ${describe(error)}`),
+      onInternalError: (error) => this.#logger.error(`Command failed: ${describeError(error)}`),
     });
   }
 
@@ -370,10 +370,6 @@ function listen(address: Address): Deno.TcpListener {
     if (error instanceof Deno.errors.NotCapable) {
       throw new Error(`Cannot listen on ${formatAddress(address)}: run with --allow-net`);
     }
-    throw new Error(`Cannot listen on ${formatAddress(address)}: ${describe(error)}`);
+    throw new Error(`Cannot listen on ${formatAddress(address)}: ${describeError(error)}`);
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,6 +1,7 @@
 /** `tracker.ts status`: ask every tracker in the list for its operation count and digest. */
 import { type Address, formatAddress } from "../common/address.ts";
 import { openConnection, RpcClient } from "../wire/mod.ts";
+import { describeError } from "../common/errors.ts";
 
 /** How long to wait for one tracker before calling it down. */
 export const STATUS_TIMEOUT_MS = 3000;
@@ -24,7 +25,7 @@ export async function queryStatus(
     const result = await client.request("status", {}, { signal });
     return { address: text, up: true, ...result };
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = describeError(error);
     return { address: text, up: false, error: reason };
   } finally {
     await client?.close();
