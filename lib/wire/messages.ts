@@ -62,6 +62,7 @@ export const REQUEST_ARGS = {
   list_requests: z.strictObject({ group: name, cursor }),
   accept_request: z.strictObject({ group: name, user: name }),
   reject_request: z.strictObject({ group: name, user: name }),
+  my_requests: z.strictObject({ cursor }),
   list_groups: z.strictObject({ cursor }),
   list_files: z.strictObject({ group: name, cursor }),
   tracker_keys: z.strictObject({}),
@@ -146,6 +147,11 @@ export type Response = z.infer<typeof ResponseSchema>;
 
 const page = <T extends z.ZodType>(item: T) => z.array(item).max(MAX_PAGE_ITEMS);
 
+/** What became of a join request: still waiting, or the owner's answer. */
+export const REQUEST_STATES = ["pending", "accepted", "rejected"] as const;
+/** The state of a join request, as `my_requests` gives it. */
+export type RequestState = typeof REQUEST_STATES[number];
+
 /** Result of each op, validated by the client. */
 export const RESULTS = {
   status: z.strictObject({
@@ -166,6 +172,15 @@ export const RESULTS = {
   list_requests: z.strictObject({ requests: page(name), next: cursor }),
   accept_request: z.strictObject({}),
   reject_request: z.strictObject({}),
+  my_requests: z.strictObject({
+    requests: page(z.strictObject({
+      group: name,
+      state: z.enum(REQUEST_STATES),
+      /** When the request was made (pending) or answered, in ms since the Unix epoch. */
+      at: z.number().int().min(0),
+    })),
+    next: cursor,
+  }),
   list_groups: z.strictObject({
     groups: page(z.strictObject({ id: name, owner: name, members: z.number().int().min(0) })),
     next: cursor,

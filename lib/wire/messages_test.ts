@@ -41,6 +41,7 @@ const VALID_ARGS: { [O in Op]: ArgsOf<O> } = {
   list_requests: { group: "g1", cursor: "bob" },
   accept_request: { group: "g1", user: "bob" },
   reject_request: { group: "g1", user: "bob" },
+  my_requests: { cursor: "g1" },
   list_groups: {},
   list_files: { group: "g1" },
   tracker_keys: {},
@@ -102,6 +103,7 @@ const INVALID_ARGS: { [O in Op]: Record<string, unknown>[] } = {
   ],
   accept_request: [{ group: "g1" }, { user: "bob" }, { group: "g1", user: "" }],
   reject_request: [{ group: "g1" }, { group: "g1", user: "b b" }],
+  my_requests: [{ cursor: 1 }, { cursor: null }, { group: "g1" }],
   list_groups: [{ cursor: 1 }, { group: "g1" }],
   list_files: [{}, { group: "g1", cursor: null }],
   tracker_keys: [{ all: true }],
@@ -162,6 +164,14 @@ const VALID_RESULTS: { [O in Op]: ResultOf<O> } = {
   list_requests: { requests: ["bob", "cy"], next: "cy" },
   accept_request: {},
   reject_request: {},
+  my_requests: {
+    requests: [
+      { group: "g1", state: "pending", at: 1_700_000_000_000 },
+      { group: "g2", state: "rejected", at: 1_700_000_000_001 },
+      { group: "g3", state: "accepted", at: 0 },
+    ],
+    next: "g3",
+  },
   list_groups: { groups: [{ id: "g1", owner: "ana", members: 2 }] },
   list_files: {
     files: [{
@@ -216,6 +226,19 @@ const INVALID_RESULTS: { [O in Op]: Record<string, unknown>[] } = {
   ],
   accept_request: [],
   reject_request: [],
+  my_requests: [
+    {},
+    { requests: [{ group: "g1", state: "maybe", at: 1 }] },
+    { requests: [{ group: "g1", state: "pending", at: -1 }] },
+    { requests: [{ group: "g1", state: "pending" }] },
+    { requests: [{ group: "bad name", state: "rejected", at: 1 }] },
+    {
+      requests: Array.from(
+        { length: MAX_PAGE_ITEMS + 1 },
+        (_, i) => ({ group: `g${i}`, state: "pending", at: 1 }),
+      ),
+    },
+  ],
   list_groups: [
     { groups: [{ id: "g1", owner: "ana" }] },
     { groups: [{ id: "g1", owner: "ana", members: -1 }] },

@@ -1,19 +1,28 @@
 /**
- * "You were accepted into group X": after join_group, ask the tracker now and then whether we
- * are a member yet. The tracker sends no event to a peer, and it keeps no trace of a rejected
- * request, so the watch asks `list_files` (members only; `not_member` while the request is
- * pending) and gives up when the group is removed, the user logs out, or after
- * {@linkcode JOIN_WATCH_MAX_MS}. A rejection reads the same as a pending request: telling them
- * apart needs the tracker to say so (see the lead's notes on tracker support).
+ * "You were accepted into group X" and "Your request to join group X was rejected": after
+ * join_group, ask the tracker now and then what became of the request. The tracker sends no
+ * event to a peer, so each round asks `my_requests` (one call for every watched group) and
+ * stops watching a group once its request is answered.
+ *
+ * A watched group missing from `my_requests` is asked with `list_files` (members only): the
+ * tracker we ask may not hold the request yet (another tracker took it and has not replicated
+ * it), the group may be gone (`no_such_group`), or we were let in and the answer is no longer
+ * kept. The watch also ends when the user logs out, or after {@linkcode JOIN_WATCH_MAX_MS}.
  */
 import type { TrackerApi } from "../client/api.ts";
 import { CommandError } from "../../common/errors.ts";
+import type { RequestState } from "../../wire/messages.ts";
 import type { Output } from "./output.ts";
 
 /** How often a pending join request is checked. */
 export const JOIN_WATCH_INTERVAL_MS = 5_000;
 /** A request not answered in this long is no longer watched. */
 export const JOIN_WATCH_MAX_MS = 3_600_000;
+/**
+ * Pages of `my_requests` read in one round (the tracker sends 100 a page): a user with more
+ * requests than that has the rest asked one by one with `list_files`.
+ */
+const MY_REQUESTS_MAX_PAGES = 10;
 
 /** Options of {@linkcode JoinWatch}. */
 export interface JoinWatchOptions {
@@ -73,18 +82,49 @@ export class JoinWatch {
     this.#isChecking = true;
     try {
       for (const [group, { user, until }] of [...this.#pending]) {
-        if (this.#options.tracker.user !== user || Date.now() > until) {
-          this.#pending.delete(group);
-          continue;
-        }
-        await this.#check(group);
+        const isOver = this.#options.tracker.user !== user || Date.now() > until;
+        if (isOver) this.#pending.delete(group);
+      }
+      if (this.#pending.size === 0) return;
+      const states = await this.#requestStates();
+      if (states === undefined) return; // asked again at the next round
+      for (const group of [...this.#pending.keys()]) {
+        if (!this.#pending.has(group)) continue; // closed meanwhile
+        const state = states.get(group);
+        if (state === "accepted") this.#joined(group);
+        else if (state === "rejected") this.#rejected(group);
+        else if (state === undefined) await this.#checkMembership(group);
       }
     } finally {
       this.#isChecking = false;
     }
   }
 
-  async #check(group: string): Promise<void> {
+  /** The state of each of our requests the tracker lists, or undefined when it did not answer. */
+  async #requestStates(): Promise<Map<string, RequestState> | undefined> {
+    const states = new Map<string, RequestState>();
+    let cursor: string | undefined;
+    for (let pages = 0; pages < MY_REQUESTS_MAX_PAGES; pages++) {
+      let result;
+      try {
+        result = await this.#options.tracker.request("my_requests", { cursor }, {
+          signal: this.#closing.signal,
+        });
+      } catch {
+        // A refusal (session lost) or no answer (tracker unreachable, shutting down) is for the
+        // next round, as in #checkMembership; the tracker client already tells the user about
+        // either, and this runs on a timer, with nobody to catch it.
+        return undefined;
+      }
+      for (const { group, state } of result.requests) states.set(group, state);
+      cursor = result.next;
+      if (cursor === undefined || this.groups.every((group) => states.has(group))) break;
+    }
+    return states;
+  }
+
+  /** A watched group `my_requests` did not list: ask whether we are a member. */
+  async #checkMembership(group: string): Promise<void> {
     const { tracker, output } = this.#options;
     try {
       await tracker.request("list_files", { group, cursor: undefined }, {
@@ -94,7 +134,7 @@ export class JoinWatch {
       // Anything but a refusal (tracker unreachable, shutting down) is for the next round; the
       // tracker client already tells the user about an unreachable tracker.
       if (!(error instanceof CommandError)) return;
-      if (error.code === "not_member") return; // still pending (or turned down: see above)
+      if (error.code === "not_member") return; // not replicated here yet: the next round
       if (error.code === "no_such_group") {
         this.#pending.delete(group);
         output.event(
@@ -106,7 +146,24 @@ export class JoinWatch {
       return; // session lost, tracker unreachable…: try again at the next round
     }
     if (!this.#pending.has(group)) return; // closed while the request ran
+    this.#joined(group);
+  }
+
+  #joined(group: string): void {
     this.#pending.delete(group);
-    output.event("group_joined", { group }, `You were accepted into group "${group}"`);
+    this.#options.output.event(
+      "group_joined",
+      { group },
+      `You were accepted into group "${group}"`,
+    );
+  }
+
+  #rejected(group: string): void {
+    this.#pending.delete(group);
+    this.#options.output.event(
+      "group_rejected",
+      { group },
+      `Your request to join group "${group}" was rejected`,
+    );
   }
 }

@@ -241,7 +241,12 @@ Deno.test("A terminal shell: Ctrl-C clears the line being typed and does not lea
 
 Deno.test("join_group: the shell says when the owner lets the user in", async () => {
   let checks = 0;
+  let rounds = 0;
   const api = new FakeApi({
+    // g1 is answered through my_requests; g2 is never listed, so list_files decides.
+    my_requests: () => ({
+      requests: [{ group: "g1", state: ++rounds < 3 ? "pending" : "accepted", at: 1 }],
+    }),
     list_files: () => {
       if (++checks < 3) throw new CommandError("not_member", 'Not a member of "g1"');
       return { files: [] };
@@ -276,6 +281,8 @@ Deno.test("join_group: the shell says when the owner lets the user in", async ()
   input.end();
   await done;
   assert.ok(checks >= 3, `list_files asked ${checks} times`);
+  assert.ok(rounds >= 3, `my_requests asked ${rounds} times`);
+  assert.ok(!api.calls.some((call) => call.op === "list_files" && call.args.group === "g1"));
 });
 
 Deno.test("logout names the downloads it paused", async () => {

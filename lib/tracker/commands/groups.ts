@@ -1,9 +1,10 @@
 /**
  * Group commands: create_group, join_group, leave_group, list_requests, accept_request,
- * reject_request and list_groups.
+ * reject_request, my_requests and list_groups.
  */
 import { CommandError } from "../../common/errors.ts";
 import { ErrorCode, type ResultOf } from "../../wire/mod.ts";
+import { wallOfOrderKey } from "../state/mod.ts";
 import type { CommandCore, SessionCall } from "./context.ts";
 import { page } from "./pages.ts";
 
@@ -128,6 +129,36 @@ function resolveRequest(
     user: args.user,
     accept,
   }], () => ({}));
+}
+
+type RequestItem = ResultOf<"my_requests">["requests"][number];
+
+/**
+ * my_requests: a page of the caller's join requests, pending or answered, by group name. An
+ * answer from a group that has since been replaced by another of the same name is left out: it
+ * says nothing of the group that name is now.
+ */
+export function myRequests(
+  core: CommandCore,
+  { args, session }: SessionCall<"my_requests">,
+): ResultOf<"my_requests"> {
+  const { state } = core.ctx;
+  const byGroup = new Map<string, RequestItem>();
+  for (const answer of state.answersOf(session.user)) {
+    const current = state.group(answer.group);
+    if (current !== undefined && current.creation !== answer.groupCreation) continue;
+    const answered = answer.isAccepted ? "accepted" : "rejected";
+    byGroup.set(answer.group, { group: answer.group, state: answered, at: answer.at });
+  }
+  // Asking again forgets the answer in the state, so a pending request never meets an answer
+  // of the same group here; if it did, the pending request is the newer fact.
+  for (const group of state.pendingRequestsOf(session.user)) {
+    const since = group.requests.find((r) => r.user === session.user)?.since ?? "";
+    byGroup.set(group.name, { group: group.name, state: "pending", at: wallOfOrderKey(since) });
+  }
+  const all = [...byGroup.values()].sort((a, b) => (a.group < b.group ? -1 : 1));
+  const { items, next } = page(all, args.cursor, (item) => item.group);
+  return { requests: items, next };
 }
 
 /** list_groups: a page of every group, with its owner and member count. */

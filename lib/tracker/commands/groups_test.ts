@@ -94,3 +94,97 @@ Deno.test("list_groups pages through every group in name order", async () => {
     next: undefined,
   });
 });
+
+Deno.test("my_requests tells the requester of a pending, rejected or accepted request", async () => {
+  await using kit = await CommandKit.open();
+  const alice = await kit.user("alice");
+  const bob = await kit.user("bob");
+  const carol = await kit.user("carol");
+  const owner = { token: alice.token };
+  const mine = { token: bob.token };
+  await kit.group("g", alice);
+  await kit.group("h", alice);
+  deepStrictEqual(await kit.run("my_requests", {}, mine), { requests: [], next: undefined });
+  const askedAt = kit.time.ms;
+  await kit.run("join_group", { group: "g" }, mine);
+  await kit.run("join_group", { group: "h" }, mine);
+  await kit.run("join_group", { group: "g" }, { token: carol.token });
+  deepStrictEqual(await kit.run("my_requests", {}, mine), {
+    requests: [
+      { group: "g", state: "pending", at: askedAt },
+      { group: "h", state: "pending", at: askedAt },
+    ],
+    next: undefined,
+  });
+  kit.time.ms += 1_000;
+  await kit.run("reject_request", { group: "g", user: "bob" }, owner);
+  await kit.run("accept_request", { group: "h", user: "bob" }, owner);
+  deepStrictEqual(await kit.run("my_requests", {}, mine), {
+    requests: [
+      { group: "g", state: "rejected", at: askedAt + 1_000 },
+      { group: "h", state: "accepted", at: askedAt + 1_000 },
+    ],
+    next: undefined,
+  });
+  // Only the caller's own requests.
+  deepStrictEqual((await kit.run("my_requests", {}, { token: carol.token })).requests, [
+    { group: "g", state: "pending", at: askedAt },
+  ]);
+  await kit.refuses("not_logged_in", "my_requests", {});
+});
+
+Deno.test("my_requests: asking again after a rejection is pending again; leaving forgets the acceptance", async () => {
+  await using kit = await CommandKit.open();
+  const alice = await kit.user("alice");
+  const bob = await kit.user("bob");
+  const owner = { token: alice.token };
+  const mine = { token: bob.token };
+  await kit.group("g", alice);
+  await kit.run("join_group", { group: "g" }, mine);
+  await kit.run("reject_request", { group: "g", user: "bob" }, owner);
+  kit.time.ms += 5_000;
+  await kit.run("join_group", { group: "g" }, mine);
+  deepStrictEqual((await kit.run("my_requests", {}, mine)).requests, [
+    { group: "g", state: "pending", at: kit.time.ms },
+  ]);
+  await kit.run("accept_request", { group: "g", user: "bob" }, owner);
+  equal((await kit.run("my_requests", {}, mine)).requests[0]?.state, "accepted");
+  await kit.run("leave_group", { group: "g" }, mine);
+  deepStrictEqual((await kit.run("my_requests", {}, mine)).requests, []);
+});
+
+Deno.test("my_requests leaves out an answer from a removed group whose name was taken again", async () => {
+  await using kit = await CommandKit.open();
+  const alice = await kit.user("alice");
+  const bob = await kit.user("bob");
+  const carol = await kit.user("carol");
+  const mine = { token: bob.token };
+  await kit.group("g", alice);
+  await kit.run("join_group", { group: "g" }, mine);
+  await kit.run("reject_request", { group: "g", user: "bob" }, { token: alice.token });
+  await kit.run("leave_group", { group: "g" }, { token: alice.token });
+  // The group is gone: its rejection is still bob's to read.
+  deepStrictEqual((await kit.run("my_requests", {}, mine)).requests.map((r) => r.state), [
+    "rejected",
+  ]);
+  await kit.run("create_group", { group: "g" }, { token: carol.token });
+  deepStrictEqual((await kit.run("my_requests", {}, mine)).requests, []);
+});
+
+Deno.test("my_requests pages through the requests in group order", async () => {
+  await using kit = await CommandKit.open();
+  const alice = await kit.user("alice");
+  const bob = await kit.user("bob");
+  const names = Array.from({ length: PAGE_SIZE + 1 }, (_, i) => `g${String(i).padStart(3, "0")}`);
+  for (const group of names.toReversed()) {
+    await kit.run("create_group", { group }, { token: alice.token });
+    await kit.run("join_group", { group }, { token: bob.token });
+  }
+  const first = await kit.run("my_requests", {}, { token: bob.token });
+  equal(first.requests.length, PAGE_SIZE);
+  equal(first.requests[0]?.group, "g000");
+  equal(first.next, names[PAGE_SIZE - 1]);
+  const second = await kit.run("my_requests", { cursor: first.next }, { token: bob.token });
+  deepStrictEqual(second.requests.map((r) => r.group), [names[PAGE_SIZE]]);
+  equal(second.next, undefined);
+});

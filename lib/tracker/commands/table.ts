@@ -27,6 +27,7 @@ export const COMMANDS: CommandTable = {
   list_requests: { isPublic: false, run: groups.listRequests },
   accept_request: { isPublic: false, run: groups.acceptRequest },
   reject_request: { isPublic: false, run: groups.rejectRequest },
+  my_requests: { isPublic: false, run: groups.myRequests },
   list_groups: { isPublic: false, run: groups.listGroups },
   list_files: { isPublic: false, run: files.listFiles },
   stage_hashes: { isPublic: false, run: files.stageHashes },

@@ -31,6 +31,28 @@ export interface GroupEntity {
   readonly requests: readonly Membership[];
 }
 
+/** The owner's answer to one of a user's join requests. */
+export interface RequestAnswer {
+  readonly group: string;
+  /** The group the request was made to: a later group of the same name is another group. */
+  readonly groupCreation: string;
+  readonly isAccepted: boolean;
+  /** Wall-clock ms of the answer's hybrid timestamp. */
+  readonly at: number;
+}
+
+/**
+ * The answers to a user's join requests, oldest first, so the user can learn what became of a
+ * request (`my_requests`): a rejected request leaves no other trace. One per group; the answer
+ * goes when the user asks that group again or leaves it, and only the newest
+ * `MAX_ANSWERS_PER_USER` are kept.
+ */
+export interface AnswersEntity {
+  readonly kind: "answers";
+  readonly user: string;
+  readonly answers: readonly RequestAnswer[];
+}
+
 /** A creation that lost its name to an earlier one; its creator is told `name_taken`. */
 export interface ConflictEntity {
   readonly kind: "conflict";
@@ -89,6 +111,7 @@ export interface TrackerKeyEntity {
 export type Entity =
   | UserEntity
   | GroupEntity
+  | AnswersEntity
   | ConflictEntity
   | LogoutEntity
   | FileEntity

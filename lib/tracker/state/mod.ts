@@ -9,6 +9,7 @@
  * @module
  */
 export type {
+  AnswersEntity,
   ConflictEntity,
   Entity,
   FileEntity,
@@ -16,6 +17,7 @@ export type {
   HashesEntity,
   LogoutEntity,
   Membership,
+  RequestAnswer,
   Sharer,
   TrackerKeyEntity,
   UserEntity,
@@ -31,6 +33,6 @@ export {
   type ScryptParams,
   ScryptParamsSchema,
 } from "./op_schema.ts";
-export { keyOf, opId, orderKey } from "./ops.ts";
-export { type ApplyOutcome, State } from "./state.ts";
+export { keyOf, opId, orderKey, wallOfOrderKey } from "./ops.ts";
+export { type ApplyOutcome, MAX_ANSWERS_PER_USER, State } from "./state.ts";
 export { type TrackerView, trimPoint } from "./trim.ts";

@@ -21,6 +21,11 @@ export function orderKey(op: Pick<Operation, "hlc" | "origin" | "seq">): string 
   return `${formatHlc(op.hlc)}/${op.origin}/${op.seq.toString(16).padStart(12, "0")}`;
 }
 
+/** The wall-clock ms of an order key's hybrid timestamp (its first 12 hex digits). */
+export function wallOfOrderKey(key: string): number {
+  return parseInt(key.slice(0, 12), 16);
+}
+
 /** The entity key of an operation body. */
 export function keyOf(body: OpBody): string {
   switch (body.type) {

@@ -8,11 +8,13 @@
  * So trackers that hold the same operations hold the same state, whatever order they got them in.
  */
 import type {
+  AnswersEntity,
   Entity,
   FileEntity,
   GroupEntity,
   HashesEntity,
   Membership,
+  RequestAnswer,
   TrackerKeyEntity,
   UserEntity,
 } from "./entities.ts";
@@ -21,6 +23,12 @@ import { dropMemberFiles, type FileRows, shareFile, unshareFile } from "./file_r
 import { formatHlc } from "./hlc.ts";
 import type { Operation } from "./op_schema.ts";
 import { opId, orderKey } from "./ops.ts";
+
+/**
+ * Answers to join requests kept per user: enough for every request a person has in flight at
+ * once, and small enough that a user who asks and is turned down all day grows no row.
+ */
+export const MAX_ANSWERS_PER_USER = 32;
 
 /** What applying one operation did. */
 export type ApplyOutcome = "applied" | "set_aside" | "duplicate";
@@ -34,6 +42,8 @@ export class State {
   readonly #filesByGroup = new Map<string, Set<string>>();
   /** Creations of groups that lost their name, by creator. */
   readonly #lostGroups = new Map<string, Set<string>>();
+  /** Groups each user has a pending request to, so a user's requests need no scan of groups. */
+  readonly #requestedBy = new Map<string, Set<string>>();
   #lastOrderKey = "";
   /** The rows the file-share rules read and change. */
   readonly #fileRows: FileRows = {
@@ -78,6 +88,7 @@ export class State {
     this.#requestIds.clear();
     this.#filesByGroup.clear();
     this.#lostGroups.clear();
+    this.#requestedBy.clear();
     this.#lastOrderKey = base ? base.#lastOrderKey : "";
     if (base) {
       for (const [key, entity] of base.#entities) this.#put(key, entity);
@@ -166,6 +177,18 @@ export class State {
     return entity?.kind === "hashes" ? entity : undefined;
   }
 
+  /** The groups `user` has a pending request to, sorted by name. */
+  pendingRequestsOf(user: string): GroupEntity[] {
+    const names = [...(this.#requestedBy.get(user) ?? [])].sort();
+    return names.map((name) => this.group(name)).filter((g) => g !== undefined);
+  }
+
+  /** The owners' answers to `user`'s join requests, oldest first (see `AnswersEntity`). */
+  answersOf(user: string): readonly RequestAnswer[] {
+    const entity = this.#entities.get(`answers/${user}`);
+    return entity?.kind === "answers" ? entity.answers : [];
+  }
+
   /** Every tracker public key. */
   trackerKeys(): TrackerKeyEntity[] {
     const keys: TrackerKeyEntity[] = [];
@@ -242,6 +265,7 @@ export class State {
         if (!group || !this.#isCurrentUser(body.user, body.userCreation)) return false;
         if (isListed(group.members, body.user) || isListed(group.requests, body.user)) return false;
         this.#putGroup({ ...group, requests: [...group.requests, { user: body.user, since }] });
+        this.#forgetAnswer(body.user, group.name); // asking again: the old answer is void
         return true;
       }
       case "resolve_request": {
@@ -252,6 +276,12 @@ export class State {
           ? [...group.members, { user: body.user, since }]
           : group.members;
         this.#putGroup({ ...group, requests, members });
+        this.#keepAnswer(body.user, {
+          group: group.name,
+          groupCreation: group.creation,
+          isAccepted: body.accept,
+          at: op.hlc.wall,
+        });
         return true;
       }
       case "leave_group": {
@@ -259,6 +289,7 @@ export class State {
         if (!group || !this.#isCurrentUser(body.user, body.userCreation)) return false;
         if (!isListed(group.members, body.user)) return false;
         this.#leave(group, body.user);
+        this.#forgetAnswer(body.user, group.name); // "accepted" means nothing once they left
         return true;
       }
       case "add_hashes": {
@@ -314,6 +345,21 @@ export class State {
     this.#putGroup({ ...group, owner, members });
   }
 
+  /** Record an answer for `user`, replacing an older one of the same group; keep the newest. */
+  #keepAnswer(user: string, answer: RequestAnswer): void {
+    const others = this.answersOf(user).filter((a) => a.group !== answer.group);
+    const answers = [...others, answer].slice(-MAX_ANSWERS_PER_USER);
+    this.#put(`answers/${user}`, { kind: "answers", user, answers } satisfies AnswersEntity);
+  }
+
+  #forgetAnswer(user: string, group: string): void {
+    const answers = this.answersOf(user);
+    if (!answers.some((a) => a.group === group)) return;
+    const left = answers.filter((a) => a.group !== group);
+    if (left.length === 0) this.#delete(`answers/${user}`);
+    else this.#put(`answers/${user}`, { kind: "answers", user, answers: left });
+  }
+
   #setAside(
     what: "user" | "group",
     name: string,
@@ -352,14 +398,14 @@ export class State {
   }
 
   #put(key: string, entity: Entity): void {
+    this.#unindex(this.#entities.get(key));
     this.#entities.set(key, entity);
     this.#index(key, entity);
     this.#dirty.add(key);
   }
 
   #delete(key: string): void {
-    const entity = this.#entities.get(key);
-    if (entity?.kind === "file") this.#filesByGroup.get(entity.group)?.delete(entity.name);
+    this.#unindex(this.#entities.get(key));
     this.#entities.delete(key);
     this.#dirty.add(key);
   }
@@ -370,10 +416,28 @@ export class State {
       if (!lost) this.#lostGroups.set(entity.ownerCreation, lost = new Set());
       lost.add(entity.creation);
     }
+    if (entity.kind === "group") {
+      for (const { user } of entity.requests) {
+        let groups = this.#requestedBy.get(user);
+        if (!groups) this.#requestedBy.set(user, groups = new Set());
+        groups.add(entity.name);
+      }
+    }
     if (entity.kind !== "file") return;
     let names = this.#filesByGroup.get(entity.group);
     if (!names) this.#filesByGroup.set(entity.group, names = new Set());
     names.add(entity.name);
+  }
+
+  /** Undo what `#index` did for a row that is replaced or deleted. */
+  #unindex(entity: Entity | undefined): void {
+    if (entity?.kind === "file") this.#filesByGroup.get(entity.group)?.delete(entity.name);
+    if (entity?.kind !== "group") return;
+    for (const { user } of entity.requests) {
+      const groups = this.#requestedBy.get(user);
+      groups?.delete(entity.name);
+      if (groups?.size === 0) this.#requestedBy.delete(user);
+    }
   }
 
   /** SHA-256 over every row in key order: equal digests mean equal state. */

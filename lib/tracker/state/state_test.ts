@@ -2,8 +2,8 @@ import { deepStrictEqual, equal, notEqual, ok, throws } from "node:assert/strict
 import fc from "fast-check";
 import type { Hlc } from "./hlc.ts";
 import type { OpBody, Operation } from "./op_schema.ts";
-import { keyOf, opId } from "./ops.ts";
-import { State } from "./state.ts";
+import { keyOf, opId, wallOfOrderKey } from "./ops.ts";
+import { MAX_ANSWERS_PER_USER, State } from "./state.ts";
 
 const PARAMS = { N: 16, r: 1, p: 1 };
 
@@ -86,6 +86,76 @@ Deno.test("State.apply() drops a rejected request without adding a member", () =
   equal(resolve("carol", false), "applied");
   deepStrictEqual(state.group("g")?.members.map((m) => m.user), ["alice"]);
   deepStrictEqual(state.group("g")?.requests, []);
+});
+
+Deno.test("State.apply() keeps a rejection for the user who asked, until they ask again", () => {
+  const { state, g, join, resolve } = setup();
+  join("carol");
+  deepStrictEqual(state.pendingRequestsOf("carol").map((group) => group.name), ["g"]);
+  resolve("carol", false);
+  deepStrictEqual(state.pendingRequestsOf("carol"), []);
+  const [answer, ...more] = state.answersOf("carol");
+  deepStrictEqual(more, []);
+  deepStrictEqual({ ...answer, at: 0 }, { group: "g", groupCreation: g, isAccepted: false, at: 0 });
+  ok(answer!.at > 0, "the answer's time is its operation's wall clock");
+  equal(join("carol"), "applied");
+  deepStrictEqual(state.answersOf("carol"), [], "asking again forgets the rejection");
+  equal(state.get("answers/carol"), undefined);
+  deepStrictEqual(state.pendingRequestsOf("carol").map((group) => group.name), ["g"]);
+});
+
+Deno.test("State.apply() replaces a rejection by the acceptance, and forgets it when they leave", () => {
+  const { state, join, resolve, leave } = setup();
+  join("bob");
+  resolve("bob", false);
+  join("bob");
+  resolve("bob", true);
+  deepStrictEqual(state.answersOf("bob").map((a) => [a.group, a.isAccepted]), [["g", true]]);
+  equal(leave("bob"), "applied");
+  deepStrictEqual(state.answersOf("bob"), []);
+  deepStrictEqual(state.answersOf("alice"), [], "the owner's own membership is no answer");
+});
+
+Deno.test("State.apply() keeps only the newest MAX_ANSWERS_PER_USER answers per user", () => {
+  const { m, state, users } = setup();
+  const count = MAX_ANSWERS_PER_USER + 3;
+  for (let i = 0; i < count; i++) {
+    const group = `h${String(i).padStart(2, "0")}`;
+    const made = m.make({
+      type: "create_group",
+      group,
+      owner: "alice",
+      ownerCreation: users.alice!,
+    });
+    state.apply(made);
+    const groupCreation = opId(made);
+    const user = "bob";
+    state.apply(
+      m.make({ type: "join_request", group, groupCreation, user, userCreation: users.bob! }),
+    );
+    state.apply(m.make({ type: "resolve_request", group, groupCreation, user, accept: false }));
+  }
+  const kept = state.answersOf("bob").map((a) => a.group);
+  equal(kept.length, MAX_ANSWERS_PER_USER);
+  equal(kept[0], "h03");
+  equal(kept.at(-1), `h${count - 1}`);
+});
+
+Deno.test("State.pendingRequestsOf() follows requests, removed groups and load()", () => {
+  const { state, join, leave, resolve } = setup();
+  join("bob");
+  join("carol");
+  resolve("carol", false);
+  deepStrictEqual(state.pendingRequestsOf("bob").map((group) => group.name), ["g"]);
+  const since = state.group("g")!.requests[0]!.since;
+  ok(wallOfOrderKey(since) >= 1_000, since);
+  const rows: Array<[string, import("./entities.ts").Entity]> = [];
+  for (const [key, entity] of state.takeDirty()) if (entity) rows.push([key, entity]);
+  const loaded = State.load(rows, [], state.lastOrderKey);
+  deepStrictEqual(loaded.pendingRequestsOf("bob").map((group) => group.name), ["g"]);
+  deepStrictEqual(loaded.answersOf("carol"), state.answersOf("carol"));
+  leave("alice"); // the last member: the group goes, and bob's request with it
+  deepStrictEqual(state.pendingRequestsOf("bob"), []);
 });
 
 Deno.test("State.apply() passes ownership to the longest-standing member when the owner leaves", () => {
@@ -263,6 +333,29 @@ Deno.test("State incremental apply with rebuild on late arrivals equals the sort
         else state = State.fromOperations(seen);
       }
       equal(state.digest(), State.fromOperations(ops).digest());
+    }),
+    { numRuns: 300 },
+  );
+});
+
+Deno.test("State's pending-request index and answers agree with the groups for any operations", () => {
+  fc.assert(
+    fc.property(operationsArb, (ops) => {
+      const state = State.fromOperations(ops);
+      const rebuilt = new State();
+      rebuilt.rebuild([...ops].reverse());
+      for (const user of USERS) {
+        const scanned = state.groups().filter((g) => g.requests.some((r) => r.user === user));
+        deepStrictEqual(state.pendingRequestsOf(user), scanned, user);
+        deepStrictEqual(rebuilt.pendingRequestsOf(user), scanned, `${user} after rebuild`);
+        const answers = state.answersOf(user);
+        ok(answers.length <= MAX_ANSWERS_PER_USER);
+        const groups = answers.map((a) => a.group);
+        equal(new Set(groups).size, groups.length, "one answer per group");
+        for (const group of state.pendingRequestsOf(user)) {
+          ok(!groups.includes(group.name), `${user} has a pending request and an answer`);
+        }
+      }
     }),
     { numRuns: 300 },
   );
