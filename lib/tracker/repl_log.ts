@@ -93,6 +93,12 @@ export class ReplicatedLog {
     const { store, state } = this.#options;
     const snapshot = decodeMessage(ReplSnapshotSchema, payload, "snapshot");
     if (snapshot.point <= store.trimmedAt) return; // we are past it already
+    // A snapshot that covers less of some origin than our checkpoint does would forget what we
+    // hold (our base vector still says we hold it, so it would never come again): keep ours.
+    // Two trackers that both see a new tracker behind send it a snapshot each, at once.
+    const base = store.baseVector();
+    const covers = (origin: string) => (snapshot.vector[origin] ?? 0) >= (base[origin] ?? 0);
+    if (!Object.keys(base).every(covers)) return;
     const rows = snapshot.rows.map(([key, value]) =>
       [key, decodeBody(value) as Entity] as [string, Entity]
     );
