@@ -10,26 +10,18 @@
  */
 import { describeError } from "./lib/common/errors.ts";
 import { stderrSink } from "./lib/common/logger.ts";
-import { parsePeerArgs, PEER_HELP, runPeer } from "./lib/peer/mod.ts";
+import {
+  parsePeerArgs,
+  PEER_ERROR_PREFIX as PREFIX,
+  PEER_HELP,
+  reportUncaught,
+  runPeer,
+} from "./lib/peer/mod.ts";
 
 /** Exit status for a command line that does not parse. */
 const EXIT_USAGE = 2;
 /** Exit status for a start-up failure: folder in use, missing permission, bad tracker list. */
 const EXIT_FAILURE = 1;
-/** Every line the peer prints about its own start-up begins with this. */
-const PREFIX = "peer: ";
-
-/** A bug in a background task must not print a stack trace or end the shell: one line instead. */
-function reportUncaught(): void {
-  globalThis.addEventListener("unhandledrejection", (event) => {
-    event.preventDefault();
-    stderrSink(`[peer] error: ${describeError(event.reason)}`);
-  });
-  globalThis.addEventListener("error", (event) => {
-    event.preventDefault();
-    stderrSink(`[peer] error: ${describeError(event.error)}`);
-  });
-}
 
 function parseOrExit(argv: readonly string[]) {
   try {

@@ -44,7 +44,7 @@ export { formatBytes } from "./support/units.ts";
 export { IDENTITY_FILE, loadOrCreateIdentity, type PeerIdentity } from "./identity.ts";
 export { type CommandOutcome, formatTable, Output, type TextSink } from "./shell/output.ts";
 export { type Collected, collectPages, MAX_LIST_ITEMS, type Page } from "./support/pages.ts";
-export { runPeer, STOP_LOGOUT_TIMEOUT_MS } from "./run.ts";
+export { PEER_ERROR_PREFIX, reportUncaught, runPeer, STOP_LOGOUT_TIMEOUT_MS } from "./run.ts";
 export { MAX_SEEDER_CONNECTIONS, type SeederOptions, SeederServer } from "./seeder/server.ts";
 export { HISTORY_SIZE, isSecretLine, PROMPT, Shell, type ShellOptions } from "./shell/shell.ts";
 export {

@@ -66,7 +66,8 @@ export class PeerApp implements PeerServices {
       const source = served.get(download.group, download.fileId);
       if (!source || source.isComplete) return [];
       const { group, file, fileId } = download;
-      return [{ group, file, fileId, state: "partial", uploaded: uploadedOf(source) }];
+      const { size } = source;
+      return [{ group, file, fileId, size, state: "partial", uploaded: uploadedOf(source) }];
     });
     return [...sharing.statuses(), ...partial];
   }
@@ -94,6 +95,10 @@ export class PeerApp implements PeerServices {
 
   cancelDownload(id: string, signal: AbortSignal): Promise<void> {
     return this.#options.downloads.cancel(id, signal);
+  }
+
+  forgetDownload(id: string): Promise<void> {
+    return this.#options.downloads.forget(id);
   }
 
   /**

@@ -77,9 +77,9 @@ Deno.test("PeerApp: logout serves nothing and pauses downloads; login shares and
   const { record } = await app.share(`${dir}/mine.txt`, "g1", signal);
   await app.download("g1", "remote.bin", dir, signal);
   served.get("g1", remoteId)!.addUploaded(5);
-  assert.deepEqual(app.shares().map((s) => [s.file, s.state, s.uploaded]), [
-    ["mine.txt", "complete", 0],
-    ["remote.bin", "partial", 5],
+  assert.deepEqual(app.shares().map((s) => [s.file, s.state, s.size, s.uploaded]), [
+    ["mine.txt", "complete", 4, 0],
+    ["remote.bin", "partial", PIECE_SIZE_BYTES + 1, 5],
   ]);
   await app.beforeLogout();
   assert.deepEqual(served.all(), []);
@@ -132,7 +132,14 @@ Deno.test("PeerApp shares a finished download like an uploaded file", async () =
     timeoutMs: 2_000,
   });
   assert.deepEqual(app.shares(), [
-    { group: "g1", file: "remote.bin", fileId: remoteId, state: "complete", uploaded: 7 },
+    {
+      group: "g1",
+      file: "remote.bin",
+      fileId: remoteId,
+      size: PIECE_SIZE_BYTES + 1,
+      state: "complete",
+      uploaded: 7,
+    },
   ]);
   const upload = api.calls.find((call) => call.op === "upload_file");
   assert.equal(upload?.args.name, "remote.bin");

@@ -8,7 +8,8 @@ import { formatAddress } from "../common/address.ts";
 import { raceAbort } from "../common/async.ts";
 import { readTrackerInfo } from "../common/config.ts";
 import { FolderLock } from "../common/lock.ts";
-import { Logger } from "../common/logger.ts";
+import { describeError } from "../common/errors.ts";
+import { Logger, type LogSink, stderrSink } from "../common/logger.ts";
 import { RateLimiter } from "../common/rate.ts";
 import { exportPublicKey } from "../common/tickets.ts";
 import type { PeerConfig } from "./args.ts";
@@ -36,6 +37,33 @@ export const STOP_LOGOUT_TIMEOUT_MS = 2_000;
 /** How long sharing a finished download may take (it normally needs no hashing). */
 const ADOPT_TIMEOUT_MS = 60_000;
 const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
+/** Every line the peer prints about its own start-up or a crash begins with this. */
+export const PEER_ERROR_PREFIX = "peer: ";
+
+/**
+ * A bug in a background task must not print a stack trace or end the shell: one line instead,
+ * `peer: unexpected error: …`, like the start-up errors.
+ *
+ * @returns a function that removes the listeners
+ */
+export function reportUncaught(sink: LogSink = stderrSink): () => void {
+  const line = (error: unknown) =>
+    sink(`${PEER_ERROR_PREFIX}unexpected error: ${describeError(error)}`);
+  const onRejection = (event: PromiseRejectionEvent) => {
+    event.preventDefault();
+    line(event.reason);
+  };
+  const onError = (event: ErrorEvent) => {
+    event.preventDefault();
+    line(event.error);
+  };
+  globalThis.addEventListener("unhandledrejection", onRejection);
+  globalThis.addEventListener("error", onError);
+  return () => {
+    globalThis.removeEventListener("unhandledrejection", onRejection);
+    globalThis.removeEventListener("error", onError);
+  };
+}
 
 /**
  * Run a peer until its input ends, `quit`, SIGINT or SIGTERM: lock the state folder, load or

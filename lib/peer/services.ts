@@ -53,6 +53,12 @@ export interface PeerServices {
   resumeDownload(id: string, signal: AbortSignal): Promise<void>;
   cancelDownload(id: string, signal: AbortSignal): Promise<void>;
   /**
+   * clear_downloads: forget a complete download for good (its file stays, and stays shared).
+   *
+   * @throws {CommandError} `no_such_download`, or `wrong_state` for one that is not complete
+   */
+  forgetDownload(id: string): Promise<void>;
+  /**
    * leave_group: `leave` asks the tracker; around it, this peer stops seeding the group's files
    * (the tracker stops listing it first, and lists it again if the leave is refused), forgets
    * its shares of the group, and fails the group's downloads.

@@ -162,6 +162,19 @@ export class Downloads {
   }
 
   /**
+   * clear_downloads, for a complete download: forget its record for good (also in
+   * downloads.json). Its file stays where it is and stays shared: sharing keeps its own record.
+   *
+   * @throws {CommandError} `no_such_download`, or `wrong_state` for one that is not complete
+   */
+  async forget(id: string): Promise<void> {
+    this.#own(id, ["C"]);
+    this.#running.delete(id);
+    this.#recorded.delete(id);
+    await this.#options.store.remove(id);
+  }
+
+  /**
    * The user left `group` (leave_group): every unfinished download of theirs from it fails
    * with `reason`; the `.part` stays, so resume_download continues after re-joining.
    *

@@ -128,6 +128,31 @@ Deno.test("Downloads reports a finished download with its id, then shares the fi
   });
 });
 
+Deno.test("Downloads.forget() removes a complete download for good, across a restart, and only one", async () => {
+  await withDir(async (dir) => {
+    const { downloads, engines, tracker } = await setUp(dir);
+    await shareFake(tracker);
+    await downloads.start("g1", "f.bin", dir, signal);
+    await downloads.start("g1", "f.bin", `${dir}/second.bin`, signal);
+    await assert.rejects(downloads.forget("d1"), { code: "wrong_state" });
+    await downloads.pause("d2");
+    const waiting = downloads.waitForRunning();
+    engines[0]!.finish();
+    await waiting;
+    await assert.rejects(downloads.forget("d2"), { code: "wrong_state" });
+    await assert.rejects(downloads.forget("d9"), { code: "no_such_download" });
+    await downloads.forget("d1");
+    assert.deepEqual(engines[0]!.calls, ["start"], "a finished engine is not cancelled");
+    assert.deepEqual(downloads.statuses().map((s) => s.id), ["d2"]);
+    await assert.rejects(downloads.forget("d1"), { code: "no_such_download" });
+    const after = await setUp(dir, tracker);
+    assert.deepEqual(after.downloads.statuses().map((s) => s.id), ["d2"]);
+    // The file stays where it was; ids are still never given twice.
+    const third = await after.downloads.start("g1", "f.bin", `${dir}/third.bin`, signal);
+    assert.equal(third.id, "d3");
+  });
+});
+
 Deno.test("Downloads pauses, resumes and cancels by id, and refuses an unknown id", async () => {
   await withDir(async (dir) => {
     const { downloads, engines, tracker } = await setUp(dir);

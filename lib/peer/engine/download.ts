@@ -39,6 +39,7 @@ import type {
   DownloadPlan,
   DownloadState,
   DownloadStatus,
+  PeerStatus,
 } from "./types.ts";
 import { LinkPool, type PeerVerdicts } from "./link_pool.ts";
 import { PieceStore } from "./piece_store.ts";
@@ -46,6 +47,13 @@ import { PiecePicker } from "./picker.ts";
 import { RateMeter } from "./rate_meter.ts";
 import { MAX_QUEUED_REQUESTS } from "../../wire/limits.ts";
 import { isFinalTicketError } from "./ticket_cache.ts";
+
+/**
+ * While a run lasts, the byte counters are fed to the rate meters at least this often (pieces
+ * received feed them too), so an upload-only peer's rate covers about a second, not the time
+ * since show_download was last typed.
+ */
+const SAMPLE_MS = 1000;
 
 /** Defaults of {@linkcode DownloadOptions}. */
 export const DOWNLOAD_DEFAULTS = {
@@ -72,6 +80,9 @@ export class Download {
   #peerMeters = new Map<string, { meter: RateMeter; seen: number }>();
   /** Bytes our seeder sent of this file, as last seen, and their recent rate. */
   #upload = { meter: new RateMeter(), seen: 0 };
+  /** Recent send rate by peer id, fed from the partial source's per-peer counts. */
+  readonly #uploadMeters = new Map<string, { meter: RateMeter; seen: number }>();
+  #sampler: ReturnType<typeof setInterval> | undefined;
   /** Banned seeders and why, for show_download. */
   readonly #bans: { peer: string; reason: string }[] = [];
   #state: DownloadState = "P";
@@ -162,11 +173,7 @@ export class Download {
       size,
       // A download waiting for peers receives nothing: no rate from before the wait.
       rate: this.#state === "D" && !isWaiting ? this.#meter.rate() : 0,
-      peers: [...this.#received].map(([addr, bytes]) => ({
-        addr,
-        bytes,
-        rate: this.#state === "D" && !isWaiting ? this.#peerMeters.get(addr)?.meter.rate() ?? 0 : 0,
-      })),
+      peers: this.#peerStatuses(this.#state === "D" && !isWaiting),
       uploaded: this.#sampleUpload(),
       uploadRate: this.#state === "D" ? this.#upload.meter.rate() : 0,
       banned: [...this.#bans],
@@ -174,6 +181,41 @@ export class Download {
       ...(this.#reason !== undefined && this.#state === "F" ? { reason: this.#reason } : {}),
       path: destination,
     };
+  }
+
+  /**
+   * The connected seeders, then the others that sent pieces this run, with bytes and rates
+   * each way (the upload counts are by peer id, the links' and receipts' by address).
+   */
+  #peerStatuses(isReceiving: boolean): PeerStatus[] {
+    this.#samplePeers();
+    const isRunning = this.#state === "D";
+    const uploadedTo = this.#store.source.uploadedTo;
+    const rateOf = (addr: string) =>
+      isReceiving ? this.#peerMeters.get(addr)?.meter.rate() ?? 0 : 0;
+    const links = isRunning ? this.#pool?.links() ?? [] : [];
+    const connected = links.map((link): PeerStatus => ({
+      addr: link.address,
+      peerId: link.peerId,
+      bytes: this.#received.get(link.address) ?? 0,
+      rate: rateOf(link.address),
+      uploaded: uploadedTo.get(link.peerId) ?? 0,
+      uploadRate: isRunning ? this.#uploadMeters.get(link.peerId)?.meter.rate() ?? 0 : 0,
+      isConnected: true,
+      isChoked: link.isChoked,
+      inflight: link.inflight,
+    }));
+    const linked = new Set(links.map((link) => link.address));
+    const gone = [...this.#received].filter(([addr]) => !linked.has(addr)).map((
+      [addr, bytes],
+    ): PeerStatus => ({ addr, bytes, rate: rateOf(addr), isConnected: false }));
+    return [...connected, ...gone];
+  }
+
+  /** Feed every meter; runs every `SAMPLE_MS` while a run lasts. */
+  #sample(): void {
+    this.#samplePeers();
+    this.#sampleUpload();
   }
 
   /** Feed the per-seeder meters with what `#received` gained since last time. */
@@ -188,11 +230,18 @@ export class Download {
     }
   }
 
-  /** Bytes uploaded of this file so far; feeds the upload meter. */
+  /** Bytes uploaded of this file so far; feeds the upload meters (total and per peer id). */
   #sampleUpload(): number {
-    const uploaded = this.#store.source.uploaded;
+    const source = this.#store.source;
+    const uploaded = source.uploaded;
     if (uploaded > this.#upload.seen) this.#upload.meter.add(uploaded - this.#upload.seen);
     this.#upload.seen = uploaded;
+    for (const [peerId, bytes] of source.uploadedTo) {
+      let entry = this.#uploadMeters.get(peerId);
+      if (!entry) this.#uploadMeters.set(peerId, entry = { meter: new RateMeter(), seen: 0 });
+      if (bytes > entry.seen) entry.meter.add(bytes - entry.seen);
+      entry.seen = bytes;
+    }
     return uploaded;
   }
 
@@ -228,6 +277,8 @@ export class Download {
     if (abort.signal.aborted || this.#state !== "D") return;
     this.#pool = this.#makePool();
     this.#pool.start();
+    clearInterval(this.#sampler);
+    this.#sampler = setInterval(() => this.#sample(), SAMPLE_MS);
   }
 
   #makePool(): LinkPool {
@@ -311,6 +362,7 @@ export class Download {
   /** Stop the run: connections first, then the store (writes, progress, `.part`). */
   async #halt(): Promise<void> {
     this.#runAbort?.abort();
+    clearInterval(this.#sampler);
     const pool = this.#pool;
     this.#pool = null;
     try {
@@ -333,6 +385,7 @@ export class Download {
     const digest = await this.#store.digest();
     const pool = this.#pool;
     this.#pool = null;
+    clearInterval(this.#sampler);
     await pool?.stop();
     const mismatch = wholeFileMismatch(this.#plan.sha1, digest);
     if (mismatch !== null) return await this.#fail(mismatch);

@@ -16,6 +16,7 @@ import {
   type TestSeeder,
   TestTracker,
 } from "../testing/swarm_fixture.ts";
+import { waitUntil } from "../../common/test_util.ts";
 import { Download } from "./download.ts";
 import type { DownloadEvent, DownloadOptions, PeerEndpoint } from "./types.ts";
 import { saveResume } from "./resume.ts";
@@ -381,4 +382,74 @@ Deno.test("Download serves its verified pieces to another downloader while it do
   await assertFinished(fx, middle.events);
   assert.equal(await sha1Of(`${fx.dir.path}/out/last.bin`), fx.hashes.sha1);
   assert.equal(fx.seeders[0]!.source.reads.length, 12, "the last one never asked the first seeder");
+});
+
+Deno.test("Download.status() lists every connected peer with bytes and rates each way", async () => {
+  await using fx = await swarmFixture(24 * P, 1);
+  await Deno.mkdir(`${fx.dir.path}/out`);
+  const middleServed = new ServedFiles();
+  await using middleSeeder = SeederServer.listen({ host: "127.0.0.1", port: 0 }, {
+    peerId: "middle",
+    served: middleServed,
+    trackerKeys: fx.tracker.lookup,
+    logger: memoryLogger(),
+  });
+  // The last downloader serves what it has too, and the middle one links to it: it sends the
+  // middle nothing (the middle has every piece it has) but gets pieces from the middle.
+  const lastServed = new ServedFiles();
+  await using lastSeeder = SeederServer.listen({ host: "127.0.0.1", port: 0 }, {
+    peerId: "last",
+    served: lastServed,
+    trackerKeys: fx.tracker.lookup,
+    logger: memoryLogger(),
+  });
+  const lastEndpoint = {
+    peerId: "last",
+    address: `127.0.0.1:${lastSeeder.address.port}`,
+    isComplete: false,
+  };
+  fx.swarm.endpoints = [...fx.swarm.endpoints, lastEndpoint];
+  const middle = makeDownload(fx, {
+    served: middleServed,
+    limiter: new RateLimiter(8 * 1024 * 1024),
+  });
+  await middle.download.start();
+  const lastIdentity = await makeIdentity("last");
+  const middleEndpoint = {
+    peerId: "middle",
+    address: `127.0.0.1:${middleSeeder.address.port}`,
+    isComplete: false,
+  };
+  const lastSwarm = new FakeSwarm(fx.tracker, fx.hashes.fileId, lastIdentity, [middleEndpoint]);
+  const last = new Download(planFor(fx.hashes, `${fx.dir.path}/out/last.bin`, "d2"), {
+    identity: lastIdentity,
+    swarm: lastSwarm,
+    served: lastServed,
+    onEvent: () => {},
+    ...FAST,
+  });
+  await last.start();
+  const seederAddress = fx.seeders[0]!.endpoint.address;
+  const seen = await waitUntil("both peers connected, with bytes and rates each way", () => {
+    const status = middle.download.status();
+    const first = status.peers.find((peer) => peer.addr === seederAddress);
+    const other = status.peers.find((peer) => peer.peerId === "last");
+    const isSeen = status.state === "D" && first?.isConnected && (first.bytes ?? 0) > 0 &&
+      (first.rate ?? 0) > 0 && other?.isConnected && (other.uploaded ?? 0) > 0 &&
+      (other.uploadRate ?? 0) > 0;
+    return isSeen && { first, other, status };
+  }, { timeoutMs: 10_000 });
+  assert.equal(seen.status.peers.length, 2, JSON.stringify(seen.status.peers));
+  assert.equal(seen.first.peerId, fx.seeders[0]!.endpoint.peerId);
+  assert.equal(seen.first.uploaded, 0, "the complete seeder asks us for nothing");
+  assert.equal(seen.other.addr, lastEndpoint.address);
+  assert.equal(seen.other.bytes, 0, "the middle asks the last one for nothing");
+  assert.equal(typeof seen.other.isChoked, "boolean");
+  await Promise.all([middle.download.done, last.done]);
+  await assertFinished(fx, middle.events);
+  // Once complete, no link is left: the seeders that sent pieces stay, as not connected.
+  const done = middle.download.status();
+  assert.deepEqual(done.peers.map((peer) => [peer.addr, peer.isConnected]), [
+    [seederAddress, false],
+  ]);
 });

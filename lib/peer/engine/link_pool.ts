@@ -36,6 +36,16 @@ export interface PeerVerdicts {
   readonly strikes: Map<string, number>;
 }
 
+/** A connected seeder, as show_download lists it. */
+export interface LinkInfo {
+  readonly address: string;
+  readonly peerId: string;
+  /** The seeder serves no request of ours now. */
+  readonly isChoked: boolean;
+  /** Our requests it has not answered yet. */
+  readonly inflight: number;
+}
+
 /** Options of {@linkcode LinkPool}. */
 export interface LinkPoolOptions {
   swarm: Swarm;
@@ -94,6 +104,16 @@ export class LinkPool implements LinkHandler {
   /** True while no seeder is connected and none is known. */
   get isWaiting(): boolean {
     return this.#isWaiting;
+  }
+
+  /** The seeders connected now (handshaken, not closed), in the order they connected. */
+  links(): LinkInfo[] {
+    return [...this.#links.values()].filter((link) => !link.isClosed).map((link) => ({
+      address: link.address,
+      peerId: link.endpoint.peerId,
+      isChoked: link.isChoked,
+      inflight: link.inflightCount,
+    }));
   }
 
   /** Start refreshing the peer list and connecting. */

@@ -18,5 +18,6 @@ export type {
   DownloadState,
   DownloadStatus,
   PeerEndpoint,
+  PeerStatus,
   Swarm,
 } from "./types.ts";

@@ -31,6 +31,8 @@ export class PartialSource implements PieceSource {
   /** Bytes this download received from each peer id; the link pool adds to it. */
   readonly receivedFrom: Map<string, number> = new Map();
   readonly #listeners = new Set<(index: number) => void>();
+  /** Bytes sent to each peer id (one Map increment per piece: the seeder's hot path). */
+  readonly #uploadedTo = new Map<string, number>();
   #path: string;
   #isComplete = false;
   #uploaded = 0;
@@ -83,9 +85,17 @@ export class PartialSource implements PieceSource {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Count bytes sent to others. */
-  addUploaded(bytes: number): void {
+  /** Bytes sent to each peer id, for show_download. */
+  get uploadedTo(): ReadonlyMap<string, number> {
+    return this.#uploadedTo;
+  }
+
+  /** Count bytes sent to others, and to `peerId` when given. */
+  addUploaded(bytes: number, peerId?: string): void {
     this.#uploaded += bytes;
+    if (peerId !== undefined) {
+      this.#uploadedTo.set(peerId, (this.#uploadedTo.get(peerId) ?? 0) + bytes);
+    }
   }
 
   /** Piece `index` is verified and written (its bit is set): tell every listener. */

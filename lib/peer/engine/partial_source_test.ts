@@ -33,3 +33,20 @@ Deno.test("PartialSource serves only verified pieces, tells listeners, then serv
   await source.readPiece(2, last);
   assert.deepEqual(last, new Uint8Array([7]));
 });
+
+Deno.test("PartialSource.addUploaded() counts the total and the bytes sent to each peer id", () => {
+  const source = new PartialSource({
+    group: "g1",
+    fileId: "f".repeat(40),
+    size: 5,
+    pieceLength: 2,
+    path: "/nowhere/f.part",
+    bitfield: new Bitfield(3),
+  });
+  source.addUploaded(2, "p1");
+  source.addUploaded(2, "p2");
+  source.addUploaded(1, "p1");
+  source.addUploaded(4);
+  assert.equal(source.uploaded, 9);
+  assert.deepEqual([...source.uploadedTo], [["p1", 3], ["p2", 2]]);
+});

@@ -87,6 +87,27 @@ export interface DownloadOptions {
 /** Download state letters, as show_downloads prints them. */
 export type DownloadState = "D" | "C" | "F" | "P";
 
+/** One peer of a download, for show_download. */
+export interface PeerStatus {
+  /** `IP:PORT` of its seeder. */
+  readonly addr: string;
+  readonly peerId?: string;
+  /** Bytes received from it this run. */
+  readonly bytes: number;
+  /** Bytes per second received from it lately. */
+  readonly rate?: number;
+  /** Bytes our seeder sent it of this file (while this download serves its pieces). */
+  readonly uploaded?: number;
+  /** Bytes per second sent to it lately. */
+  readonly uploadRate?: number;
+  /** Linked now; false for one that sent pieces this run and is gone. */
+  readonly isConnected?: boolean;
+  /** It serves no request of ours now (connected peers only). */
+  readonly isChoked?: boolean;
+  /** Our requests it has not answered yet (connected peers only). */
+  readonly inflight?: number;
+}
+
 /** A snapshot for show_downloads. */
 export interface DownloadStatus {
   readonly id: string;
@@ -100,10 +121,11 @@ export interface DownloadStatus {
   readonly size: number;
   /** Bytes per second over the last few seconds. */
   readonly rate: number;
-  /** Bytes received from each peer this run, and at what rate lately (bytes per second). */
-  readonly peers: ReadonlyArray<
-    { readonly addr: string; readonly bytes: number; readonly rate?: number }
-  >;
+  /**
+   * Every connected peer (the seeders this run links to), then the others that sent pieces this
+   * run: bytes and rate each way.
+   */
+  readonly peers: ReadonlyArray<PeerStatus>;
   /** Bytes of this file our seeder sent to other peers while it downloads. */
   readonly uploaded?: number;
   /** Bytes per second sent of this file lately. */

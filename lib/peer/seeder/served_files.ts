@@ -23,8 +23,11 @@ export interface PieceSource {
   readPiece(index: number, into: Uint8Array): Promise<void>;
   /** Called with each newly verified piece, so connected downloaders get a HAVE. */
   onPiece(listener: (index: number) => void): () => void;
-  /** Count bytes sent to others (show_shares). */
-  addUploaded(bytes: number): void;
+  /**
+   * Count bytes sent to others (show_shares), and to which peer id (show_download joins a
+   * download's counts with its links; other sources may ignore it). Called once per piece sent.
+   */
+  addUploaded(bytes: number, peerId?: string): void;
   /**
    * Bytes our own download of this file received from each peer id (a partial source only):
    * the seeder gives its upload slots first to the peers that upload most to us.

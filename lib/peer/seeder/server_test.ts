@@ -155,7 +155,7 @@ Deno.test("SeederServer.close() closes connections still in their Hello", async 
   }
 });
 
-Deno.test("SeederServer serves requested pieces after a valid handshake, and honours CANCEL", async () => {
+Deno.test("SeederServer serves requested pieces after a valid handshake, honours CANCEL, counts them by peer id", async () => {
   const { dir, file, tracker, identity, content } = await fixture();
   await using _dir = dir;
   await using seeder = await startSeeder(tracker, file, { uploadLimiter: new RateLimiter(8e6) });
@@ -179,6 +179,11 @@ Deno.test("SeederServer serves requested pieces after a valid handshake, and hon
     }
     assert.deepEqual(got, [3, 0, 2], "piece 1 was cancelled while queued");
     assert.equal(seeder.source.uploaded, 2 * PIECE_SIZE_BYTES + 100);
+    // Counted by the downloader's peer id too, for the show_download of a partial seeder.
+    assert.deepEqual([...seeder.source.uploadedTo], [[
+      identity.peerId,
+      2 * PIECE_SIZE_BYTES + 100,
+    ]]);
   } finally {
     wire.close();
   }

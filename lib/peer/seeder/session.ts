@@ -383,7 +383,7 @@ export class SeederSession implements SwarmMember {
     await this.wire.sendRaw(frame);
     // The socket has taken the bytes once the write resolved: the buffer can carry the next piece.
     this.#spare = frame;
-    source.addUploaded(length);
+    source.addUploaded(length, this.peerId);
     this.#sentTotal += length;
     this.lastActivity = performance.now();
     return true;

@@ -22,6 +22,8 @@ export interface ShareStatus {
   readonly group: string;
   readonly file: string;
   readonly state: "complete" | "partial";
+  /** The file's size in bytes. */
+  readonly size: number;
   /** Bytes sent to other peers this run. */
   readonly uploaded: number;
   readonly fileId: string;
@@ -170,8 +172,8 @@ export class Sharing {
     return this.#options.store.list(user).flatMap((record) => {
       const source = this.#sources.get(sourceKey(record.group, record.fileId));
       if (!source) return [];
-      const { group, name: file, fileId } = record;
-      return [{ group, file, fileId, state: "complete" as const, uploaded: source.uploaded }];
+      const { group, name: file, fileId, size } = record;
+      return [{ group, file, fileId, size, state: "complete" as const, uploaded: source.uploaded }];
     });
   }
 

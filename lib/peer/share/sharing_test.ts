@@ -57,7 +57,14 @@ Deno.test("Sharing.share() registers, records, serves and announces a file", asy
     await source.readPiece(0, piece);
     source.addUploaded(1000);
     assert.deepEqual(sharing.statuses(), [
-      { group: "g1", file: "f.bin", fileId: record.fileId, state: "complete", uploaded: 1000 },
+      {
+        group: "g1",
+        file: "f.bin",
+        fileId: record.fileId,
+        size: 1000,
+        state: "complete",
+        uploaded: 1000,
+      },
     ]);
     const reopened = await ShareStore.open(dir);
     assert.deepEqual(reopened.list("alice"), [record]);

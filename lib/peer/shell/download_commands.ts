@@ -4,8 +4,6 @@
  */
 import { CommandError } from "../../common/errors.ts";
 import { PeerErrorCode } from "../support/codes.ts";
-import type { DownloadStatus } from "../engine/types.ts";
-import type { PeerServices } from "../services.ts";
 import {
   downloadDetailFields,
   downloadFields,
@@ -18,16 +16,19 @@ import { type CommandSpec } from "./command_spec.ts";
 const ID = { name: "download_id", kind: "word" } as const;
 
 /**
- * Complete downloads cleared this session. The downloads manager cannot forget a complete one
- * yet (cancel refuses state C), so clear_downloads hides them from show_downloads until the
- * peer restarts; failed ones are removed for good through cancel.
+ * Run `clear` on one download; false when it belongs to another user of this state folder
+ * (show_downloads lists everyone's; only the owner may forget one).
  */
-const clearedComplete = new WeakMap<PeerServices, Set<string>>();
-
-/** The downloads show_downloads lists: every one but the complete ones cleared. */
-function listed(services: PeerServices): DownloadStatus[] {
-  const hidden = clearedComplete.get(services);
-  return services.downloads().filter((d) => !(d.state === "C" && hidden?.has(d.id)));
+async function clearedOwn(clear: () => Promise<void>): Promise<boolean> {
+  try {
+    await clear();
+    return true;
+  } catch (error) {
+    if (error instanceof CommandError && error.code === PeerErrorCode.NO_SUCH_DOWNLOAD) {
+      return false;
+    }
+    throw error;
+  }
 }
 
 /**
@@ -57,7 +58,7 @@ export const DOWNLOAD_COMMANDS: readonly CommandSpec[] = [
     args: [],
     summary: "Show the downloads: [D] downloading, [P] paused, [C] complete, [F] failed",
     run: (_args, { services }) => {
-      const downloads = listed(services);
+      const downloads = services.downloads();
       const text = downloads.length === 0
         ? "No downloads"
         : downloads.map(formatDownload).join("\n");
@@ -84,15 +85,16 @@ export const DOWNLOAD_COMMANDS: readonly CommandSpec[] = [
   {
     name: "clear_downloads",
     args: [],
-    summary: "Remove complete and failed downloads from the list (a failed one's partial file too)",
+    summary: "Forget complete downloads (files stay shared) and failed ones (partial files too)",
     run: async (_args, { services, signal }) => {
-      const failed = services.downloads().filter((d) => d.state === "F").map((d) => d.id);
-      for (const id of failed) await services.cancelDownload(id, signal);
-      const hidden = clearedComplete.get(services) ?? new Set<string>();
-      clearedComplete.set(services, hidden);
-      const complete = listed(services).filter((d) => d.state === "C").map((d) => d.id);
-      complete.forEach((id) => hidden.add(id));
-      const cleared = [...complete, ...failed];
+      const downloads = services.downloads();
+      const cleared: string[] = [];
+      for (const { id, state } of downloads.filter((d) => d.state === "C" || d.state === "F")) {
+        const clear = state === "C"
+          ? () => services.forgetDownload(id)
+          : () => services.cancelDownload(id, signal);
+        if (await clearedOwn(clear)) cleared.push(id);
+      }
       const text = cleared.length === 0
         ? "Nothing to clear: no complete or failed downloads"
         : `Cleared ${cleared.length} ${plural(cleared.length, "download")} (${cleared.join(", ")})`;

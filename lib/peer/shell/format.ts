@@ -7,7 +7,7 @@
  *   [P] [g1] f.bin  33%  waiting for login  (d5)
  *   [F] [g1] f.bin  no peer has the file  (d3)
  */
-import type { DownloadStatus } from "../engine/types.ts";
+import type { DownloadStatus, PeerStatus } from "../engine/types.ts";
 import type { ShareStatus } from "../share/sharing.ts";
 import { formatBytes } from "../support/units.ts";
 import { formatTable } from "./output.ts";
@@ -31,6 +31,11 @@ export function percentOf(status: DownloadStatus): number {
   return Math.floor((status.bytes / status.size) * 100);
 }
 
+/** The peers a download is linked to now (those that only sent pieces earlier this run left). */
+export function connectedPeers(status: DownloadStatus): number {
+  return status.peers.filter((peer) => peer.isConnected !== false).length;
+}
+
 /** One line of show_downloads. */
 export function formatDownload(status: DownloadStatus): string {
   const head = `[${status.state}] [${status.group}] ${status.file}`;
@@ -39,7 +44,7 @@ export function formatDownload(status: DownloadStatus): string {
   // A download waiting for peers gets nothing: a rate, peers or ETA would be from before.
   if (status.state === "D" && status.isWaiting) parts.push("waiting for peers");
   else if (status.state === "D") {
-    const peers = status.peers.length;
+    const peers = connectedPeers(status);
     parts.push(`${formatBytes(status.rate)}/s`, `${peers} ${plural(peers, "peer")}`);
     if (status.rate > 0) {
       parts.push(`ETA ${formatDuration((status.size - status.bytes) / status.rate)}`);
@@ -70,10 +75,17 @@ export function downloadFields(status: DownloadStatus): Record<string, unknown> 
   };
 }
 
-/** One line of show_shares. */
+/** uploaded ÷ size of one share, 2 decimals; null for an empty file. */
+export function shareRatio(share: ShareStatus): number | null {
+  return share.size === 0 ? null : Math.round((share.uploaded / share.size) * 100) / 100;
+}
+
+/** One line of show_shares: `[S] [g1] f.bin  complete  12.0 MiB  uploaded 24.0 MiB  ratio 2.00`. */
 export function formatShare(share: ShareStatus): string {
+  const ratio = shareRatio(share);
   return `[${share.state === "complete" ? "S" : "P"}] [${share.group}] ${share.file}  ` +
-    `${share.state}  uploaded ${formatBytes(share.uploaded)}`;
+    `${share.state}  ${formatBytes(share.size)}  uploaded ${formatBytes(share.uploaded)}  ` +
+    `ratio ${ratio === null ? "-" : ratio.toFixed(2)}`;
 }
 
 /** show_download: one download in full, as people read it. */
@@ -88,17 +100,38 @@ export function formatDownloadDetail(status: DownloadStatus): string {
     row("rate", `${formatBytes(status.rate)}/s down, ${formatBytes(up)}/s up`);
   }
   if (status.uploaded !== undefined) row("uploaded", formatBytes(status.uploaded));
-  const peers = status.peers.length;
-  row("peers", peers === 0 ? "none this run" : `${peers} ${plural(peers, "peer")} sent pieces:`);
-  if (peers > 0) {
+  row("peers", describePeers(status.peers));
+  if (status.peers.length > 0) {
     const table = formatTable(
-      ["PEER", "SENT US", "RATE"],
-      status.peers.map((p) => [p.addr, formatBytes(p.bytes), `${formatBytes(p.rate ?? 0)}/s`]),
+      ["PEER", "LINK", "RECEIVED", "DOWN RATE", "SENT", "UP RATE"],
+      status.peers.map((p) => [
+        p.addr,
+        linkOf(p),
+        formatBytes(p.bytes),
+        `${formatBytes(p.rate ?? 0)}/s`,
+        formatBytes(p.uploaded ?? 0),
+        `${formatBytes(p.uploadRate ?? 0)}/s`,
+      ]),
     );
     lines.push(...table.split("\n").map((line) => `    ${line}`));
   }
   for (const ban of status.banned ?? []) row("banned", `${ban.peer}: ${ban.reason}`);
   return lines.join("\n");
+}
+
+/** `2 connected, 1 gone:` (or `none this run`). */
+function describePeers(peers: readonly PeerStatus[]): string {
+  if (peers.length === 0) return "none this run";
+  const connected = peers.filter((peer) => peer.isConnected !== false).length;
+  const gone = peers.length - connected;
+  return `${connected} connected${gone === 0 ? "" : `, ${gone} gone (sent pieces this run)`}:`;
+}
+
+/** The LINK column: whether the seeder serves us now, and how many requests wait on it. */
+function linkOf(peer: PeerStatus): string {
+  if (peer.isConnected === false) return "gone";
+  if (peer.isChoked === undefined) return "connected";
+  return peer.isChoked ? "choked" : `unchoked, ${peer.inflight ?? 0} asked`;
 }
 
 /** show_download's JSON fields: show_downloads' and the detail. */
@@ -107,8 +140,14 @@ export function downloadDetailFields(status: DownloadStatus): Record<string, unk
     ...downloadFields(status),
     peers: status.peers.map((peer) => ({
       addr: peer.addr,
+      ...(peer.peerId === undefined ? {} : { peerId: peer.peerId }),
+      connected: peer.isConnected !== false,
+      ...(peer.isChoked === undefined ? {} : { choked: peer.isChoked }),
+      ...(peer.inflight === undefined ? {} : { inflight: peer.inflight }),
       bytes: peer.bytes,
       rate: Math.round(peer.rate ?? 0),
+      uploaded: peer.uploaded ?? 0,
+      uploadRate: Math.round(peer.uploadRate ?? 0),
     })),
     uploaded: status.uploaded ?? 0,
     uploadRate: Math.round(status.uploadRate ?? 0),

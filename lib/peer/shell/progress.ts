@@ -9,7 +9,7 @@
  */
 import type { DownloadStatus } from "../engine/types.ts";
 import { formatBytes } from "../support/units.ts";
-import { formatDuration, percentOf, plural } from "./format.ts";
+import { connectedPeers, formatDuration, percentOf, plural } from "./format.ts";
 
 /** How often progress is redrawn or reported, unless `--progress-interval-ms`. */
 export const PROGRESS_INTERVAL_MS = 1_000;
@@ -25,7 +25,7 @@ export function etaSeconds(status: DownloadStatus): number | null {
 /** One status line of a running download. */
 export function progressLine(status: DownloadStatus): string {
   const eta = etaSeconds(status);
-  const peers = status.peers.length;
+  const peers = connectedPeers(status);
   return [
     `${status.id} [${status.group}] ${status.file}`,
     `${percentOf(status)}%`,
@@ -57,7 +57,7 @@ export function progressFields(status: DownloadStatus): Record<string, unknown> 
     pieces: status.pieces,
     rate: Math.round(status.rate),
     eta: etaSeconds(status),
-    peers: status.peers.length,
+    peers: connectedPeers(status),
   };
 }
 

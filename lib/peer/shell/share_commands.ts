@@ -1,7 +1,7 @@
 /**
  * The shell's share commands: upload_file, stop_share, show_shares.
  */
-import { formatShare, formatTotals, transferTotals } from "./format.ts";
+import { formatShare, formatTotals, shareRatio, transferTotals } from "./format.ts";
 import { formatBytes } from "../support/units.ts";
 import { type CommandSpec } from "./command_spec.ts";
 
@@ -44,19 +44,21 @@ export const SHARE_COMMANDS: readonly CommandSpec[] = [
   {
     name: "show_shares",
     args: [],
-    summary: "List the files this peer serves, with the bytes uploaded, totals and ratio",
+    summary: "List the files this peer serves: size, bytes uploaded and ratio each, then totals",
     run: (_args, { services }) => {
       const shares = services.shares();
       const totals = transferTotals(shares, services.downloads());
       const text = shares.length === 0
         ? `Not sharing any file\n${formatTotals(totals)}`
         : [...shares.map(formatShare), formatTotals(totals)].join("\n");
-      const fields = shares.map(({ group, file, state, uploaded, fileId }) => ({
-        group,
-        file,
-        state,
-        uploaded,
-        fileId,
+      const fields = shares.map((share) => ({
+        group: share.group,
+        file: share.file,
+        state: share.state,
+        size: share.size,
+        uploaded: share.uploaded,
+        ratio: shareRatio(share),
+        fileId: share.fileId,
       }));
       return Promise.resolve({ text, fields: { shares: fields, totals } });
     },

@@ -75,13 +75,22 @@ Deno.test("show_shares and show_downloads print JSON lists", async () => {
     file: "f.bin",
     fileId: "0".repeat(40),
     state: "partial",
+    size: 14,
     uploaded: 7,
   }];
   const { results } = await runLines(["show_shares", "show_downloads"], services);
   assert.deepEqual(results[0], {
     ok: true,
     command: "show_shares",
-    shares: [{ group: "g1", file: "f.bin", state: "partial", uploaded: 7, fileId: "0".repeat(40) }],
+    shares: [{
+      group: "g1",
+      file: "f.bin",
+      state: "partial",
+      size: 14,
+      uploaded: 7,
+      ratio: 0.5,
+      fileId: "0".repeat(40),
+    }],
     totals: { uploaded: 7, downloaded: 0, ratio: null },
   });
   assert.deepEqual(results[1], { ok: true, command: "show_downloads", downloads: [] });

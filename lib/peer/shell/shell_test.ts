@@ -319,16 +319,36 @@ Deno.test("quit prints nothing itself in text: the peer says what it waits for, 
   assert.equal(shell.isDone, true);
 });
 
-Deno.test("show_download, clear_downloads and the totals of show_shares", async () => {
+Deno.test("show_download lists each peer both ways; clear_downloads forgets complete ones; show_shares has size and ratio", async () => {
   class Services extends FakeServices {
     override cancelDownload(id: string) {
       this.downloadList = this.downloadList.filter((d) => d.id !== id);
       return super.cancelDownload(id);
     }
+    override forgetDownload(id: string) {
+      this.downloadList = this.downloadList.filter((d) => d.id !== id);
+      return super.forgetDownload(id);
+    }
   }
   const services = new Services();
   services.downloadList = [
-    running({ banned: [{ peer: "127.0.0.1:8", reason: "3 pieces failed their SHA-1 check" }] }),
+    running({
+      peers: [
+        { addr: "127.0.0.1:9", peerId: "p9", bytes: 5, rate: 1024, uploaded: 7, uploadRate: 512 },
+        {
+          addr: "127.0.0.1:7",
+          peerId: "p7",
+          bytes: 0,
+          rate: 0,
+          uploaded: 0,
+          uploadRate: 0,
+          isConnected: true,
+          isChoked: true,
+          inflight: 0,
+        },
+      ],
+      banned: [{ peer: "127.0.0.1:8", reason: "3 pieces failed their SHA-1 check" }],
+    }),
     running({ id: "d2", state: "C", bytes: 100 * 1024 * 1024 }),
     running({ id: "d3", state: "F", reason: "no such file", bytes: 0 }),
   ];
@@ -337,6 +357,7 @@ Deno.test("show_download, clear_downloads and the totals of show_shares", async 
     file: "f.bin",
     fileId: "0".repeat(40),
     state: "partial",
+    size: 142 * 1024 * 1024,
     uploaded: 71 * 1024 * 1024,
   }];
   const written: string[] = [];
@@ -357,7 +378,28 @@ Deno.test("show_download, clear_downloads and the totals of show_shares", async 
   });
   await withServices.run();
   const [detail, missing, shares, cleared, list, again] = written.map((text) => JSON.parse(text));
-  assert.deepEqual(detail.download.peers, [{ addr: "127.0.0.1:9", bytes: 5, rate: 1024 }]);
+  assert.deepEqual(detail.download.peers, [
+    {
+      addr: "127.0.0.1:9",
+      peerId: "p9",
+      connected: true,
+      bytes: 5,
+      rate: 1024,
+      uploaded: 7,
+      uploadRate: 512,
+    },
+    {
+      addr: "127.0.0.1:7",
+      peerId: "p7",
+      connected: true,
+      choked: true,
+      inflight: 0,
+      bytes: 0,
+      rate: 0,
+      uploaded: 0,
+      uploadRate: 0,
+    },
+  ]);
   assert.deepEqual(detail.download.banned, [
     { peer: "127.0.0.1:8", reason: "3 pieces failed their SHA-1 check" },
   ]);
@@ -367,8 +409,15 @@ Deno.test("show_download, clear_downloads and the totals of show_shares", async 
     downloaded: 142 * 1024 * 1024,
     ratio: 0.5,
   });
+  assert.deepEqual(
+    shares.shares.map((share: { size: number; ratio: number }) => [share.size, share.ratio]),
+    [
+      [142 * 1024 * 1024, 0.5],
+    ],
+  );
   assert.deepEqual(cleared.cleared, ["d2", "d3"]);
-  assert.deepEqual(services.calls, ["cancel d3"]);
+  // The complete one is forgotten for good, the failed one cancelled (its .part goes).
+  assert.deepEqual(services.calls, ["forget d2", "cancel d3"]);
   assert.deepEqual(list.downloads.map((d: { id: string }) => d.id), ["d1"]);
   assert.deepEqual(again.cleared, []);
 });

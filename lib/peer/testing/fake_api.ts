@@ -106,6 +106,11 @@ export class FakeServices implements PeerServices {
     return Promise.resolve();
   }
 
+  forgetDownload(id: string) {
+    this.calls.push(`forget ${id}`);
+    return Promise.resolve();
+  }
+
   async leaveGroup(group: string, leave: () => Promise<LeaveResult>) {
     this.calls.push(`leaveGroup ${group}`);
     return { ...await leave(), stoppedShares: [], failedDownloads: [] };

@@ -22,6 +22,8 @@ export class SimpleFileSource implements PieceSource, AsyncDisposable {
   readonly isComplete = true;
   readonly #handle: FileHandle;
   uploaded = 0;
+  /** Bytes sent by peer id, as the seeder reports them. */
+  readonly uploadedTo = new Map<string, number>();
   /** Pieces read, in order (tests check who served what). */
   readonly reads: number[] = [];
 
@@ -52,8 +54,11 @@ export class SimpleFileSource implements PieceSource, AsyncDisposable {
     return () => {};
   }
 
-  addUploaded(bytes: number): void {
+  addUploaded(bytes: number, peerId?: string): void {
     this.uploaded += bytes;
+    if (peerId !== undefined) {
+      this.uploadedTo.set(peerId, (this.uploadedTo.get(peerId) ?? 0) + bytes);
+    }
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
