@@ -29,10 +29,9 @@
  * past which the delivering link stops reading); pieces held ahead of the hash front
  * (`MAX_HELD_PIECES`). Nothing grows with the file size except the bitfields (1 bit a piece).
  */
-import { isGoodPiece, wholeFileMismatch } from "./verify.ts";
+import { wholeFileMismatch } from "./verify.ts";
 import { describeError } from "../../common/errors.ts";
-import { PIECE_SIZE_BYTES, pieceCount, pieceSpan } from "../../common/hash.ts";
-import type { PieceSource } from "../seeder/served_files.ts";
+import { PIECE_SIZE_BYTES, pieceCount } from "../../common/hash.ts";
 import type {
   DownloadEvent,
   DownloadOptions,
@@ -45,6 +44,8 @@ import { LinkPool, type PeerVerdicts } from "./link_pool.ts";
 import { PieceStore } from "./piece_store.ts";
 import { PiecePicker } from "./picker.ts";
 import { RateMeter } from "./rate_meter.ts";
+import { TransferMeters } from "./transfer_meters.ts";
+import { copyLocally, localSourceOf } from "./local_copy.ts";
 import { MAX_QUEUED_REQUESTS } from "../../wire/limits.ts";
 import { isFinalTicketError } from "./ticket_cache.ts";
 
@@ -76,12 +77,8 @@ export class Download {
   readonly #meter = new RateMeter();
   /** Bytes received by seeder address in the current (or last) run. */
   #received = new Map<string, number>();
-  /** Recent receive rate by seeder address, fed from `#received` as pieces arrive. */
-  #peerMeters = new Map<string, { meter: RateMeter; seen: number }>();
-  /** Bytes our seeder sent of this file, as last seen, and their recent rate. */
-  #upload = { meter: new RateMeter(), seen: 0 };
-  /** Recent send rate by peer id, fed from the partial source's per-peer counts. */
-  readonly #uploadMeters = new Map<string, { meter: RateMeter; seen: number }>();
+  /** Rates each way per peer, for show_download. */
+  readonly #meters = new TransferMeters();
   #sampler: ReturnType<typeof setInterval> | undefined;
   /** Banned seeders and why, for show_download. */
   readonly #bans: { peer: string; reason: string }[] = [];
@@ -175,7 +172,7 @@ export class Download {
       rate: this.#state === "D" && !isWaiting ? this.#meter.rate() : 0,
       peers: this.#peerStatuses(this.#state === "D" && !isWaiting),
       uploaded: this.#sampleUpload(),
-      uploadRate: this.#state === "D" ? this.#upload.meter.rate() : 0,
+      uploadRate: this.#state === "D" ? this.#meters.uploadRate() : 0,
       banned: [...this.#bans],
       isWaiting,
       ...(this.#reason !== undefined && this.#state === "F" ? { reason: this.#reason } : {}),
@@ -183,66 +180,27 @@ export class Download {
     };
   }
 
-  /**
-   * The connected seeders, then the others that sent pieces this run, with bytes and rates
-   * each way (the upload counts are by peer id, the links' and receipts' by address).
-   */
   #peerStatuses(isReceiving: boolean): PeerStatus[] {
-    this.#samplePeers();
+    this.#meters.sampleReceived(this.#received);
     const isRunning = this.#state === "D";
-    const uploadedTo = this.#store.source.uploadedTo;
-    const rateOf = (addr: string) =>
-      isReceiving ? this.#peerMeters.get(addr)?.meter.rate() ?? 0 : 0;
-    const links = isRunning ? this.#pool?.links() ?? [] : [];
-    const connected = links.map((link): PeerStatus => ({
-      addr: link.address,
-      peerId: link.peerId,
-      bytes: this.#received.get(link.address) ?? 0,
-      rate: rateOf(link.address),
-      uploaded: uploadedTo.get(link.peerId) ?? 0,
-      uploadRate: isRunning ? this.#uploadMeters.get(link.peerId)?.meter.rate() ?? 0 : 0,
-      isConnected: true,
-      isChoked: link.isChoked,
-      inflight: link.inflight,
-    }));
-    const linked = new Set(links.map((link) => link.address));
-    const gone = [...this.#received].filter(([addr]) => !linked.has(addr)).map((
-      [addr, bytes],
-    ): PeerStatus => ({ addr, bytes, rate: rateOf(addr), isConnected: false }));
-    return [...connected, ...gone];
+    return this.#meters.peers({
+      links: isRunning ? this.#pool?.links() ?? [] : [],
+      received: this.#received,
+      uploadedTo: this.#store.source.uploadedTo,
+      isReceiving,
+      isRunning,
+    });
   }
 
   /** Feed every meter; runs every `SAMPLE_MS` while a run lasts. */
   #sample(): void {
-    this.#samplePeers();
+    this.#meters.sampleReceived(this.#received);
     this.#sampleUpload();
   }
 
-  /** Feed the per-seeder meters with what `#received` gained since last time. */
-  #samplePeers(): void {
-    for (const [addr, bytes] of this.#received) {
-      let entry = this.#peerMeters.get(addr);
-      if (!entry) this.#peerMeters.set(addr, entry = { meter: new RateMeter(), seen: 0 });
-      // A new run starts `#received` from 0 again.
-      if (bytes < entry.seen) entry.seen = 0;
-      if (bytes > entry.seen) entry.meter.add(bytes - entry.seen);
-      entry.seen = bytes;
-    }
-  }
-
-  /** Bytes uploaded of this file so far; feeds the upload meters (total and per peer id). */
   #sampleUpload(): number {
     const source = this.#store.source;
-    const uploaded = source.uploaded;
-    if (uploaded > this.#upload.seen) this.#upload.meter.add(uploaded - this.#upload.seen);
-    this.#upload.seen = uploaded;
-    for (const [peerId, bytes] of source.uploadedTo) {
-      let entry = this.#uploadMeters.get(peerId);
-      if (!entry) this.#uploadMeters.set(peerId, entry = { meter: new RateMeter(), seen: 0 });
-      if (bytes > entry.seen) entry.meter.add(bytes - entry.seen);
-      entry.seen = bytes;
-    }
-    return uploaded;
+    return this.#meters.sampleUploaded(source.uploaded, source.uploadedTo);
   }
 
   #serially(step: () => Promise<void>): Promise<void> {
@@ -270,10 +228,16 @@ export class Download {
     if (abort.signal.aborted) return;
     this.#hasVerified = true;
     this.#serve();
-    const local = this.#localSource();
+    const local = localSourceOf(this.#options.served, this.#plan, this.#store.source);
     if (!local) this.#announce(false);
     if (this.#store.bitfield.isComplete) return void this.#finish();
-    if (local && await this.#copyFrom(local, abort.signal)) return; // finishes on the last write
+    const target = {
+      written: this.#store.bitfield,
+      write: (index: number, data: Uint8Array) => this.#store.write(index, data),
+      isRunning: () => !abort.signal.aborted && this.#state === "D",
+      ...(this.#options.logger ? { logger: this.#options.logger } : {}),
+    };
+    if (local && await copyLocally(local, this.#plan, target)) return; // finishes on the last write
     if (abort.signal.aborted || this.#state !== "D") return;
     this.#pool = this.#makePool();
     this.#pool.start();
@@ -309,49 +273,10 @@ export class Download {
       requestTimeoutMs: options.requestTimeoutMs ?? DOWNLOAD_DEFAULTS.requestTimeoutMs,
       peerRefreshMs: options.peerRefreshMs ?? DOWNLOAD_DEFAULTS.peerRefreshMs,
       maxStrikes: options.maxStrikes ?? DOWNLOAD_DEFAULTS.maxStrikes,
-      onPiece: (index, data) => {
-        this.#samplePeers();
-        this.#sampleUpload();
-        return this.#store.write(index, data);
-      },
+      onPiece: (index, data) => this.#store.write(index, data),
       onEvent: (event) => this.#emit(event),
       onFatal: (reason) => void this.#fail(reason),
     });
-  }
-
-  /** A complete source of this file that this peer serves already (a share), if any. */
-  #localSource(): PieceSource | undefined {
-    const source = this.#options.served.get(this.#plan.group, this.#plan.fileId);
-    const isUsable = source !== undefined && source !== this.#store.source && source.isComplete &&
-      source.size === this.#plan.size && source.pieceLength === this.#plan.pieceLength;
-    return isUsable ? source : undefined;
-  }
-
-  /**
-   * Copy every missing piece from a local source, each checked against its hash.
-   *
-   * @returns whether every piece was copied (else the swarm fetches the rest)
-   */
-  async #copyFrom(source: PieceSource, signal: AbortSignal): Promise<boolean> {
-    const { size, pieceLength } = this.#plan;
-    const written = this.#store.bitfield;
-    for (let index = 0; index < written.length; index++) {
-      if (signal.aborted || this.#state !== "D") return false;
-      if (written.has(index)) continue;
-      const data = new Uint8Array(pieceSpan(index, size, pieceLength).length);
-      try {
-        await source.readPiece(index, data);
-      } catch (error) {
-        this.#options.logger?.warn(`Cannot copy the shared file: ${describeError(error)}`);
-        return false;
-      }
-      if (!isGoodPiece(this.#plan, index, data)) {
-        this.#options.logger?.warn(`Piece ${index} of the shared file failed its SHA-1 check`);
-        return false;
-      }
-      await this.#store.write(index, data);
-    }
-    return true;
   }
 
   #onWritten(length: number): void {
