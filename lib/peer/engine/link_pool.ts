@@ -27,6 +27,11 @@ const TICK_MS = 1000;
 /** A download asks the tracker for peers every second this many times before `peerRefreshMs`. */
 export const FAST_REFRESHES = 5;
 const FAST_REFRESH_MS = 1000;
+/**
+ * Peers known by address, at most (the tracker lists up to 200): what seeders tell us by peer
+ * exchange is a hint from a remote, and must not grow our list without bound.
+ */
+export const MAX_KNOWN_PEERS = 256;
 
 /** Bans and strikes outlive a run (pause, resume) and every peer-list refresh. */
 export interface PeerVerdicts {
@@ -159,6 +164,7 @@ export class LinkPool implements LinkHandler {
   onPeers(_link: PeerLink, peers: readonly { peerId: string; address: string }[]): void {
     const known = new Set(this.#known.map((endpoint) => endpoint.address));
     for (const { peerId, address } of peers) {
+      if (this.#known.length >= MAX_KNOWN_PEERS) break;
       if (known.has(address) || !isAddress(address)) continue;
       known.add(address);
       this.#known.push({ peerId, address, isComplete: false });
@@ -339,7 +345,10 @@ function mergeKnown(fresh: PeerEndpoint[], known: readonly PeerEndpoint[]): Peer
     [merged[i], merged[j]] = [merged[j]!, merged[i]!];
   }
   const listed = new Set(fresh.map((endpoint) => endpoint.address));
-  for (const endpoint of known) if (!listed.has(endpoint.address)) merged.push(endpoint);
+  for (const endpoint of known) {
+    if (merged.length >= MAX_KNOWN_PEERS) break;
+    if (!listed.has(endpoint.address)) merged.push(endpoint);
+  }
   return merged;
 }
 
