@@ -13,6 +13,19 @@
  */
 import { dirname, join, normalize, relative } from "node:path";
 
+/** Every room of the peer but the app and testing, with what every room may import. */
+const PEER_ROOMS: readonly string[] = [
+  "common",
+  "wire",
+  "peer/support",
+  "peer/seeder",
+  "peer/engine",
+  "peer/client",
+  "peer/share",
+  "peer/download",
+  "peer/shell",
+];
+
 /** Rooms a room's production code may import values from (besides itself). */
 const VALUE_RULES: Record<string, readonly string[]> = {
   "common": [],
@@ -34,29 +47,8 @@ const VALUE_RULES: Record<string, readonly string[]> = {
     "peer/share",
   ],
   "peer/shell": ["common", "wire", "peer/support"],
-  "peer/app": [
-    "common",
-    "wire",
-    "peer/support",
-    "peer/seeder",
-    "peer/engine",
-    "peer/client",
-    "peer/share",
-    "peer/download",
-    "peer/shell",
-  ],
-  "peer/testing": [
-    "common",
-    "wire",
-    "peer/support",
-    "peer/seeder",
-    "peer/engine",
-    "peer/client",
-    "peer/share",
-    "peer/download",
-    "peer/shell",
-    "peer/app",
-  ],
+  "peer/app": PEER_ROOMS,
+  "peer/testing": [...PEER_ROOMS, "peer/app"],
 };
 
 /** Rooms whose types (only) a room may also import: the shell sees the services' shapes. */
