@@ -13,7 +13,6 @@ import type {
   FileEntity,
   GroupEntity,
   HashesEntity,
-  Membership,
   RequestAnswer,
   TrackerKeyEntity,
   UserEntity,
@@ -23,12 +22,15 @@ import { dropMemberFiles, type FileRows, shareFile, unshareFile } from "./file_r
 import { formatHlc } from "./hlc.ts";
 import type { Operation } from "./op_schema.ts";
 import { opId, orderKey } from "./ops.ts";
+import {
+  isListed,
+  joinRequest,
+  leaveGroup,
+  type MembershipRows,
+  resolveRequest,
+} from "./membership_rules.ts";
 
-/**
- * Answers to join requests kept per user: enough for every request a person has in flight at
- * once, and small enough that a user who asks and is turned down all day grows no row.
- */
-export const MAX_ANSWERS_PER_USER = 32;
+export { MAX_ANSWERS_PER_USER } from "./membership_rules.ts";
 
 /** What applying one operation did. */
 export type ApplyOutcome = "applied" | "set_aside" | "duplicate";
@@ -51,6 +53,18 @@ export class State {
     files: (group) => this.files(group),
     put: (key, entity) => this.#put(key, entity),
     delete: (key) => this.#delete(key),
+  }; /** The rows the membership rules read and change. */
+  readonly #memberRows: MembershipRows = {
+    currentGroup: (name, creation) => this.#currentGroup(name, creation),
+    isCurrentUser: (name, creation) => this.#isCurrentUser(name, creation),
+    putGroup: (group) => this.#putGroup(group),
+    deleteGroup: (name) => this.#delete(`group/${name}`),
+    answersOf: (user) => this.answersOf(user),
+    putAnswers: (user, answers) => {
+      if (answers.length === 0) return this.#delete(`answers/${user}`);
+      this.#put(`answers/${user}`, { kind: "answers", user, answers } satisfies AnswersEntity);
+    },
+    dropMemberFiles: (left) => dropMemberFiles(this.#fileRows, left),
   };
 
   /** Load rows read back from storage (no replay). */
@@ -260,38 +274,12 @@ export class State {
         });
         return true;
       }
-      case "join_request": {
-        const group = this.#currentGroup(body.group, body.groupCreation);
-        if (!group || !this.#isCurrentUser(body.user, body.userCreation)) return false;
-        if (isListed(group.members, body.user) || isListed(group.requests, body.user)) return false;
-        this.#putGroup({ ...group, requests: [...group.requests, { user: body.user, since }] });
-        this.#forgetAnswer(body.user, group.name); // asking again: the old answer is void
-        return true;
-      }
-      case "resolve_request": {
-        const group = this.#currentGroup(body.group, body.groupCreation);
-        if (!group || !isListed(group.requests, body.user)) return false;
-        const requests = group.requests.filter((r) => r.user !== body.user);
-        const members = body.accept
-          ? [...group.members, { user: body.user, since }]
-          : group.members;
-        this.#putGroup({ ...group, requests, members });
-        this.#keepAnswer(body.user, {
-          group: group.name,
-          groupCreation: group.creation,
-          isAccepted: body.accept,
-          at: op.hlc.wall,
-        });
-        return true;
-      }
-      case "leave_group": {
-        const group = this.#currentGroup(body.group, body.groupCreation);
-        if (!group || !this.#isCurrentUser(body.user, body.userCreation)) return false;
-        if (!isListed(group.members, body.user)) return false;
-        this.#leave(group, body.user);
-        this.#forgetAnswer(body.user, group.name); // "accepted" means nothing once they left
-        return true;
-      }
+      case "join_request":
+        return joinRequest(this.#memberRows, body, since);
+      case "resolve_request":
+        return resolveRequest(this.#memberRows, body, { since, wall: op.hlc.wall });
+      case "leave_group":
+        return leaveGroup(this.#memberRows, body);
       case "add_hashes": {
         const key = `hashes/${body.fileId}/${body.chunk}`;
         if (this.#entities.has(key)) return true; // content-addressed: the same bytes again
@@ -331,33 +319,6 @@ export class State {
         return true;
       }
     }
-  }
-
-  /** Remove a member; the longest-standing member inherits ownership; no members, no group. */
-  #leave(group: GroupEntity, user: string): void {
-    const members = group.members.filter((m) => m.user !== user);
-    dropMemberFiles(this.#fileRows, { group: group.name, user, isGroupGone: members.length === 0 });
-    if (members.length === 0) {
-      this.#delete(`group/${group.name}`);
-      return;
-    }
-    const owner = group.owner === user ? longestStanding(members).user : group.owner;
-    this.#putGroup({ ...group, owner, members });
-  }
-
-  /** Record an answer for `user`, replacing an older one of the same group; keep the newest. */
-  #keepAnswer(user: string, answer: RequestAnswer): void {
-    const others = this.answersOf(user).filter((a) => a.group !== answer.group);
-    const answers = [...others, answer].slice(-MAX_ANSWERS_PER_USER);
-    this.#put(`answers/${user}`, { kind: "answers", user, answers } satisfies AnswersEntity);
-  }
-
-  #forgetAnswer(user: string, group: string): void {
-    const answers = this.answersOf(user);
-    if (!answers.some((a) => a.group === group)) return;
-    const left = answers.filter((a) => a.group !== group);
-    if (left.length === 0) this.#delete(`answers/${user}`);
-    else this.#put(`answers/${user}`, { kind: "answers", user, answers: left });
   }
 
   #setAside(
@@ -444,12 +405,4 @@ export class State {
   digest(): string {
     return stateDigest(this.#entities);
   }
-}
-
-function isListed(list: readonly Membership[], user: string): boolean {
-  return list.some((m) => m.user === user);
-}
-
-function longestStanding(members: readonly Membership[]): Membership {
-  return members.reduce((a, b) => (b.since < a.since ? b : a));
 }
