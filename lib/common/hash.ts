@@ -17,14 +17,21 @@ export const PIECE_SIZE_BYTES = 512 * 1024;
 const FILE_ID_CONTEXT = new TextEncoder().encode("peershare file v1\0");
 
 /** The file id: hex SHA-1 over a context string, u64 size, u32 piece length and the piece hashes. */
-export function computeFileId(size: number, pieceLength: number, pieceHashes: Uint8Array): string {
+export function computeFileId(
+  size: number,
+  pieceLength: number,
+  pieceHashes: Uint8Array | readonly Uint8Array[],
+): string {
   const header = new Uint8Array(12);
   const view = new DataView(header.buffer);
   view.setBigUint64(0, BigInt(size));
   view.setUint32(8, pieceLength);
-  return createHash("sha1").update(FILE_ID_CONTEXT).update(header).update(pieceHashes).digest(
-    "hex",
-  );
+  const hash = createHash("sha1").update(FILE_ID_CONTEXT).update(header);
+  // The hashes may come in chunks (as the tracker holds them): the same bytes, the same id.
+  for (const part of pieceHashes instanceof Uint8Array ? [pieceHashes] : pieceHashes) {
+    hash.update(part);
+  }
+  return hash.digest("hex");
 }
 
 /** SHA-1 of one piece (on the calling thread: ~1.6 GiB/s here, faster than crypto.subtle). */

@@ -5,7 +5,7 @@
 import { CommandError } from "../../common/errors.ts";
 import { computeFileId, HASHES_PER_CHUNK, SHA1_BYTES } from "../../common/hash.ts";
 import { PIECE_SIZE_BYTES } from "../../common/hash.ts";
-import { ErrorCode, type ResultOf } from "../../wire/mod.ts";
+import { type ArgsOf, ErrorCode, MAX_PIECES, type ResultOf } from "../../wire/mod.ts";
 import type { FileEntity, GroupEntity, OpBody, State } from "../state/mod.ts";
 import type { CommandCore, SessionCall } from "./context.ts";
 import { page } from "./pages.ts";
@@ -32,6 +32,60 @@ function hasAllHashes(state: State, fileId: string, pieces: number): boolean {
   const chunks = Math.ceil(pieces / HASHES_PER_CHUNK);
   for (let c = 0; c < chunks; c++) if (!state.hashes(fileId, c)) return false;
   return true;
+}
+
+/** The held piece-hash chunks of `fileId`, exactly `pieces` hashes, or null when they are not. */
+function heldHashes(state: State, fileId: string, pieces: number): Uint8Array[] | null {
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  for (let c = 0; bytes < pieces * SHA1_BYTES; c++) {
+    const chunk = state.hashes(fileId, c);
+    if (!chunk) return null;
+    chunks.push(chunk.hashes);
+    bytes += chunk.hashes.length;
+    if (chunk.hashes.length < HASHES_PER_CHUNK * SHA1_BYTES) break; // the last chunk
+  }
+  const isExact = bytes === pieces * SHA1_BYTES &&
+    !state.hashes(fileId, Math.ceil(pieces / HASHES_PER_CHUNK));
+  return isExact ? chunks : null;
+}
+
+/** The whole-file SHA-1 a file id is shared with already, in any group, if any. */
+function knownSha1(state: State, fileId: string): string | undefined {
+  for (const group of state.groups()) {
+    const file = state.files(group.name).find((f) => f.fileId === fileId);
+    if (file) return file.sha1;
+  }
+  return undefined;
+}
+
+/**
+ * Every field that describes a file is bound to its id: size and piece length through the id
+ * itself (recomputed from the hashes), the whole-file SHA-1 to the one the id was first shared
+ * with, and the size checked against the largest file a bitfield can describe before anything is
+ * allocated for it.
+ *
+ * @throws {CommandError} `bad_file` when a field does not match
+ */
+function checkFileFields(state: State, args: ArgsOf<"upload_file">, pieces: number): void {
+  if (pieces > MAX_PIECES) {
+    throw new CommandError(
+      ErrorCode.BAD_FILE,
+      `A file may have at most ${MAX_PIECES} pieces (${args.size} bytes is ${pieces})`,
+    );
+  }
+  const sha1 = knownSha1(state, args.fileId);
+  if (sha1 !== undefined && sha1 !== args.sha1) {
+    throw new CommandError(ErrorCode.BAD_FILE, `File ${args.fileId} has whole-file SHA-1 ${sha1}`);
+  }
+  if (!hasAllHashes(state, args.fileId, pieces)) return; // checked against the staged hashes
+  const hashes = heldHashes(state, args.fileId, pieces);
+  if (hashes === null || computeFileId(args.size, args.pieceLength, hashes) !== args.fileId) {
+    throw new CommandError(
+      ErrorCode.BAD_FILE,
+      `File id ${args.fileId} does not match a size of ${args.size} bytes`,
+    );
+  }
 }
 
 /** stage_hashes: keep one chunk of a file's piece hashes in memory until its upload_file. */
@@ -69,6 +123,7 @@ export async function uploadFile(
   );
   if (isSharer) return { added: false };
   const pieces = Math.ceil(args.size / args.pieceLength);
+  checkFileFields(state, args, pieces);
   const bodies: OpBody[] = [];
   if (!hasAllHashes(state, args.fileId, pieces)) {
     const hashes = staging.assemble(args.fileId, args.size, args.pieceLength);

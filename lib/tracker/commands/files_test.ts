@@ -142,3 +142,35 @@ Deno.test("stop_share removes the sharer, and the file with its last sharer", as
   deepStrictEqual(await kit.run("stop_share", args, { token: alice.token, requestId: "s" }), {});
   await kit.refuses("no_such_file", "stop_share", args, { token: alice.token });
 });
+
+Deno.test("upload_file binds size, piece count and whole-file SHA-1 to a file id the tracker holds", async () => {
+  await using kit = await CommandKit.open();
+  const alice = await kit.user("alice");
+  const mallory = await kit.user("mallory");
+  await kit.group("g", alice, [mallory]);
+  const f = file();
+  await stageAndUpload(kit, alice, f);
+  const token = { token: mallory.token };
+  const as = (fields: Record<string, unknown>) => ({ ...f.upload, name: "b.bin", ...fields });
+  // The hashes are held now, so nothing is staged: every field must still match the id.
+  await kit.refuses("bad_file", "upload_file", as({ size: f.upload.size + 1 }), token);
+  await kit.refuses(
+    "bad_file",
+    "upload_file",
+    as({ size: f.upload.size + 3 * PIECE_SIZE_BYTES }),
+    token,
+  );
+  await kit.refuses("bad_file", "upload_file", as({ size: PIECE_SIZE_BYTES }), token);
+  await kit.refuses("bad_file", "upload_file", as({ sha1: "0".repeat(40) }), token);
+  equal(kit.state.file("g", "b.bin"), undefined, "nothing was registered");
+  // The same file under another name, with its true fields, is fine.
+  deepStrictEqual(await kit.run("upload_file", as({}), token), { added: true });
+});
+
+Deno.test("upload_file refuses a size no bitfield can describe before allocating for it", async () => {
+  await using kit = await CommandKit.open();
+  const alice = await kit.user("alice");
+  await kit.group("g", alice);
+  const huge = { ...file().upload, size: Number.MAX_SAFE_INTEGER };
+  await kit.refuses("bad_file", "upload_file", huge, { token: alice.token });
+});
