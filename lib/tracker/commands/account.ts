@@ -73,6 +73,7 @@ export function logout(
   { session, requestId }: SessionCall<"logout">,
 ): Promise<ResultOf<"logout">> {
   core.ctx.presence.drop(session.peerId);
+  core.ctx.staging.dropUser(session.user);
   return core.write(requestId, [{
     type: "logout",
     user: session.user,

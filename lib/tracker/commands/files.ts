@@ -91,9 +91,16 @@ function checkFileFields(state: State, args: ArgsOf<"upload_file">, pieces: numb
 /** stage_hashes: keep one chunk of a file's piece hashes in memory until its upload_file. */
 export function stageHashes(
   core: CommandCore,
-  { args }: SessionCall<"stage_hashes">,
+  { args, session }: SessionCall<"stage_hashes">,
 ): ResultOf<"stage_hashes"> {
-  if (!core.ctx.staging.put(args.fileId, args.chunk, args.hashes)) {
+  const refusal = core.ctx.staging.put(session.user, args.fileId, args.chunk, args.hashes);
+  if (refusal === "user_full") {
+    throw new CommandError(
+      ErrorCode.THROTTLED,
+      `Too many hashes staged by "${session.user}": upload_file what is staged, or wait`,
+    );
+  }
+  if (refusal === "full") {
     throw new CommandError(ErrorCode.THROTTLED, "Too many hashes staged: try again later");
   }
   return {};
@@ -126,7 +133,7 @@ export async function uploadFile(
   checkFileFields(state, args, pieces);
   const bodies: OpBody[] = [];
   if (!hasAllHashes(state, args.fileId, pieces)) {
-    const hashes = staging.assemble(args.fileId, args.size, args.pieceLength);
+    const hashes = staging.assemble(session.user, args.fileId, args.size, args.pieceLength);
     if (hashes === null) {
       throw new CommandError(ErrorCode.NEED_HASHES, "Send the piece hashes first (stage_hashes)");
     }
@@ -156,7 +163,7 @@ export async function uploadFile(
     peerId: session.peerId,
   });
   const result = await core.write(requestId, bodies, () => ({ added: true }));
-  staging.remove(args.fileId);
+  staging.remove(session.user, args.fileId);
   presence.announce(session.peerId, group.name, args.fileId, true);
   return result;
 }

@@ -174,3 +174,30 @@ Deno.test("upload_file refuses a size no bitfield can describe before allocating
   const huge = { ...file().upload, size: Number.MAX_SAFE_INTEGER };
   await kit.refuses("bad_file", "upload_file", huge, { token: alice.token });
 });
+
+Deno.test("stage_hashes: one member's garbage does not block another's upload; logout frees it", async () => {
+  await using kit = await CommandKit.open();
+  const alice = await kit.user("alice");
+  const mallory = await kit.user("mallory");
+  await kit.group("g", alice, [mallory]);
+  const junk = new Uint8Array(1024 * 20);
+  for (let chunk = 0;; chunk++) {
+    const id = "0".repeat(39) + (chunk % 10);
+    try {
+      await kit.run("stage_hashes", { fileId: id, chunk, hashes: junk }, { token: mallory.token });
+    } catch {
+      break; // her budget is full
+    }
+  }
+  await kit.refuses(
+    "throttled",
+    "stage_hashes",
+    { fileId: "1".repeat(40), chunk: 0, hashes: junk },
+    {
+      token: mallory.token,
+    },
+  );
+  deepStrictEqual(await stageAndUpload(kit, alice, file()), { added: true });
+  await kit.run("logout", {}, { token: mallory.token });
+  equal(kit.staging.bytes, 0, "mallory's staged hashes went with her session");
+});

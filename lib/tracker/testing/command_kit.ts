@@ -49,6 +49,7 @@ interface KitParts {
   store: Store;
   state: State;
   presence: Presence;
+  staging: HashStaging;
   commands: Commands;
 }
 
@@ -59,6 +60,7 @@ export class CommandKit {
   readonly store: Store;
   readonly state: State;
   readonly presence: Presence;
+  readonly staging: HashStaging;
   readonly #dir: string;
   #rid = 0;
 
@@ -68,6 +70,7 @@ export class CommandKit {
     this.store = parts.store;
     this.state = parts.state;
     this.presence = parts.presence;
+    this.staging = parts.staging;
     this.commands = parts.commands;
   }
 
@@ -79,6 +82,7 @@ export class CommandKit {
     const now = time.now;
     const state = store.loadState();
     const presence = new Presence({ leaseMs: KIT_LEASE_MS, now });
+    const staging = new HashStaging(now);
     const keys = await loadSigningKeys(store);
     const commands = new Commands({
       store,
@@ -88,12 +92,12 @@ export class CommandKit {
       throttle: new LoginThrottle({ maxFailures: KIT_MAX_FAILURES, windowMs: 60_000, now }),
       sessionTtlMs: KIT_SESSION_TTL_MS,
       presence,
-      staging: new HashStaging(now),
+      staging,
       signer: { keyId: store.trackerId, privateKey: keys.privateKey },
       now,
     });
     await commands.registerTrackerKey(keys.publicKey);
-    return new CommandKit({ dir, time, store, state, presence, commands });
+    return new CommandKit({ dir, time, store, state, presence, staging, commands });
   }
 
   /** Run one request as a client at 127.0.0.1 would send it. */
