@@ -10,28 +10,19 @@ import {
   transferTotals,
 } from "./format.ts";
 import type { DownloadStatus } from "../engine/types.ts";
+import { downloadStatus } from "../testing/download_status.ts";
 
 const MIB = 1024 * 1024;
 
-function status(fields: Partial<DownloadStatus>): DownloadStatus {
-  return {
-    id: "d1",
-    group: "g1",
-    file: "f.bin",
-    state: "D",
-    piecesDone: 84,
-    pieces: 200,
-    bytes: 42 * MIB,
-    size: 100 * MIB,
-    rate: 14.5 * MIB,
-    peers: [{ addr: "127.0.0.1:1", bytes: 1 }, { addr: "127.0.0.1:2", bytes: 2 }, {
-      addr: "127.0.0.1:3",
-      bytes: 3,
-    }],
-    isWaiting: false,
-    path: "/tmp/f.bin",
+function status(fields: Partial<DownloadStatus> = {}): DownloadStatus {
+  return downloadStatus({
+    peers: [
+      { addr: "127.0.0.1:1", bytes: 1 },
+      { addr: "127.0.0.1:2", bytes: 2 },
+      { addr: "127.0.0.1:3", bytes: 3 },
+    ],
     ...fields,
-  };
+  });
 }
 
 Deno.test("formatDownload() prints the state, group, name, progress, rate, peers and ETA", () => {

@@ -7,6 +7,7 @@ import {
   StatusLines,
   statusLines,
 } from "./progress.ts";
+import { downloadStatus } from "../testing/download_status.ts";
 
 const MIB = 1024 * 1024;
 
@@ -96,21 +97,7 @@ function setUp(height = 6, width = 60) {
 }
 
 function download(fields: Partial<DownloadStatus> = {}): DownloadStatus {
-  return {
-    id: "d1",
-    group: "g1",
-    file: "f.bin",
-    state: "D",
-    piecesDone: 84,
-    pieces: 200,
-    bytes: 42 * MIB,
-    size: 100 * MIB,
-    rate: 14.5 * MIB,
-    peers: [{ addr: "127.0.0.1:1", bytes: 1 }],
-    isWaiting: false,
-    path: "/tmp/f.bin",
-    ...fields,
-  };
+  return downloadStatus({ ...fields });
 }
 
 Deno.test("progressLine() shows percent, rate, ETA and peers, with the right plural", () => {

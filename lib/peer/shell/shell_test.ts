@@ -9,6 +9,7 @@ import { Output } from "./output.ts";
 import { CTRL_C_HINT, isSecretLine, scrubHistory, Shell, START_HINT } from "./shell.ts";
 import { VirtualTerminal } from "./progress_test.ts";
 import type { DownloadStatus } from "../engine/types.ts";
+import { downloadStatus } from "../testing/download_status.ts";
 
 function jsonShell(lines: string[], api = new FakeApi()) {
   const written: string[] = [];
@@ -147,23 +148,12 @@ Deno.test("scrubHistory() keeps passwords out of a terminal's history", async ()
   assert.deepEqual(history, ["create_group g1", "list_groups"]);
 });
 
-/** A download as the engine reports it, for status lines and show_download. */
 function running(fields: Partial<DownloadStatus> = {}): DownloadStatus {
-  return {
-    id: "d1",
-    group: "g1",
-    file: "f.bin",
-    state: "D",
-    piecesDone: 84,
-    pieces: 200,
-    bytes: 42 * 1024 * 1024,
-    size: 100 * 1024 * 1024,
+  return downloadStatus({
     rate: 1024 * 1024,
     peers: [{ addr: "127.0.0.1:9", bytes: 5, rate: 1024 }],
-    isWaiting: false,
-    path: "/tmp/f.bin",
     ...fields,
-  };
+  });
 }
 
 /** A shell on a virtual terminal: readline's echo and the output both land on `screen`. */
