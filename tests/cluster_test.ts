@@ -7,20 +7,16 @@ import { deepStrictEqual, equal, ok, rejects } from "node:assert/strict";
 import { toHex } from "../lib/common/base64.ts";
 import { CommandError } from "../lib/common/errors.ts";
 import { computeFileId, sha1 } from "../lib/common/hash.ts";
-import {
-  encodeFrame,
-  FrameType,
-  MAGIC,
-  PROTOCOL_VERSION,
-  ReplFrame,
-  type RpcClient,
-} from "../lib/wire/mod.ts";
-import { allGroups, Cluster } from "./helpers/cluster.ts";
+import { encodeFrame, FrameType, MAGIC, PROTOCOL_VERSION, ReplFrame } from "../lib/wire/mod.ts";
+import { allGroups, Cluster, type TestClient } from "./helpers/cluster.ts";
+import { type TestIdentity, testIdentity } from "../lib/peer/testing/identities.ts";
 import { tempDir } from "./helpers/processes.ts";
 import { waitUntil } from "../lib/common/test_util.ts";
 
 interface Session {
-  client: RpcClient;
+  client: TestClient;
+  /** The key the client proves: a token is good only on connections that prove it. */
+  identity: TestIdentity;
   token: string;
 }
 
@@ -28,18 +24,19 @@ async function session(
   cluster: Cluster,
   n: number,
   user: string,
-  options: { create?: boolean; password?: string; peerId?: string } = {},
+  options: { create?: boolean; password?: string; identity?: TestIdentity } = {},
 ): Promise<Session> {
-  const client = await cluster.client(n, options.peerId ?? `peer-${user}`);
+  const identity = options.identity ?? await testIdentity();
+  const client = await cluster.client(n, identity);
   const password = options.password ?? "pw";
   if (options.create) await client.request("create_user", { user, password });
   const { token } = await client.request("login", {
     user,
     password,
-    peerId: options.peerId ?? `peer-${user}`,
+    peerId: client.peerId,
     port: 9,
   });
-  return { client, token };
+  return { client, token, identity };
 }
 
 async function groupsOf(s: Session): Promise<Map<string, { owner: string; members: number }>> {
@@ -64,10 +61,13 @@ Deno.test("a write on one tracker reaches the other and digests converge within 
   const again = await session(cluster, 2, "alice");
   deepStrictEqual(await groupsOf(again), new Map([["g1", { owner: "alice", members: 1 }]]));
   // A token issued by tracker 1 works on tracker 2: no re-login after a failover.
-  const viaOther = await cluster.client(2);
+  const viaOther = await cluster.client(2, alice.identity);
   const page = await viaOther.request("list_groups", {}, { token: alice.token });
   equal(page.groups.length, 1);
-  for (const c of [alice.client, again.client, viaOther]) await c.close();
+  // But only from alice's key: a stolen token is no use on another peer's connection.
+  const thief = await cluster.client(2);
+  await refusedWith(thief.request("list_groups", {}, { token: alice.token }), "not_logged_in");
+  for (const c of [alice.client, again.client, viaOther, thief]) await c.close();
 });
 
 Deno.test("a killed tracker catches up on restart and nothing is resurrected", async () => {
@@ -121,9 +121,9 @@ Deno.test("names created on both sides of a split: first creation wins everywher
   await cluster.converged();
   for (const n of [1, 2]) {
     const c = await cluster.client(n);
-    await c.request("login", { user: "alice", password: "one", peerId: "x", port: 9 });
+    await c.request("login", { user: "alice", password: "one", peerId: c.peerId, port: 9 });
     await refusedWith(
-      c.request("login", { user: "alice", password: "two", peerId: "x", port: 9 }),
+      c.request("login", { user: "alice", password: "two", peerId: c.peerId, port: 9 }),
       "wrong_password",
     );
     await c.close();
@@ -148,7 +148,7 @@ Deno.test("a retried write with the same request id is applied once across track
   await a.client.request("create_group", { group: "g" }, { token: a.token, requestId: "r-1" });
   await cluster.converged();
   // The same write retried on tracker 2 (a failover) is answered as the original.
-  const b = await cluster.client(2);
+  const b = await cluster.client(2, a.identity);
   deepStrictEqual(
     await b.request("create_group", { group: "g" }, { token: a.token, requestId: "r-1" }),
     {},
@@ -159,7 +159,7 @@ Deno.test("a retried write with the same request id is applied once across track
   await a.client.close();
   await cluster.kill(1);
   await cluster.start(2);
-  const b2 = await cluster.client(2);
+  const b2 = await cluster.client(2, a.identity);
   await b2.request("create_group", { group: "h" }, { token: a.token, requestId: "r-2" });
   await cluster.start(1);
   await cluster.converged();
@@ -307,7 +307,7 @@ Deno.test("a group made on both sides by different users: the later creator is t
   await ann.client.request("create_group", { group: "club" }, { token: ann.token });
   await cluster.kill(1);
   await cluster.start(2);
-  const ben2 = await cluster.client(2);
+  const ben2 = await cluster.client(2, ben.identity);
   await ben2.request("create_group", { group: "club" }, { token: ben.token });
   await cluster.start(1);
   await cluster.converged();
@@ -322,7 +322,7 @@ Deno.test("presence reaches every tracker and ends with the lease", async () => 
   await using cluster = await Cluster.create(dir.path, 2, ["--presence-lease-ms", "1500"]);
   await cluster.start(1);
   await cluster.start(2);
-  const alice = await session(cluster, 1, "alice", { create: true, peerId: "peer-a" });
+  const alice = await session(cluster, 1, "alice", { create: true });
   await alice.client.request("create_group", { group: "g" }, { token: alice.token });
   const content = new TextEncoder().encode("hello, peers");
   const pieceHashes = sha1(content);
@@ -338,13 +338,13 @@ Deno.test("presence reaches every tracker and ends with the lease", async () => 
     pieceLength: 512 * 1024,
     sha1: toHex(sha1(content)),
   }, { token: alice.token, requestId: "up-1" });
-  const bob = await session(cluster, 2, "bob", { create: true, peerId: "peer-b" });
+  const bob = await session(cluster, 2, "bob", { create: true });
   await bob.client.request("join_group", { group: "g" }, { token: bob.token });
   await cluster.converged();
   await alice.client.request("accept_request", { group: "g", user: "bob" }, { token: alice.token });
   await cluster.converged();
   const seen = await bob.client.request("get_peers", { group: "g", fileId }, { token: bob.token });
-  deepStrictEqual(seen.peers.map((p) => [p.peerId, p.complete]), [["peer-a", true]]);
+  deepStrictEqual(seen.peers.map((p) => [p.peerId, p.complete]), [[alice.client.peerId, true]]);
   const listed = await bob.client.request("list_files", { group: "g" }, { token: bob.token });
   equal(listed.files[0]?.seeders, 1);
   // No heartbeat from alice: once her lease ends, no tracker hands her out.
@@ -405,7 +405,12 @@ Deno.test("operations from a tracker whose clock runs too far ahead are refused"
   await slow.stderr.waitFor((line) => line.includes("ahead of this tracker's clock"));
   // Tracker 1 took nothing from the tracker ahead of it: "early" cannot log in there.
   await refusedWith(
-    other.client.request("login", { user: "early", password: "pw", peerId: "x", port: 9 }),
+    other.client.request("login", {
+      user: "early",
+      password: "pw",
+      peerId: other.client.peerId,
+      port: 9,
+    }),
     "no_such_user",
   );
   await other.client.close();

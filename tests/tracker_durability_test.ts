@@ -1,11 +1,15 @@
 import { deepStrictEqual, ok } from "node:assert/strict";
-import type { RpcClient } from "../lib/wire/mod.ts";
-import { allGroups, Cluster } from "./helpers/cluster.ts";
+import { allGroups, Cluster, type TestClient } from "./helpers/cluster.ts";
 import { tempDir } from "./helpers/processes.ts";
 
-async function loginAs(client: RpcClient, user: string, create: boolean): Promise<string> {
+async function loginAs(client: TestClient, user: string, create: boolean): Promise<string> {
   if (create) await client.request("create_user", { user, password: "pw" });
-  const { token } = await client.request("login", { user, password: "pw", peerId: "p1", port: 1 });
+  const { token } = await client.request("login", {
+    user,
+    password: "pw",
+    peerId: client.peerId,
+    port: 1,
+  });
   return token;
 }
 

@@ -1,16 +1,28 @@
 /**
  * Hostile bytes at the tracker port: at least 10,000 frames built to be invalid, each on its own
- * connection (a bad frame closes the connection it came on). The tracker must still answer and
- * its state digest must not change.
+ * connection (a bad frame closes the connection it came on). Most are sent inside a real
+ * encrypted channel, so they reach the frame parser; the rest break the Noise opening itself.
+ * The tracker must still answer and its state digest must not change.
  */
 import { encode } from "@msgpack/msgpack";
 import { equal, ok } from "node:assert/strict";
-import { encodeFrame, FrameType, MAGIC, PROTOCOL_VERSION } from "../lib/wire/mod.ts";
+import {
+  closeQuietly,
+  createTransportIdentity,
+  encodeFrame,
+  FrameType,
+  MAGIC,
+  NOISE_MAGIC,
+  PROTOCOL_VERSION,
+  type SecureConn,
+  secureConnect,
+} from "../lib/wire/mod.ts";
 import { Cluster } from "./helpers/cluster.ts";
 import { tempDir } from "./helpers/processes.ts";
 
 const FRAMES = 10_000;
 const CONCURRENCY = 16;
+const IDENTITY = await createTransportIdentity();
 
 function random(n: number): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(n));
@@ -54,51 +66,75 @@ const INVALID_REQUESTS: unknown[] = [
   null,
 ];
 
-/** The bytes of one invalid attempt, by kind. */
-function invalidAttempt(i: number): Uint8Array {
-  switch (i % 9) {
+/** The bytes of one invalid attempt, by kind, and whether they go inside the channel. */
+function invalidAttempt(i: number): { bytes: Uint8Array; inClear?: boolean } {
+  switch (i % 11) {
     case 0: // garbage instead of the magic
-      return random(1 + (i % 64));
-    case 1: // magic, then garbage instead of a Hello
-      return concat(MAGIC, random(1 + (i % 64)));
+      return { bytes: random(1 + (i % 64)), inClear: true };
+    case 1: // the Noise magic, then garbage instead of the first handshake message
+      return { bytes: concat(NOISE_MAGIC, random(1 + (i % 64))), inClear: true };
+    case 9: // the Noise magic and a first message of the wrong length
+      return {
+        bytes: concat(NOISE_MAGIC, Uint8Array.of(0, 33 + (i % 100)), random(33 + (i % 100))),
+        inClear: true,
+      };
+    case 10: // the magic, then garbage instead of a Hello
+      return { bytes: concat(MAGIC, random(1 + (i % 64))) };
     case 2: // Hello with an unsupported version
-      return concat(
-        MAGIC,
-        encodeFrame(FrameType.HELLO, encode({ version: 99, role: "peer", id: "x" })),
-      );
+      return {
+        bytes: concat(
+          MAGIC,
+          encodeFrame(FrameType.HELLO, encode({ version: 99, role: "peer", id: "x" })),
+        ),
+      };
     case 3: // oversized frame: only the header is sent
-      return concat(HELLO, header(0x7fffffff - (i % 1000), FrameType.REQUEST));
+      return { bytes: concat(HELLO, header(0x7fffffff - (i % 1000), FrameType.REQUEST)) };
     case 4: // unknown frame type
-      return concat(HELLO, header(4, 0x40 + (i % 100)), random(4));
+      return { bytes: concat(HELLO, header(4, 0x40 + (i % 100)), random(4)) };
     case 5: // truncated frame: header promises more than is sent
-      return concat(HELLO, header(100, FrameType.REQUEST), random(i % 100));
+      return { bytes: concat(HELLO, header(100, FrameType.REQUEST), random(i % 100)) };
     case 6: // not MessagePack at all
-      return concat(HELLO, encodeFrame(FrameType.REQUEST, Uint8Array.of(0xc1, ...random(8))));
+      return {
+        bytes: concat(HELLO, encodeFrame(FrameType.REQUEST, Uint8Array.of(0xc1, ...random(8)))),
+      };
     case 7: // random bytes as a request payload
-      return concat(HELLO, encodeFrame(FrameType.REQUEST, random(1 + (i % 200))));
+      return { bytes: concat(HELLO, encodeFrame(FrameType.REQUEST, random(1 + (i % 200)))) };
     default: // well-formed MessagePack, schema-invalid
-      return concat(
-        HELLO,
-        encodeFrame(FrameType.REQUEST, encode(INVALID_REQUESTS[i % INVALID_REQUESTS.length])),
-      );
+      return {
+        bytes: concat(
+          HELLO,
+          encodeFrame(FrameType.REQUEST, encode(INVALID_REQUESTS[i % INVALID_REQUESTS.length])),
+        ),
+      };
   }
 }
 
-async function sendAndClose(port: number, bytes: Uint8Array): Promise<void> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+async function sendAndClose(
+  port: number,
+  attempt: { bytes: Uint8Array; inClear?: boolean },
+): Promise<void> {
+  const tcp = await Deno.connect({ hostname: "127.0.0.1", port });
+  let conn: Deno.Conn | SecureConn = tcp;
   try {
-    await conn.write(bytes);
+    if (attempt.inClear) {
+      await tcp.write(attempt.bytes);
+    } else {
+      conn = await secureConnect(tcp, IDENTITY);
+      const writer = conn.writable.getWriter();
+      await writer.write(attempt.bytes);
+      writer.releaseLock();
+    }
     await conn.closeWrite();
     // Read until the tracker closes: it must close every one of these connections.
-    const buffer = new Uint8Array(4096);
     const deadline = AbortSignal.timeout(15_000);
-    while (!deadline.aborted && (await conn.read(buffer)) !== null) { /* drain */ }
+    const reader = conn.readable.getReader();
+    while (!deadline.aborted && !(await reader.read()).done) { /* drain */ }
     ok(!deadline.aborted, "the tracker kept a bad connection open");
   } catch (error) {
     // A reset from the tracker closing first is a close too.
     if (!(error instanceof Deno.errors.ConnectionReset)) throw error;
   } finally {
-    conn.close();
+    closeQuietly(conn); // the end of its readable may have closed it already
   }
 }
 
@@ -122,7 +158,7 @@ Deno.test("tracker survives 10,000 invalid frames with its state untouched", asy
   const login = await client.request("login", {
     user: "alice",
     password: "pw",
-    peerId: "p",
+    peerId: client.peerId,
     port: 1,
   });
   ok(login.token.length > 0);

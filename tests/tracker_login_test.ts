@@ -14,7 +14,7 @@ Deno.test("tracker.ts throttles wrong passwords for one user without locking out
       await client.request("create_user", { user, password: `right-${user}` });
     }
     const login = (user: string, password: string) =>
-      client.request("login", { user, password, peerId: `${user}-peer`, port: 7000 });
+      client.request("login", { user, password, peerId: client.peerId, port: 7000 });
     for (let i = 0; i < 6; i++) await login("carol", "wrong").catch((error) => error);
     await rejects(login("carol", "right-carol"), (error) => {
       if (!(error instanceof CommandError)) throw error;

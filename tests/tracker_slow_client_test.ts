@@ -1,6 +1,14 @@
 import { encode } from "@msgpack/msgpack";
 import { ok } from "node:assert/strict";
-import { encodeFrame, FrameType, MAGIC, PROTOCOL_VERSION } from "../lib/wire/mod.ts";
+import {
+  closeQuietly,
+  encodeFrame,
+  FrameType,
+  MAGIC,
+  PROTOCOL_VERSION,
+  secureConnect,
+} from "../lib/wire/mod.ts";
+import { testIdentity } from "../lib/peer/testing/identities.ts";
 import { Cluster } from "./helpers/cluster.ts";
 import { tempDir } from "./helpers/processes.ts";
 
@@ -8,12 +16,13 @@ Deno.test("tracker serves other clients while one stops reading its replies", as
   await using dir = await tempDir();
   await using cluster = await Cluster.create(dir.path, 1, ["--write-timeout-ms", "3000"]);
   await cluster.start(1);
-  const fast = await cluster.client(1);
+  const me = await testIdentity();
+  const fast = await cluster.client(1, me);
   await fast.request("create_user", { user: "alice", password: "pw" });
   const { token } = await fast.request("login", {
     user: "alice",
     password: "pw",
-    peerId: "p",
+    peerId: fast.peerId,
     port: 1,
   });
   // Long group names make each list_groups reply ~15 KB, so unread replies fill the socket.
@@ -24,7 +33,9 @@ Deno.test("tracker serves other clients while one stops reading its replies", as
     ),
   );
 
-  const slow = await Deno.connect({ hostname: "127.0.0.1", port: cluster.ports[0]! });
+  // The same key as `fast` (a token is good only there), on a channel that stops reading.
+  const tcp = await Deno.connect({ hostname: "127.0.0.1", port: cluster.ports[0]! });
+  const slow = await secureConnect(tcp, me.transport);
   const hello = encodeFrame(
     FrameType.HELLO,
     encode({ version: PROTOCOL_VERSION, role: "peer", id: "slow" }),
@@ -52,7 +63,7 @@ Deno.test("tracker serves other clients while one stops reading its replies", as
   }
   const elapsed = performance.now() - started;
   ok(elapsed < 5000, `50 requests took ${elapsed.toFixed(0)} ms while another client stalled`);
-  slow.close();
+  closeQuietly(slow);
   await flood;
   await fast.close();
 });

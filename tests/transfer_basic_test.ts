@@ -248,12 +248,12 @@ Deno.test("names that could escape a folder are refused by the peer and by the t
   // The tracker itself refuses a name with a separator or "..", whoever sends it: such a
   // message breaks the protocol, so it answers with one error and closes the connection.
   for (const name of ["../evil.bin", "a/b.bin", "..", "x\\y.bin"]) {
-    const client = await swarm.cluster.client(1, "probe");
+    const client = await swarm.cluster.client(1);
     try {
       const { token } = await client.request("login", {
         user: "u0",
         password: PASSWORD,
-        peerId: "probe",
+        peerId: client.peerId,
         port: 1,
       });
       const args = {

@@ -108,9 +108,9 @@ Deno.test("a seeder that sends corrupted pieces is banned with peer_banned; the 
     handles,
     onChanged: () => {},
   });
-  await using liar = startLyingSeeder(truth, {
+  await using liar = await startLyingSeeder(truth, {
     trackerKeys: member.trackerKeys(),
-    peerId: member.peerId,
+    identity: member.identity,
   });
   await member.startHeartbeats(liar.server.address.port, 400);
   const added = await member.request("upload_file", {

@@ -155,8 +155,8 @@ Deno.test("stop_share: the tracker stops listing the peer within 2 s and its see
   );
   await using probe = await TrackerMember.join(swarm, "probe");
   const fileId = String(shared.fileId);
-  const aliceAddress = swarm.members[0]!.address;
-  const before = await probe.connectSeeder(aliceAddress, fileId, 3);
+  const aliceSeeder = swarm.members[0]!;
+  const before = await probe.connectSeeder(aliceSeeder, fileId, 3);
   equal(before.bitfield.count, 3, "alice's seeder serves the file before stop_share");
   before.close();
 
@@ -168,10 +168,10 @@ Deno.test("stop_share: the tracker stops listing the peer within 2 s and its see
   }, { timeoutMs: 2000, intervalMs: 50 });
   ok(Date.now() - stopped <= 2000);
   equal(listed.sharers, 1, "the file stays listed while bob shares it");
-  await rejects(probe.connectSeeder(aliceAddress, fileId, 3), RemoteError);
+  await rejects(probe.connectSeeder(aliceSeeder, fileId, 3), RemoteError);
   deepStrictEqual((await sharesOf(alice)).map((share) => share.file), []);
   // Bob's seeder still serves it.
-  const fromBob = await probe.connectSeeder(swarm.members[1]!.address, fileId, 3);
+  const fromBob = await probe.connectSeeder(swarm.members[1]!, fileId, 3);
   equal(fromBob.bitfield.count, 3);
   fromBob.close();
   // When its last sharer stops, the file leaves the group.
@@ -195,17 +195,17 @@ Deno.test("logout pauses downloads and stops sharing; login resumes both, in the
   });
 
   // Bob's seeder serves the pieces he has, until he logs out.
-  const bobAddress = swarm.members[1]!.address;
-  const partial = await probe.connectSeeder(bobAddress, fileId, size / PIECE);
+  const bobSeeder = swarm.members[1]!;
+  const partial = await probe.connectSeeder(bobSeeder, fileId, size / PIECE);
   ok(partial.bitfield.count >= 1 && !partial.bitfield.isComplete);
   partial.close();
   await assertOk(bob, "logout");
-  await rejects(probe.connectSeeder(bobAddress, fileId, size / PIECE), RemoteError);
+  await rejects(probe.connectSeeder(bobSeeder, fileId, size / PIECE), RemoteError);
   const paused = await downloadOf(bob, id);
   equal(paused?.state, "P", JSON.stringify(paused));
   await assertOk(alice, "logout");
   // Alice's seeder serves nothing while she is logged out.
-  await rejects(probe.connectSeeder(swarm.members[0]!.address, fileId, size / PIECE), RemoteError);
+  await rejects(probe.connectSeeder(swarm.members[0]!, fileId, size / PIECE), RemoteError);
   await assertOk(bob, `login u1 ${PASSWORD}`);
   // Bob's download runs again, but no one seeds: alice logged out.
   const listed = await listedFile(bob, "data.bin");

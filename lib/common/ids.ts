@@ -12,6 +12,14 @@ export function randomId(): string {
   return encodeBase64Url(crypto.getRandomValues(new Uint8Array(16)));
 }
 
+/**
+ * A key's printable name: its raw 32 bytes as base64url (43 characters). A peer's id is its
+ * identity key's fingerprint; a tracker prints its own, and tracker_info.txt may pin it.
+ */
+export function keyFingerprint(key: Uint8Array): string {
+  return encodeBase64Url(key);
+}
+
 /** Longest file name accepted, in UTF-16 units (a common file system limit is 255 bytes). */
 export const MAX_FILE_NAME_LENGTH = 255;
 

@@ -1,11 +1,11 @@
 /**
- * The peer's identity (a random peer id and an Ed25519 key pair) in `identity.json` in the
- * state folder: loaded, or made and written atomically on first start.
+ * The peer's identity (an Ed25519 key pair, and the peer id that is its public key's
+ * fingerprint) in `identity.json` in the state folder: loaded, or made and written atomically on
+ * first start.
  */
 import { z } from "zod";
 import { describeError } from "../common/errors.ts";
 import { writeFileAtomic } from "../common/fs.ts";
-import { randomId } from "../common/ids.ts";
 
 /** The file in the state folder that holds the peer id and its key pair. */
 export const IDENTITY_FILE = "identity.json";
@@ -13,7 +13,11 @@ const IDENTITY_VERSION = 1;
 
 /** Who this peer is: a random id and an Ed25519 key pair, both kept in its state folder. */
 export interface PeerIdentity {
-  /** Random, made once per state folder; the Hello id of every connection. */
+  /**
+   * The public key's fingerprint (base64url of its 32 bytes, the JWK's `x`): the Hello id of
+   * every connection, and what the Noise handshake proves, so a peer id cannot be borrowed.
+   * A file from before encryption with a random id keeps its key and takes this id.
+   */
   readonly peerId: string;
   /** Ed25519: the downloader signs a seeder's nonce with it (tickets). */
   readonly keyPair: CryptoKeyPair;
@@ -63,10 +67,11 @@ async function createIdentity(path: string): Promise<PeerIdentity> {
     "sign",
     "verify",
   ]) as CryptoKeyPair;
+  const publicKeyJwk = await crypto.subtle.exportKey("jwk", keyPair.publicKey);
   const identity: PeerIdentity = {
-    peerId: randomId(),
+    peerId: fingerprintOf(publicKeyJwk),
     keyPair,
-    publicKeyJwk: await crypto.subtle.exportKey("jwk", keyPair.publicKey),
+    publicKeyJwk,
   };
   const record = {
     version: IDENTITY_VERSION,
@@ -102,8 +107,14 @@ async function parseIdentity(text: string): Promise<PeerIdentity> {
     "sign",
   ]);
   return {
-    peerId: record.peerId,
+    peerId: record.publicKey.x,
     keyPair: { publicKey, privateKey },
     publicKeyJwk: await crypto.subtle.exportKey("jwk", publicKey),
   };
+}
+
+/** The JWK's `x` is the raw key as base64url: the key's fingerprint (common/ids.ts). */
+function fingerprintOf(jwk: JsonWebKey): string {
+  if (typeof jwk.x !== "string") throw new TypeError("Ed25519 JWK without x");
+  return jwk.x;
 }

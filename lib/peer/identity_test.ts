@@ -12,8 +12,9 @@ Deno.test("loadOrCreateIdentity() makes an identity once and reuses it", async (
   await withTempDir(async (dir) => {
     const first = await loadOrCreateIdentity(dir);
     const second = await loadOrCreateIdentity(dir);
-    assert.match(first.peerId, /^[A-Za-z0-9_-]{22}$/);
+    assert.match(first.peerId, /^[A-Za-z0-9_-]{43}$/);
     assert.equal(second.peerId, first.peerId);
+    assert.equal(first.peerId, first.publicKeyJwk.x, "the peer id is the key's fingerprint");
     assert.deepEqual(second.publicKeyJwk.x, first.publicKeyJwk.x);
     const stat = await Deno.stat(`${dir}/${IDENTITY_FILE}`);
     if (Deno.build.os !== "windows") assert.equal(stat.mode! & 0o777, 0o600);

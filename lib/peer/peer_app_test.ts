@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { computeFileId, PIECE_SIZE_BYTES } from "../common/hash.ts";
 import { FakeEngine } from "./testing/fake_engine.ts";
+import { testIdentity } from "./testing/identities.ts";
 import { fakeFileTracker } from "./testing/fake_files.ts";
 import { DownloadStore } from "./download/download_store.ts";
 import { Downloads } from "./download/manager.ts";
@@ -31,7 +32,7 @@ async function setUp(dir: string) {
     tracker: tracker.api,
     store: await DownloadStore.open(dir),
     served,
-    identity: { peerId: "me", privateKey: {} as CryptoKey, publicKey: new Uint8Array(32) },
+    identity: await testIdentity(),
     createEngine: (plan, options) => {
       engines.push(new FakeEngine(plan, options));
       return engines.at(-1)!;

@@ -12,6 +12,7 @@ import { describeError } from "../common/errors.ts";
 import { Logger, type LogSink, stderrSink } from "../common/logger.ts";
 import { RateLimiter } from "../common/rate.ts";
 import { exportPublicKey } from "../common/tickets.ts";
+import { createTransportIdentity, type TransportIdentity } from "../wire/secure_conn.ts";
 import type { PeerConfig } from "./args.ts";
 import { toCommandError } from "./support/codes.ts";
 import { COMMANDS } from "./shell/commands.ts";
@@ -81,9 +82,14 @@ export async function runPeer(config: PeerConfig): Promise<void> {
   using _lock = await FolderLock.acquire(config.stateDir);
   const identity = await loadOrCreateIdentity(config.stateDir);
   const { peerId } = identity;
+  const transport = await createTransportIdentity({
+    privateKey: identity.keyPair.privateKey,
+    publicKey: await exportPublicKey(identity.keyPair.publicKey),
+  });
   let app: PeerApp | null = null;
   await using client = new TrackerClient(trackers, {
     peerId,
+    transport,
     requestTimeoutMs: config.requestTimeoutMs,
     connectTimeoutMs: config.connectTimeoutMs,
     logger: logger.child("tracker"),
@@ -99,6 +105,7 @@ export async function runPeer(config: PeerConfig): Promise<void> {
     () =>
       SeederServer.listen(config.listen, {
         peerId,
+        transport,
         logger: logger.child("seeder"),
         served,
         trackerKeys: trackerKeysOf(client, logger),
@@ -112,7 +119,17 @@ export async function runPeer(config: PeerConfig): Promise<void> {
   await using handles = new FileHandles();
   const closing = new AbortController();
   const listenPort = seeder.address.port;
-  const parts = { client, served, identity, output, logger, handles, closing, listenPort };
+  const parts = {
+    client,
+    served,
+    identity,
+    transport,
+    output,
+    logger,
+    handles,
+    closing,
+    listenPort,
+  };
   app = await openApp(config, parts);
   const shell = new Shell({
     input: process.stdin,
@@ -200,6 +217,7 @@ interface AppParts {
   client: TrackerClient;
   served: ServedFiles;
   identity: PeerIdentity;
+  transport: TransportIdentity;
   output: Output;
   logger: Logger;
   handles: FileHandles;
@@ -209,7 +227,8 @@ interface AppParts {
 
 /** Sharing, downloads and presence, over the state folder's records. */
 async function openApp(config: PeerConfig, parts: AppParts): Promise<PeerApp> {
-  const { client, served, identity, output, logger, handles, closing, listenPort } = parts;
+  const { client, served, identity, transport, output, logger, handles, closing, listenPort } =
+    parts;
   const onEvent = output.event.bind(output);
   const [shareStore, downloadStore] = await Promise.all([
     ShareStore.open(config.stateDir),
@@ -231,6 +250,7 @@ async function openApp(config: PeerConfig, parts: AppParts): Promise<PeerApp> {
       peerId: identity.peerId,
       privateKey: identity.keyPair.privateKey,
       publicKey: await exportPublicKey(identity.keyPair.publicKey),
+      transport,
       listenPort,
     },
     createEngine: (plan, options) => new Download(plan, options),

@@ -35,6 +35,9 @@ import {
 import type { Presence, PresenceRecord } from "./presence.ts";
 import { LinkHealth } from "./link_health.ts";
 import { ReplicationAuth } from "./repl_auth.ts";
+import type { TransportIdentity } from "../wire/secure_conn.ts";
+import { sameBytes } from "../common/hash.ts";
+import { keyFingerprint } from "../common/ids.ts";
 import { ReplicatedLog } from "./repl_log.ts";
 import type { Store } from "./store.ts";
 
@@ -51,6 +54,8 @@ export const TRIM_INTERVAL_MS = 10_000;
 /** Options of {@linkcode Replicator}. */
 export interface ReplicatorOptions {
   trackerId: string;
+  /** Our transport key, signed by our ticket-signing key. */
+  identity: TransportIdentity;
   /** Our own listen address: links to it are skipped. */
   self: Address;
   /** Every tracker of tracker_info.txt (ours included). */
@@ -181,6 +186,7 @@ export class Replicator {
     const wire = await openConnection(address, {
       role: "tracker",
       id: trackerId,
+      identity: this.#options.identity,
       limits: REPL_FRAME_LIMIT_BYTES,
       signal: this.#abort.signal,
     });
@@ -196,20 +202,40 @@ export class Replicator {
     }
   }
 
+  /**
+   * A tracker whose key the cluster already holds must prove that key: an impostor with the
+   * cluster key but another key is refused. A tracker not yet known proves its key by the
+   * cluster key alone (and registers it).
+   *
+   * @throws {ProtocolError} `wrong_key`
+   */
+  #checkKey(trackerId: string, key: Uint8Array): void {
+    const known = this.#options.state.trackerKeys().find((entry) => entry.trackerId === trackerId);
+    if (known && !sameBytes(known.publicKey, key)) {
+      throw new ProtocolError(
+        "wrong_key",
+        `Tracker "${trackerId}" proved key ${keyFingerprint(key)}, but the cluster holds ` +
+          `${keyFingerprint(known.publicKey)} for it`,
+      );
+    }
+  }
+
   async #handshakeAsConnector(wire: WireConnection): Promise<RemoteTracker> {
     const { trackerId } = this.#options;
     const acceptor = wire.remote.id;
+    const channel = wire.conn.handshakeHash;
+    this.#checkKey(acceptor, wire.remoteKey);
     const challenge = await readFrame(wire, ReplFrame.CHALLENGE);
     const { nonce: theirNonce } = decodeMessage(ReplChallengeSchema, challenge, "challenge");
     const nonce = ReplicationAuth.nonce();
-    const mac = this.#auth.mac("connector", theirNonce, trackerId, acceptor);
+    const mac = this.#auth.mac("connector", theirNonce, trackerId, acceptor, channel);
     await wire.send(ReplFrame.AUTH, { nonce, mac, port: this.#options.self.port });
     const welcome = decodeMessage(
       ReplWelcomeSchema,
       await readFrame(wire, ReplFrame.WELCOME),
       "welcome",
     );
-    if (!this.#auth.check(welcome.mac, "acceptor", nonce, trackerId, acceptor)) {
+    if (!this.#auth.check(welcome.mac, "acceptor", nonce, trackerId, acceptor, channel)) {
       throw new ProtocolError("auth_failed", `Tracker "${acceptor}" does not hold the cluster key`);
     }
     const remote: RemoteTracker = {
@@ -307,17 +333,19 @@ export class Replicator {
     this.#open.add(wire);
     try {
       const connector = wire.remote.id;
+      const channel = wire.conn.handshakeHash;
+      this.#checkKey(connector, wire.remoteKey);
       const nonce = ReplicationAuth.nonce();
       await wire.send(ReplFrame.CHALLENGE, { nonce });
       const timer = setTimeout(() => wire.close(), AUTH_TIMEOUT_MS);
       const authFrame = await readFrame(wire, ReplFrame.AUTH).finally(() => clearTimeout(timer));
       const auth = decodeMessage(ReplAuthSchema, authFrame, "auth");
       const { trackerId } = this.#options;
-      if (!this.#auth.check(auth.mac, "connector", nonce, connector, trackerId)) {
+      if (!this.#auth.check(auth.mac, "connector", nonce, connector, trackerId, channel)) {
         throw new ProtocolError("auth_failed", "Replication refused: wrong cluster key");
       }
       wire.reader.setLimits(REPL_FRAME_LIMIT_BYTES); // proven: full-size frames from now on
-      const mac = this.#auth.mac("acceptor", auth.nonce, connector, trackerId);
+      const mac = this.#auth.mac("acceptor", auth.nonce, connector, trackerId, channel);
       await wire.send(ReplFrame.WELCOME, { mac, ...this.#ack() });
       this.#linkBack({ host: wire.remoteHost, port: auth.port });
       await this.#receive(wire);

@@ -23,6 +23,8 @@ import { HybridClock, type State } from "./state/mod.ts";
 import { Presence, PRESENCE_LEASE_MS } from "./presence.ts";
 import { MAX_CLOCK_SKEW_MS, Replicator, TRIM_INTERVAL_MS } from "./replication.ts";
 import { loadSigningKeys } from "./signing.ts";
+import { createTransportIdentity, type TransportIdentity } from "../wire/secure_conn.ts";
+import { keyFingerprint } from "../common/ids.ts";
 import { HashStaging } from "./staging.ts";
 import { SessionKeys } from "./sessions.ts";
 import { Store } from "./store.ts";
@@ -86,6 +88,8 @@ interface TrackerParts {
   state: State;
   presence: Presence;
   replicator: Replicator;
+  /** Our transport key, signed by the ticket-signing key: what clients and trackers pin. */
+  identity: TransportIdentity;
 }
 
 /** A running tracker. */
@@ -101,12 +105,14 @@ export class TrackerServer {
   readonly #acceptLoop: Promise<void>;
   readonly #state: State;
   readonly #replicator: Replicator;
+  readonly #identity: TransportIdentity;
   readonly #sweeper: ReturnType<typeof setInterval>;
   #closing: Promise<void> | null = null;
   readonly #finished = Promise.withResolvers<void>();
 
   private constructor(parts: TrackerParts, options: TrackerOptions) {
-    const { lock, store, listener, commands, state, presence, replicator } = parts;
+    const { lock, store, listener, commands, state, presence, replicator, identity } = parts;
+    this.#identity = identity;
     this.#lock = lock;
     this.#store = store;
     this.#listener = listener;
@@ -154,6 +160,11 @@ export class TrackerServer {
     return { host: addr.hostname, port: addr.port };
   }
 
+  /** This tracker's key as tracker_info.txt may pin it (its ticket-signing key). */
+  get keyFingerprint(): string {
+    return keyFingerprint(this.#identity.identityKey);
+  }
+
   /** This tracker's random id. */
   get trackerId(): string {
     return this.#store.trackerId;
@@ -188,6 +199,7 @@ export class TrackerServer {
       const wire = await acceptConnection(conn, {
         role: "tracker",
         id: this.trackerId,
+        identity: this.#identity,
         timeoutMs: this.#options.helloTimeoutMs ?? TRACKER_DEFAULTS.helloTimeoutMs,
         check: refuseNonClients,
         limitsFor: (role) => role === "tracker" ? REPL_HANDSHAKE_LIMIT_BYTES : FRAME_LIMIT_BYTES,
@@ -202,7 +214,8 @@ export class TrackerServer {
   }
 
   async #serveClient(wire: WireConnection, host: string): Promise<void> {
-    await serveRequests(wire, (request) => this.#commands.handle(request, { host }), {
+    const caller = { host, peerId: keyFingerprint(wire.remoteKey) };
+    await serveRequests(wire, (request) => this.#commands.handle(request, caller), {
       maxInFlight: TRACKER_DEFAULTS.maxInFlight,
       writeTimeoutMs: this.#options.writeTimeoutMs ?? TRACKER_DEFAULTS.writeTimeoutMs,
       onInternalError: (error) => this.#logger.error(`Command failed: ${describeError(error)}`),
@@ -259,7 +272,7 @@ export class TrackerServer {
     const total = this.#store.totalOps;
     return `Tracker ${this.trackerId} listening on ${formatAddress(this.address)} ` +
       `(${total} operation${total === 1 ? "" : "s"}, ${this.#store.opCount} in the log; ` +
-      `data in ${this.#options.dataDir})`;
+      `data in ${this.#options.dataDir}; key ${this.keyFingerprint})`;
   }
 }
 
@@ -275,6 +288,7 @@ async function assemble(
   const lastHlc = store.maxHlc();
   if (lastHlc) clock.observe(lastHlc);
   const keys = await loadSigningKeys(store);
+  const identity = await createTransportIdentity(keys);
   const presence = new Presence({
     leaseMs: options.presenceLeaseMs ?? TRACKER_DEFAULTS.presenceLeaseMs,
   });
@@ -295,6 +309,7 @@ async function assemble(
   await commands.registerTrackerKey(keys.publicKey);
   const replicator = new Replicator({
     trackerId: store.trackerId,
+    identity,
     self: options.listen,
     trackers: options.trackers ?? [],
     secret,
@@ -309,7 +324,7 @@ async function assemble(
   });
   commands.onCommit = () => replicator.notify();
   replicator.start();
-  return { lock, store, listener, commands, state, presence, replicator };
+  return { lock, store, listener, commands, state, presence, replicator, identity };
 }
 
 async function lockFolder(dir: string): Promise<FolderLock> {

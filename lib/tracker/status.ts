@@ -1,6 +1,7 @@
 /** `tracker.ts status`: ask every tracker in the list for its operation count and digest. */
 import { type Address, formatAddress } from "../common/address.ts";
 import { openConnection, RpcClient } from "../wire/mod.ts";
+import { createTransportIdentity } from "../wire/secure_conn.ts";
 import { describeError } from "../common/errors.ts";
 
 /** How long to wait for one tracker before calling it down. */
@@ -20,7 +21,9 @@ export async function queryStatus(
   const signal = AbortSignal.timeout(timeoutMs);
   let client: RpcClient | undefined;
   try {
-    const wire = await openConnection(address, { role: "status", id: "status", signal });
+    // Status reads public counters: the channel is encrypted, the tool is nobody in particular.
+    const identity = await createTransportIdentity();
+    const wire = await openConnection(address, { role: "status", id: "status", identity, signal });
     client = new RpcClient(wire);
     const result = await client.request("status", {}, { signal });
     return { address: text, up: true, ...result };

@@ -1,7 +1,10 @@
 /**
- * A connection's opening and its frames: each side sends the 4-byte magic and a Hello (version,
- * role, id), the acceptor checks the remote's and answers with its own or refuses with one error
- * frame, then `WireConnection` carries frames both ways. Used by the tracker and the peer alike.
+ * A connection's opening and its frames: the Noise handshake (secure_conn.ts) makes the channel
+ * encrypted and tells each side the other's identity key; inside it each side sends the 4-byte
+ * magic and a Hello (version, role, id), the acceptor checks the remote's and answers with its
+ * own or refuses with one error frame, then `WireConnection` carries frames both ways. A remote
+ * that opens in clear (protocol 1) is refused in clear with `encryption_required`. Used by the
+ * tracker and the peer alike.
  */
 import { type Address } from "../common/address.ts";
 import { ProtocolError } from "../common/errors.ts";
@@ -9,6 +12,14 @@ import { decodeMessage, encodeMessage } from "./codec.ts";
 import { encodeFrame, FrameReader } from "./frame.ts";
 import { FRAME_LIMIT_BYTES, FrameType, MAGIC, PROTOCOL_VERSION, WireErrorCode } from "./limits.ts";
 import { ErrorFrameSchema, type Hello, HelloSchema, type Role } from "./messages.ts";
+import {
+  type ByteConn,
+  PlaintextOpening,
+  secureAccept,
+  type SecureConn,
+  secureConnect,
+  type TransportIdentity,
+} from "./secure_conn.ts";
 
 /** How long either side waits for the other's magic and Hello. */
 export const HELLO_TIMEOUT_MS = 10_000;
@@ -28,10 +39,11 @@ export class RemoteError extends Error {
   }
 }
 
-/** Who we are in a Hello. */
+/** Who we are in a Hello, and the key we prove in the handshake. */
 export interface HelloOptions {
   role: Role;
   id: string;
+  identity: TransportIdentity;
   signal?: AbortSignal;
   timeoutMs?: number;
   limits?: ReadonlyMap<number, number>;
@@ -42,7 +54,7 @@ export interface HelloOptions {
  * which is the back-pressure: a slow reader slows only the writer of its own connection.
  */
 export class WireConnection {
-  readonly conn: Deno.Conn;
+  readonly conn: SecureConn;
   readonly reader: FrameReader;
   /** The remote's Hello. */
   readonly remote: Hello;
@@ -50,7 +62,7 @@ export class WireConnection {
   #closed = false;
 
   constructor(
-    conn: Deno.Conn,
+    conn: SecureConn,
     reader: FrameReader,
     writer: WritableStreamDefaultWriter<Uint8Array>,
     remote: Hello,
@@ -59,6 +71,11 @@ export class WireConnection {
     this.reader = reader;
     this.#writer = writer;
     this.remote = remote;
+  }
+
+  /** The remote's Ed25519 identity key, proven in the handshake (callers pin it). */
+  get remoteKey(): Uint8Array {
+    return this.conn.remoteKey;
   }
 
   /** The remote's IP address. */
@@ -96,7 +113,7 @@ export class WireConnection {
 }
 
 /** Close a connection that may already be closed. */
-export function closeQuietly(conn: Deno.Conn): void {
+export function closeQuietly(conn: { close(): void }): void {
   try {
     conn.close();
   } catch (error) {
@@ -106,7 +123,7 @@ export function closeQuietly(conn: Deno.Conn): void {
 }
 
 async function sendErrorAndClose(
-  conn: Deno.Conn,
+  conn: ByteConn,
   writer: WritableStreamDefaultWriter<Uint8Array>,
   code: string,
   message: string,
@@ -139,7 +156,11 @@ function helloFrame(options: HelloOptions): Uint8Array {
   return bytes;
 }
 
-function withTimeout<T>(promise: Promise<T>, conn: Deno.Conn, options: HelloOptions): Promise<T> {
+function withTimeout<T>(
+  promise: Promise<T>,
+  conn: { close(): void },
+  options: Pick<HelloOptions, "signal" | "timeoutMs">,
+): Promise<T> {
   const ms = options.timeoutMs ?? HELLO_TIMEOUT_MS;
   const signal = options.signal
     ? AbortSignal.any([options.signal, AbortSignal.timeout(ms)])
@@ -167,13 +188,14 @@ export async function openConnection(
   address: Address,
   options: HelloOptions,
 ): Promise<WireConnection> {
-  const conn = await connectBounded(address, options.signal);
+  const tcp = await connectBounded(address, options.signal);
   try {
-    conn.setNoDelay(true);
-    const reader = new FrameReader(conn.readable, options.limits ?? FRAME_LIMIT_BYTES);
-    const writer = conn.writable.getWriter();
-    const remote = await withTimeout(
+    tcp.setNoDelay(true);
+    const { conn, reader, writer, remote } = await withTimeout(
       (async () => {
+        const conn = await secureConnect(tcp, options.identity);
+        const reader = new FrameReader(conn.readable, options.limits ?? FRAME_LIMIT_BYTES);
+        const writer = conn.writable.getWriter();
         await writer.write(helloFrame(options));
         await reader.readMagic();
         const frame = await reader.read();
@@ -190,14 +212,15 @@ export async function openConnection(
             `Expected Hello, got frame ${frame.type}`,
           );
         }
-        return decodeMessage(HelloSchema, frame.payload, "Hello");
+        const remote = decodeMessage(HelloSchema, frame.payload, "Hello");
+        return { conn, reader, writer, remote };
       })(),
-      conn,
+      tcp,
       options,
     );
     return new WireConnection(conn, reader, writer, remote);
   } catch (error) {
-    closeQuietly(conn);
+    closeQuietly(tcp);
     throw error;
   }
 }
@@ -227,27 +250,35 @@ async function connectBounded(address: Address, signal?: AbortSignal): Promise<D
 export type HelloCheck = (hello: Hello) => { code: string; message: string } | null;
 
 /**
- * Accept a connection: read the remote's magic and Hello, check them, answer with ours.
- * Every refusal (wrong magic, truncated or invalid Hello, unsupported version, a role `check`
- * refuses) gets our magic and one error frame, then the socket closes; a Hello that does not
- * come within the time-out only closes it.
+ * Accept a connection: the Noise handshake, then the remote's magic and Hello, checked, and
+ * ours in answer. Every refusal (wrong magic, truncated or invalid Hello, unsupported version,
+ * a role `check` refuses) gets our magic and one error frame, then the socket closes: in clear
+ * to a remote that is not encrypted (wrong magic, protocol 1's `encryption_required`), inside
+ * the channel otherwise. A handshake that fails or an opening that does not come within the
+ * time-out only closes it.
  *
  * @throws {ProtocolError} after the refusal was sent
  */
 export async function acceptConnection(
-  conn: Deno.Conn,
+  tcp: Deno.Conn,
   options: HelloOptions & {
     check?: HelloCheck;
     /** Frame limits for the rest of the connection, chosen by the remote's role. */
     limitsFor?: (role: Hello["role"]) => ReadonlyMap<number, number>;
   },
 ): Promise<WireConnection> {
-  if (conn.remoteAddr.transport === "tcp") (conn as Deno.TcpConn).setNoDelay(true);
-  const reader = new FrameReader(conn.readable, options.limits ?? FRAME_LIMIT_BYTES);
-  const writer = conn.writable.getWriter();
+  if (tcp.remoteAddr.transport === "tcp") (tcp as Deno.TcpConn).setNoDelay(true);
+  let secure: {
+    conn: SecureConn;
+    reader: FrameReader;
+    writer: WritableStreamDefaultWriter<Uint8Array>;
+  } | null = null;
   try {
     const remote = await withTimeout(
       (async () => {
+        const conn = await secureAccept(tcp, options.identity);
+        const reader = new FrameReader(conn.readable, options.limits ?? FRAME_LIMIT_BYTES);
+        secure = { conn, reader, writer: conn.writable.getWriter() };
         await reader.readMagic();
         const frame = await reader.read();
         if (frame === null) {
@@ -263,29 +294,51 @@ export async function acceptConnection(
         if (hello.version !== PROTOCOL_VERSION) {
           throw new ProtocolError(
             WireErrorCode.UNSUPPORTED_VERSION,
-            `Unsupported protocol version ${hello.version}: this tracker speaks ${PROTOCOL_VERSION}`,
+            `Unsupported protocol version ${hello.version}: this side speaks ${PROTOCOL_VERSION}`,
           );
         }
         const refusal = options.check?.(hello);
         if (refusal) throw new ProtocolError(refusal.code, refusal.message);
         return hello;
       })(),
-      conn,
+      tcp,
       options,
     );
+    const { conn, reader, writer } = secure!;
     await writer.write(helloFrame(options));
     if (options.limitsFor) reader.setLimits(options.limitsFor(remote.role));
     return new WireConnection(conn, reader, writer, remote);
   } catch (error) {
-    if (error instanceof ProtocolError) {
-      // Every refusal starts with our magic (the remote reads it before any frame), so the
-      // remote can tell who refused it and read the error frame's code.
-      await writer.write(MAGIC).catch(ignoreClosed);
-      await sendErrorAndClose(conn, writer, error.code, error.message);
-    } else {
-      closeQuietly(conn);
-    }
+    await refuse(tcp, secure, error);
     throw error;
+  }
+}
+
+/**
+ * Answer a refused opening. Every refusal starts with our magic (the remote reads it before any
+ * frame), so the remote can tell who refused it and read the error frame's code.
+ */
+async function refuse(
+  tcp: Deno.Conn,
+  secure: { conn: SecureConn; writer: WritableStreamDefaultWriter<Uint8Array> } | null,
+  error: unknown,
+): Promise<void> {
+  const inClear = error instanceof PlaintextOpening ||
+    (error instanceof ProtocolError && error.code === WireErrorCode.BAD_MAGIC);
+  if (secure && error instanceof ProtocolError) {
+    await secure.writer.write(MAGIC).catch(ignoreClosed);
+    await sendErrorAndClose(secure.conn, secure.writer, error.code, error.message);
+  } else if (!secure && inClear) {
+    const writer = tcp.writable.getWriter();
+    await writer.write(MAGIC).catch(ignoreClosed);
+    await sendErrorAndClose(
+      tcp,
+      writer,
+      (error as ProtocolError).code,
+      (error as ProtocolError).message,
+    );
+  } else {
+    closeQuietly(tcp);
   }
 }
 

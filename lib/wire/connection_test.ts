@@ -11,15 +11,18 @@ import {
   type WireConnection,
 } from "./connection.ts";
 import { encodeFrame, FrameReader } from "./frame.ts";
-import { FrameType, MAGIC, PROTOCOL_VERSION } from "./limits.ts";
+import { FrameType, MAGIC, NOISE_MAGIC, PROTOCOL_VERSION } from "./limits.ts";
 import { ErrorFrameSchema, type Hello, HelloSchema } from "./messages.ts";
+import { createTransportIdentity, secureAccept, secureConnect } from "./secure_conn.ts";
 
 const HOST = "127.0.0.1";
 /** Socket tests check for leaked ops and resources even where `deno test` has them off. */
 const SANITIZE = { sanitizeOps: true, sanitizeResources: true } as const;
 
-const TRACKER: HelloOptions = { role: "tracker", id: "tracker-1" };
-const PEER: HelloOptions = { role: "peer", id: "peer-1" };
+const TRACKER_HELLO = { role: "tracker", id: "tracker-1" } as const;
+const PEER_HELLO = { role: "peer", id: "peer-1" } as const;
+const TRACKER: HelloOptions = { ...TRACKER_HELLO, identity: await createTransportIdentity() };
+const PEER: HelloOptions = { ...PEER_HELLO, identity: await createTransportIdentity() };
 
 type Outcome = { wire: WireConnection; error?: never } | { error: unknown; wire?: never };
 
@@ -68,18 +71,38 @@ async function wirePair() {
   };
 }
 
-/** Connect without the Hello machinery, send `bytes`, then read everything until the end. */
+/** Connect without any of the machinery, send `bytes` in clear, then read until the end. */
+async function clearExchange(port: number, bytes: Uint8Array) {
+  using conn = await Deno.connect({ hostname: HOST, port });
+  await conn.write(bytes);
+  return await readAll(conn.readable);
+}
+
+/**
+ * Open the encrypted channel, send `bytes` inside it without the Hello machinery, then read
+ * the plaintext until the end.
+ */
 async function rawExchange(
   port: number,
   bytes: Uint8Array,
   options: { closeWrite?: boolean } = {},
 ) {
-  using conn = await Deno.connect({ hostname: HOST, port });
-  await conn.write(bytes);
-  if (options.closeWrite) await conn.closeWrite();
+  const secure = await secureConnect(await Deno.connect({ hostname: HOST, port }), PEER.identity);
+  try {
+    const writer = secure.writable.getWriter();
+    await writer.write(bytes);
+    writer.releaseLock();
+    if (options.closeWrite) await secure.closeWrite();
+    return await readAll(secure.readable);
+  } finally {
+    closeQuietly(secure);
+  }
+}
+
+async function readAll(readable: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   const received: number[] = [];
   try {
-    for await (const chunk of conn.readable) received.push(...chunk);
+    for await (const chunk of readable) received.push(...chunk);
   } catch (error) {
     // A server that closes with our extra bytes unread resets the connection: that is its close.
     if (!(error instanceof Deno.errors.ConnectionReset)) throw error;
@@ -136,8 +159,10 @@ Deno.test({
     const { wire } = await server.outcome;
     try {
       assert.ok(wire);
-      assert.deepStrictEqual(client.remote, { version: PROTOCOL_VERSION, ...TRACKER });
-      assert.deepStrictEqual(wire.remote, { version: PROTOCOL_VERSION, ...PEER });
+      assert.deepStrictEqual(client.remote, { version: PROTOCOL_VERSION, ...TRACKER_HELLO });
+      assert.deepStrictEqual(wire.remote, { version: PROTOCOL_VERSION, ...PEER_HELLO });
+      assert.deepStrictEqual(client.remoteKey, TRACKER.identity.identityKey);
+      assert.deepStrictEqual(wire.remoteKey, PEER.identity.identityKey);
       assert.deepStrictEqual(seen, wire.remote);
       assert.equal(client.remoteHost, HOST);
       assert.equal(wire.remoteHost, HOST);
@@ -173,7 +198,7 @@ Deno.test({
   async fn() {
     await using server = listenOnce();
     const http = new TextEncoder().encode("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-    const received = await rawExchange(server.port, http);
+    const received = await clearExchange(server.port, http);
     assertProtocolError((await server.outcome).error, "bad_magic");
 
     const reader = new FrameReader(streamOf(received));
@@ -185,6 +210,76 @@ Deno.test({
       message: "Wrong magic: this is not a PeerShare connection",
     });
     assert.equal(await reader.read(), null, "nothing after the error frame");
+  },
+});
+
+Deno.test({
+  // Protocol 1 spoke in clear: such a client reads our answer as it always did, and is told.
+  name: "acceptConnection() answers a Hello in clear with encryption_required, in clear",
+  ...SANITIZE,
+  async fn() {
+    await using server = listenOnce();
+    const received = await clearExchange(
+      server.port,
+      helloBytes({ version: 1, role: "peer", id: "old-peer" }),
+    );
+    assertProtocolError((await server.outcome).error, "encryption_required");
+    const reader = new FrameReader(streamOf(received));
+    await reader.readMagic();
+    const frame = await reader.read();
+    assert.equal(frame?.type, FrameType.ERROR);
+    const { code, message } = decodeMessage(ErrorFrameSchema, frame.payload, "error frame");
+    assert.equal(code, "encryption_required");
+    assert.match(message, /^Connections must be encrypted \(PeerShare protocol 2\)/);
+    assert.equal(await reader.read(), null, "nothing after the error frame");
+  },
+});
+
+Deno.test({
+  name: "openConnection() to a server that answers in clear rejects with encryption_required",
+  ...SANITIZE,
+  async fn() {
+    using listener = Deno.listen({ hostname: HOST, port: 0 });
+    const served = (async () => {
+      using conn = await listener.accept();
+      // What a protocol-1 server sends first: its magic and Hello, in clear.
+      await conn.write(helloBytes({ version: 1, role: "tracker", id: "old-tracker" }));
+    })();
+    await assert.rejects(
+      openConnection({ host: HOST, port: listener.addr.port }, PEER),
+      (error: unknown) => {
+        assertProtocolError(error, "encryption_required");
+        assert.match(error.message, /speaks PeerShare in clear/);
+        return true;
+      },
+    );
+    await served;
+  },
+});
+
+Deno.test({
+  name: "openConnection() opens with the Noise magic and no plaintext Hello on the wire",
+  ...SANITIZE,
+  async fn() {
+    using listener = Deno.listen({ hostname: HOST, port: 0 });
+    const accepted = listener.accept();
+    const opening = openConnection(
+      { host: HOST, port: listener.addr.port },
+      { ...PEER, timeoutMs: 1000 },
+    );
+    using conn = await accepted;
+    const first = new Uint8Array(NOISE_MAGIC.length + 2 + 32);
+    let filled = 0;
+    while (filled < first.length) {
+      const n = await conn.read(first.subarray(filled));
+      if (n === null) break;
+      filled += n;
+    }
+    assert.deepStrictEqual(first.subarray(0, NOISE_MAGIC.length), NOISE_MAGIC);
+    // Message 1 of XX is the ephemeral key alone: 32 bytes, nothing of the Hello.
+    assert.deepStrictEqual([...first.subarray(4, 6)], [0, 32]);
+    conn.close();
+    await assert.rejects(opening);
   },
 });
 
@@ -228,7 +323,11 @@ Deno.test({
   async fn() {
     const check: HelloCheck = () => ({ code: "role_refused", message: "No seeders here" });
     await using server = listenOnce({ ...TRACKER, check });
-    const client = openConnection({ host: HOST, port: server.port }, { role: "seeder", id: "s" });
+    const client = openConnection({ host: HOST, port: server.port }, {
+      role: "seeder",
+      id: "s",
+      identity: PEER.identity,
+    });
     await assert.rejects(client, (error: unknown) => {
       assert.ok(error instanceof RemoteError, `expected RemoteError, got ${error}`);
       assert.equal(error.code, "role_refused");
@@ -369,7 +468,7 @@ Deno.test({
       { host: HOST, port: listener.addr.port },
       { ...PEER, signal: controller.signal },
     );
-    const conn = await accepted;
+    const conn = await secureAccept(await accepted, TRACKER.identity);
     // Once our Hello has arrived the client is waiting for the answer: abort it there.
     const reader = new FrameReader(conn.readable);
     await reader.readMagic();
@@ -465,14 +564,14 @@ Deno.test({
       { host: HOST, port: listener.addr.port },
       { ...PEER, timeoutMs: 1000 },
     );
-    const conn = await accepted;
+    const conn = await secureAccept(await accepted, TRACKER.identity);
     const reader = new FrameReader(conn.readable);
     await reader.readMagic();
     const frame = await reader.read();
     assert.equal(frame?.type, FrameType.HELLO);
     assert.deepStrictEqual(decodeMessage(HelloSchema, frame.payload, "Hello"), {
       version: PROTOCOL_VERSION,
-      ...PEER,
+      ...PEER_HELLO,
     });
     await reader.cancel();
     closeQuietly(conn);

@@ -4,11 +4,21 @@
  * constants. docs/PROTOCOL.md lists the same numbers and codes.
  */
 
-/** 4 bytes that open every connection, before any frame: ASCII "PSHR". */
+/**
+ * 4 bytes that open every connection on the wire, before the Noise handshake: ASCII "PSHN".
+ * Everything after the handshake is encrypted (docs/PROTOCOL.md, Encryption).
+ */
+export const NOISE_MAGIC = new Uint8Array([0x50, 0x53, 0x48, 0x4e]);
+
+/**
+ * 4 bytes that open the conversation inside the encrypted channel, before the Hello: ASCII
+ * "PSHR". Version 1 sent them in clear as the first bytes on the wire; a remote that still does
+ * is told `encryption_required`.
+ */
 export const MAGIC = new Uint8Array([0x50, 0x53, 0x48, 0x52]);
 
-/** The protocol version this build speaks. */
-export const PROTOCOL_VERSION = 1;
+/** The protocol version this build speaks: 2 is version 1 inside a Noise channel. */
+export const PROTOCOL_VERSION = 2;
 
 /** Frame header: u32 payload length (big endian) + u8 type. */
 export const FRAME_HEADER_BYTES = 5;
@@ -63,6 +73,14 @@ export const WireErrorCode = {
   /** An acceptor's first frame is not a Hello. */
   EXPECTED_HELLO: "expected_hello",
   UNSUPPORTED_VERSION: "unsupported_version",
+  /** The remote spoke in clear (protocol 1): every connection must be encrypted. */
+  ENCRYPTION_REQUIRED: "encryption_required",
+  /** A Noise handshake message was malformed or did not authenticate. */
+  HANDSHAKE_FAILED: "handshake_failed",
+  /** An encrypted message failed its tag: tampered with, reordered, or the wrong key. */
+  DECRYPT_FAILED: "decrypt_failed",
+  /** The remote proved a key other than the one pinned for it (or its key signature is bad). */
+  WRONG_KEY: "wrong_key",
 } as const;
 
 /**

@@ -25,6 +25,7 @@ export {
   MAGIC,
   MAX_PAGE_ITEMS,
   MAX_QUEUED_REQUESTS,
+  NOISE_MAGIC,
   PROTOCOL_VERSION,
   SeederRefusal,
   WireErrorCode,
@@ -40,5 +41,14 @@ export {
   serveRequests,
   type ValidRequest,
 } from "./rpc.ts";
+export {
+  type ByteConn,
+  createTransportIdentity,
+  type IdentityKeys,
+  secureAccept,
+  SecureConn,
+  secureConnect,
+  type TransportIdentity,
+} from "./secure_conn.ts";
 export * from "./peer_frames.ts";
 export * from "./repl_frames.ts";

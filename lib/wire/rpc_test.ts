@@ -4,6 +4,7 @@ import { decodeMessage } from "./codec.ts";
 import { acceptConnection, openConnection, type WireConnection } from "./connection.ts";
 import { FrameType } from "./limits.ts";
 import { ErrorFrameSchema, ResponseSchema } from "./messages.ts";
+import { createTransportIdentity } from "./secure_conn.ts";
 import {
   ConnectionLostError,
   type RequestHandler,
@@ -16,14 +17,22 @@ import {
 const HOST = "127.0.0.1";
 /** Socket tests check for leaked ops and resources even where `deno test` has them off. */
 const SANITIZE = { sanitizeOps: true, sanitizeResources: true } as const;
+const TRACKER_KEY = await createTransportIdentity();
+const PEER_KEY = await createTransportIdentity();
 
 /** A client and a server past their Hello exchange, over a real socket. */
 async function wirePair() {
   const listener = Deno.listen({ hostname: HOST, port: 0 });
   try {
     const [server, client] = await Promise.allSettled([
-      listener.accept().then((conn) => acceptConnection(conn, { role: "tracker", id: "t-1" })),
-      openConnection({ host: HOST, port: listener.addr.port }, { role: "peer", id: "p-1" }),
+      listener.accept().then((conn) =>
+        acceptConnection(conn, { role: "tracker", id: "t-1", identity: TRACKER_KEY })
+      ),
+      openConnection({ host: HOST, port: listener.addr.port }, {
+        role: "peer",
+        id: "p-1",
+        identity: PEER_KEY,
+      }),
     ]);
     if (server.status === "rejected" || client.status === "rejected") {
       if (server.status === "fulfilled") server.value.close();

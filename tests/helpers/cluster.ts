@@ -3,6 +3,7 @@
  * folder per tracker, all in one temporary folder.
  */
 import { openConnection, RpcClient } from "../../lib/wire/mod.ts";
+import { type TestIdentity, testIdentity } from "../../lib/peer/testing/identities.ts";
 
 /** Every group name, following list_groups' pages to the end. */
 export async function allGroups(client: RpcClient, token: string): Promise<Set<string>> {
@@ -35,6 +36,9 @@ function trackerArgs(dir: string, infoPath: string, n: number, flags: string[]):
     ...flags,
   ];
 }
+
+/** An RPC client to a tracker and the peer id its key gives it. */
+export type TestClient = RpcClient & { readonly peerId: string };
 
 /** Trackers of one test, listed in `infoPath`. */
 export class Cluster implements AsyncDisposable {
@@ -93,20 +97,25 @@ export class Cluster implements AsyncDisposable {
     return status;
   }
 
-  /** An RPC client connected to tracker n. */
-  async client(n: number, id = "test"): Promise<RpcClient> {
+  /**
+   * An RPC client connected to tracker n, proving `identity`'s key (a fresh one by default);
+   * `peerId` is what its login must name.
+   */
+  async client(n: number, identity?: TestIdentity): Promise<TestClient> {
+    const me = identity ?? await testIdentity();
     const wire = await openConnection({ host: "127.0.0.1", port: this.ports[n - 1]! }, {
       role: "peer",
-      id,
+      id: me.peerId,
+      identity: me.transport,
     });
-    return new RpcClient(wire);
+    return Object.assign(new RpcClient(wire), { peerId: me.peerId });
   }
 
   /** Tracker n's operation count and digest. */
   async status(
     n: number,
   ): Promise<{ trackerId: string; ops: number; logged: number; digest: string }> {
-    const client = await this.client(n, "status");
+    const client = await this.client(n);
     try {
       return await client.request("status", {});
     } finally {

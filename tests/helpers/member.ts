@@ -6,42 +6,37 @@
  *
  * ```ts
  * await using probe = await TrackerMember.join(swarm, "probe");
- * const link = await probe.connectSeeder(address, fileId, pieces); // throws RemoteError if refused
+ * const link = await probe.connectSeeder(swarm.members[0], fileId, pieces); // RemoteError if refused
  * ```
  */
 import { Bitfield } from "../../lib/wire/peer_frames.ts";
-import { exportPublicKey, generateSigningKeys } from "../../lib/common/tickets.ts";
+import { type TestIdentity, testIdentity } from "../../lib/peer/testing/identities.ts";
 import type { ArgsOf, Op, ResultOf, RpcClient } from "../../lib/wire/mod.ts";
 import { WRITE_OPS } from "../../lib/wire/mod.ts";
 import { PeerLink } from "../../lib/peer/engine/peer_link.ts";
 import { TrackerKeys } from "../../lib/peer/seeder/tracker_keys.ts";
 import { assertOk } from "./peer.ts";
-import { GROUP, PASSWORD, type Swarm } from "./swarm.ts";
+import { GROUP, type Member, PASSWORD, type Swarm } from "./swarm.ts";
 
 /** A member of group `g` whose client is the test process itself. */
 export class TrackerMember implements AsyncDisposable {
   readonly user: string;
-  readonly peerId: string;
+  readonly identity: TestIdentity;
   readonly client: RpcClient;
-  readonly #keys: CryptoKeyPair;
-  readonly #publicKey: Uint8Array;
   #token = "";
   #counter = 0;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   #beating: Promise<unknown> = Promise.resolve();
 
-  private constructor(
-    user: string,
-    peerId: string,
-    client: RpcClient,
-    keys: CryptoKeyPair,
-    publicKey: Uint8Array,
-  ) {
+  private constructor(user: string, identity: TestIdentity, client: RpcClient) {
     this.user = user;
-    this.peerId = peerId;
+    this.identity = identity;
     this.client = client;
-    this.#keys = keys;
-    this.#publicKey = publicKey;
+  }
+
+  /** Its peer id: the fingerprint of its key. */
+  get peerId(): string {
+    return this.identity.peerId;
   }
 
   /**
@@ -53,22 +48,14 @@ export class TrackerMember implements AsyncDisposable {
     user: string,
     options: { port?: number } = {},
   ): Promise<TrackerMember> {
-    const peerId = `${user}-peer`;
-    const client = await swarm.cluster.client(1, peerId);
-    const keys = await generateSigningKeys();
-    const member = new TrackerMember(
-      user,
-      peerId,
-      client,
-      keys,
-      await exportPublicKey(keys.publicKey),
-    );
+    const identity = await testIdentity();
+    const member = new TrackerMember(user, identity, await swarm.cluster.client(1, identity));
     try {
       await member.request("create_user", { user, password: PASSWORD });
       const { token } = await member.request("login", {
         user,
         password: PASSWORD,
-        peerId,
+        peerId: identity.peerId,
         port: options.port ?? 1,
       });
       member.#token = token;
@@ -107,22 +94,24 @@ export class TrackerMember implements AsyncDisposable {
   }
 
   /**
-   * Connect to a seeder as a downloader, with a fresh ticket for `fileId`.
+   * Connect to a member's seeder as a downloader, with a fresh ticket for `fileId`.
    *
    * @returns the open link (its bitfield says what the seeder has); close it when done
    * @throws {RemoteError} when the seeder refuses
    */
-  async connectSeeder(address: string, fileId: string, pieceCount: number): Promise<PeerLink> {
-    return await PeerLink.connect({ peerId: "unknown", address, isComplete: true }, {
-      identity: {
-        peerId: this.peerId,
-        privateKey: this.#keys.privateKey,
-        publicKey: this.#publicKey,
-      },
+  async connectSeeder(
+    seeder: Pick<Member, "address" | "peerId">,
+    fileId: string,
+    pieceCount: number,
+  ): Promise<PeerLink> {
+    const { address, peerId } = seeder;
+    const publicKey = this.identity.publicKey;
+    return await PeerLink.connect({ peerId, address, isComplete: true }, {
+      identity: this.identity,
       pieceCount,
       ours: new Bitfield(pieceCount),
       ticket: async () =>
-        (await this.request("get_ticket", { group: GROUP, fileId, publicKey: this.#publicKey }))
+        (await this.request("get_ticket", { group: GROUP, fileId, publicKey }))
           .ticket,
       timeoutMs: 5000,
       signal: new AbortController().signal,

@@ -36,6 +36,8 @@ export interface Member {
   process: PeerProcess;
   /** Its seeder's `IP:PORT`, as the tracker lists it. */
   address: string;
+  /** Its peer id: the fingerprint of the key its seeder proves. */
+  peerId: string;
 }
 
 /** Tracker, peers and folder of one test; everything is stopped and removed on dispose. */
@@ -152,10 +154,17 @@ export class Swarm implements AsyncDisposable {
       }),
     );
     const listening = process.events.find((event) => event.event === "listening");
-    if (typeof listening?.address !== "string") {
-      throw new Error(`No listening address:\n${process.transcript()}`);
+    if (typeof listening?.address !== "string" || typeof listening.peerId !== "string") {
+      throw new Error(`No listening address and peer id:\n${process.transcript()}`);
     }
-    return { user, stateDir, extraArgs, process, address: listening.address };
+    return {
+      user,
+      stateDir,
+      extraArgs,
+      process,
+      address: listening.address,
+      peerId: listening.peerId,
+    };
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

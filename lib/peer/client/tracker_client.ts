@@ -20,12 +20,15 @@ import { ConnectionLostError } from "../../wire/rpc.ts";
 import { CONNECT_TIMEOUT_MS, type EventSink, REQUEST_TIMEOUT_MS, type Session } from "./api.ts";
 import { PeerErrorCode } from "../support/codes.ts";
 import { RenewTimer } from "./renew.ts";
+import type { TransportIdentity } from "../../wire/secure_conn.ts";
 import { TrackerConnector, type TrackerLink } from "./tracker_connector.ts";
 
 /** Options of {@linkcode TrackerClient}. */
 export interface TrackerClientOptions {
   /** Our peer id: the Hello id, the login's `peerId` and the prefix of every `requestId`. */
   peerId: string;
+  /** Our transport key (signed by the key `peerId` names), proven to every tracker. */
+  transport: TransportIdentity;
   /** Deadline of one request, connecting included; default `REQUEST_TIMEOUT_MS`. */
   requestTimeoutMs?: number;
   /** Budget for connecting to one tracker; default `CONNECT_TIMEOUT_MS`. */
@@ -77,6 +80,7 @@ export class TrackerClient {
     this.#trackerCount = trackers.length;
     this.#connector = new TrackerConnector(trackers, {
       peerId: options.peerId,
+      transport: options.transport,
       connectTimeoutMs: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
       ...(options.logger ? { logger: options.logger } : {}),
       onSwitch: (from, to) =>

@@ -3,9 +3,11 @@ import { CommandError } from "../../common/errors.ts";
 import { waitUntil } from "../../common/test_util.ts";
 import type { RequestHandler } from "../../wire/rpc.ts";
 import { closedPort, FakeTracker } from "../testing/fake_tracker.ts";
+import { testIdentity } from "../testing/identities.ts";
 import { TrackerClient } from "./tracker_client.ts";
 
-const PEER_ID = "peer-under-test";
+const ME = await testIdentity();
+const PEER_ID = ME.peerId;
 const HOUR_MS = 3_600_000;
 
 /** Answers login, renew and logout, and `{}` to everything else. */
@@ -38,7 +40,10 @@ function login(client: TrackerClient) {
 
 Deno.test("TrackerClient.request() refuses a session op locally when not logged in", async () => {
   await using tracker = FakeTracker.start(sessionHandler());
-  await using client = new TrackerClient([tracker.address], { peerId: PEER_ID });
+  await using client = new TrackerClient([tracker.address], {
+    peerId: PEER_ID,
+    transport: ME.transport,
+  });
   await assert.rejects(
     client.request("create_group", { group: "g1" }),
     (error: CommandError) => error.code === "not_logged_in",
@@ -48,7 +53,10 @@ Deno.test("TrackerClient.request() refuses a session op locally when not logged 
 
 Deno.test("TrackerClient.login() sends the peer id and port, then every op carries the token", async () => {
   await using tracker = FakeTracker.start(sessionHandler());
-  await using client = new TrackerClient([tracker.address], { peerId: PEER_ID });
+  await using client = new TrackerClient([tracker.address], {
+    peerId: PEER_ID,
+    transport: ME.transport,
+  });
   const session = await login(client);
   assert.deepEqual(session, { user: "alice", tracker: tracker.address });
   await client.request("create_group", { group: "g1" });
@@ -72,7 +80,10 @@ Deno.test("TrackerClient.login() sends the peer id and port, then every op carri
 
 Deno.test("TrackerClient.login() refuses a second login and passes the tracker's code on", async () => {
   await using tracker = FakeTracker.start(sessionHandler());
-  await using client = new TrackerClient([tracker.address], { peerId: PEER_ID });
+  await using client = new TrackerClient([tracker.address], {
+    peerId: PEER_ID,
+    transport: ME.transport,
+  });
   await assert.rejects(
     client.login({ user: "alice", password: "nope", port: 4000 }),
     (error: CommandError) => error.code === "wrong_password" && error.message === "Wrong password",
@@ -84,7 +95,10 @@ Deno.test("TrackerClient.login() refuses a second login and passes the tracker's
 
 Deno.test("TrackerClient.logout() sends the token with a requestId and forgets the session", async () => {
   await using tracker = FakeTracker.start(sessionHandler());
-  await using client = new TrackerClient([tracker.address], { peerId: PEER_ID });
+  await using client = new TrackerClient([tracker.address], {
+    peerId: PEER_ID,
+    transport: ME.transport,
+  });
   await login(client);
   await client.logout();
   const logout = tracker.requests.at(-1);
@@ -97,7 +111,10 @@ Deno.test("TrackerClient.logout() sends the token with a requestId and forgets t
 
 Deno.test("TrackerClient forgets the session when the tracker says it expired", async () => {
   await using tracker = FakeTracker.start(sessionHandler());
-  await using client = new TrackerClient([tracker.address], { peerId: PEER_ID });
+  await using client = new TrackerClient([tracker.address], {
+    peerId: PEER_ID,
+    transport: ME.transport,
+  });
   await login(client);
   tracker.setHandler(() => Promise.reject(new CommandError("session_expired", "Session expired")));
   await assert.rejects(client.request("list_groups", {}), /Session expired/);
@@ -106,14 +123,20 @@ Deno.test("TrackerClient forgets the session when the tracker says it expired", 
 
 Deno.test("TrackerClient connects to the first tracker in the list that answers", async () => {
   await using tracker = FakeTracker.start(sessionHandler());
-  await using client = new TrackerClient([closedPort(), tracker.address], { peerId: PEER_ID });
+  await using client = new TrackerClient([closedPort(), tracker.address], {
+    peerId: PEER_ID,
+    transport: ME.transport,
+  });
   await client.request("create_user", { user: "bob", password: "pw" });
   assert.deepEqual(client.tracker, tracker.address);
 });
 
 Deno.test("TrackerClient fails with tracker_unreachable naming every tracker", async () => {
   const [first, second] = [closedPort(), closedPort()];
-  await using client = new TrackerClient([first, second], { peerId: PEER_ID });
+  await using client = new TrackerClient([first, second], {
+    peerId: PEER_ID,
+    transport: ME.transport,
+  });
   await assert.rejects(
     client.request("create_user", { user: "bob", password: "pw" }),
     (error: CommandError) =>
@@ -124,7 +147,10 @@ Deno.test("TrackerClient fails with tracker_unreachable naming every tracker", a
 
 Deno.test("TrackerClient reconnects on the next request after the connection dropped", async () => {
   await using tracker = FakeTracker.start(sessionHandler());
-  await using client = new TrackerClient([tracker.address], { peerId: PEER_ID });
+  await using client = new TrackerClient([tracker.address], {
+    peerId: PEER_ID,
+    transport: ME.transport,
+  });
   await login(client);
   await tracker.dropConnections();
   await client.request("list_groups", {});
@@ -137,6 +163,7 @@ Deno.test("TrackerClient fails a request that outlives its deadline with timeout
   await using tracker = FakeTracker.start(() => never.promise);
   await using client = new TrackerClient([tracker.address], {
     peerId: PEER_ID,
+    transport: ME.transport,
     requestTimeoutMs: 100,
   });
   await assert.rejects(
@@ -149,7 +176,10 @@ Deno.test("TrackerClient fails a request that outlives its deadline with timeout
 
 Deno.test("TrackerClient renews the token at half its lifetime", async () => {
   await using tracker = FakeTracker.start(sessionHandler(400));
-  await using client = new TrackerClient([tracker.address], { peerId: PEER_ID });
+  await using client = new TrackerClient([tracker.address], {
+    peerId: PEER_ID,
+    transport: ME.transport,
+  });
   await login(client);
   const renew = await waitUntil(
     "the client renews",
@@ -169,6 +199,7 @@ Deno.test("TrackerClient reports a refused renewal as a session_lost event", asy
   const events: string[] = [];
   await using client = new TrackerClient([tracker.address], {
     peerId: PEER_ID,
+    transport: ME.transport,
     onEvent: (name, fields) => events.push(`${name} ${fields.code}`),
   });
   await login(client);

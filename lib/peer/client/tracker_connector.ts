@@ -8,12 +8,15 @@ import { CommandError, describeError } from "../../common/errors.ts";
 import { Logger } from "../../common/logger.ts";
 import { closeQuietly, openConnection, type WireConnection } from "../../wire/connection.ts";
 import { RpcClient } from "../../wire/rpc.ts";
+import type { TransportIdentity } from "../../wire/secure_conn.ts";
 import { PeerErrorCode } from "../support/codes.ts";
 
 /** Options of {@linkcode TrackerConnector}. */
 export interface TrackerConnectorOptions {
   /** Our peer id, sent in the Hello. */
   peerId: string;
+  /** Our transport key, proven in the handshake. */
+  transport: TransportIdentity;
   /** Budget for one tracker: TCP connect plus Hello. */
   connectTimeoutMs: number;
   logger?: Logger;
@@ -137,6 +140,7 @@ export class TrackerConnector {
     const opening = openConnection(address, {
       role: "peer",
       id: this.#options.peerId,
+      identity: this.#options.transport,
       timeoutMs: this.#options.connectTimeoutMs,
       signal,
     });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { computeFileId, PIECE_SIZE_BYTES } from "../../common/hash.ts";
 import { fakeFileTracker } from "../testing/fake_files.ts";
+import { testIdentity } from "../testing/identities.ts";
 import { DownloadStore } from "./download_store.ts";
 import { Downloads } from "./manager.ts";
 import { FakeEngine } from "../testing/fake_engine.ts";
@@ -19,7 +20,7 @@ async function setUp(dir: string, tracker = fakeFileTracker()) {
     tracker: tracker.api,
     store: await DownloadStore.open(`${dir}/state`),
     served: new ServedFiles(),
-    identity: { peerId: "me", privateKey: {} as CryptoKey, publicKey: new Uint8Array(32) },
+    identity: await testIdentity(),
     createEngine: (plan, options) => {
       const engine = new FakeEngine(plan, options);
       engines.push(engine);

@@ -2,12 +2,14 @@ import assert from "node:assert/strict";
 import { CommandError } from "../../common/errors.ts";
 import type { ValidRequest } from "../../wire/rpc.ts";
 import { FakeTracker } from "../testing/fake_tracker.ts";
+import { testIdentity } from "../testing/identities.ts";
 import { TrackerSwarm } from "./tracker_swarm.ts";
 import { TrackerClient } from "../client/tracker_client.ts";
 import { registerFile } from "../share/uploader.ts";
 import { PIECE_SIZE_BYTES } from "../../common/hash.ts";
 
 const FILE_ID = "ab".repeat(20);
+const ME = await testIdentity();
 
 /** A tracker that logs in anyone and answers the file ops over real sockets. */
 function fileHandler(staged: Uint8Array[]) {
@@ -40,7 +42,10 @@ function fileHandler(staged: Uint8Array[]) {
 
 Deno.test("TrackerSwarm maps get_peers, get_ticket and announce over a real connection", async () => {
   await using tracker = FakeTracker.start(fileHandler([]));
-  await using client = new TrackerClient([tracker.address], { peerId: "me" });
+  await using client = new TrackerClient([tracker.address], {
+    peerId: ME.peerId,
+    transport: ME.transport,
+  });
   await client.login({ user: "alice", password: "pw", port: 4001 });
   const key = crypto.getRandomValues(new Uint8Array(32));
   const swarm = new TrackerSwarm(client, { group: "g1", fileId: FILE_ID }, key);
@@ -60,7 +65,10 @@ Deno.test("TrackerSwarm maps get_peers, get_ticket and announce over a real conn
 Deno.test("registerFile() sends the hash chunks as bytes over a real connection", async () => {
   const staged: Uint8Array[] = [];
   await using tracker = FakeTracker.start(fileHandler(staged));
-  await using client = new TrackerClient([tracker.address], { peerId: "me" });
+  await using client = new TrackerClient([tracker.address], {
+    peerId: ME.peerId,
+    transport: ME.transport,
+  });
   await client.login({ user: "alice", password: "pw", port: 4001 });
   const hashes = crypto.getRandomValues(new Uint8Array(1500 * 20));
   const args = {

@@ -143,7 +143,9 @@ for (const size of [0, 1, P - 1, P, P + 1, 3 * P]) {
 Deno.test("Download bans a seeder that sends bad pieces and finishes from honest ones", async () => {
   await using fx = await swarmFixture(16 * P, 2);
   await Deno.mkdir(`${fx.dir.path}/out`);
-  await using liar = startLyingSeeder(fx.seeders[0]!.source, { trackerKeys: fx.tracker.lookup });
+  await using liar = await startLyingSeeder(fx.seeders[0]!.source, {
+    trackerKeys: fx.tracker.lookup,
+  });
   fx.swarm.endpoints.unshift({ peerId: liar.peerId, address: liar.address, isComplete: true });
   const { download, events } = makeDownload(fx, { maxStrikes: 2, requestsPerPeer: 2 });
   await download.start();
@@ -344,8 +346,10 @@ Deno.test("Download serves its verified pieces to another downloader while it do
   await using fx = await swarmFixture(12 * P, 1);
   await Deno.mkdir(`${fx.dir.path}/out`);
   const middleServed = new ServedFiles();
+  const middleIdentity = await makeIdentity();
   await using middleSeeder = SeederServer.listen({ host: "127.0.0.1", port: 0 }, {
-    peerId: "middle",
+    peerId: middleIdentity.peerId,
+    transport: middleIdentity.transport,
     served: middleServed,
     trackerKeys: fx.tracker.lookup,
     logger: memoryLogger(),
@@ -355,9 +359,9 @@ Deno.test("Download serves its verified pieces to another downloader while it do
     limiter: new RateLimiter(12 * 1024 * 1024),
   });
   await middle.download.start();
-  const lastIdentity = await makeIdentity("last");
+  const lastIdentity = await makeIdentity();
   const middleEndpoint: PeerEndpoint = {
-    peerId: "middle",
+    peerId: middleIdentity.peerId,
     address: `127.0.0.1:${middleSeeder.address.port}`,
     isComplete: false,
   };
@@ -388,8 +392,10 @@ Deno.test("Download.status() lists every connected peer with bytes and rates eac
   await using fx = await swarmFixture(24 * P, 1);
   await Deno.mkdir(`${fx.dir.path}/out`);
   const middleServed = new ServedFiles();
+  const middleIdentity = await makeIdentity();
   await using middleSeeder = SeederServer.listen({ host: "127.0.0.1", port: 0 }, {
-    peerId: "middle",
+    peerId: middleIdentity.peerId,
+    transport: middleIdentity.transport,
     served: middleServed,
     trackerKeys: fx.tracker.lookup,
     logger: memoryLogger(),
@@ -397,14 +403,16 @@ Deno.test("Download.status() lists every connected peer with bytes and rates eac
   // The last downloader serves what it has too, and the middle one links to it: it sends the
   // middle nothing (the middle has every piece it has) but gets pieces from the middle.
   const lastServed = new ServedFiles();
+  const lastIdentity = await makeIdentity();
   await using lastSeeder = SeederServer.listen({ host: "127.0.0.1", port: 0 }, {
-    peerId: "last",
+    peerId: lastIdentity.peerId,
+    transport: lastIdentity.transport,
     served: lastServed,
     trackerKeys: fx.tracker.lookup,
     logger: memoryLogger(),
   });
   const lastEndpoint = {
-    peerId: "last",
+    peerId: lastIdentity.peerId,
     address: `127.0.0.1:${lastSeeder.address.port}`,
     isComplete: false,
   };
@@ -414,9 +422,8 @@ Deno.test("Download.status() lists every connected peer with bytes and rates eac
     limiter: new RateLimiter(8 * 1024 * 1024),
   });
   await middle.download.start();
-  const lastIdentity = await makeIdentity("last");
   const middleEndpoint = {
-    peerId: "middle",
+    peerId: middleIdentity.peerId,
     address: `127.0.0.1:${middleSeeder.address.port}`,
     isComplete: false,
   };
@@ -433,7 +440,7 @@ Deno.test("Download.status() lists every connected peer with bytes and rates eac
   const seen = await waitUntil("both peers connected, with bytes and rates each way", () => {
     const status = middle.download.status();
     const first = status.peers.find((peer) => peer.addr === seederAddress);
-    const other = status.peers.find((peer) => peer.peerId === "last");
+    const other = status.peers.find((peer) => peer.peerId === lastIdentity.peerId);
     const isSeen = status.state === "D" && first?.isConnected && (first.bytes ?? 0) > 0 &&
       (first.rate ?? 0) > 0 && other?.isConnected && (other.uploaded ?? 0) > 0 &&
       (other.uploadRate ?? 0) > 0;

@@ -91,6 +91,7 @@ export class PeerLink {
     const wire = await openConnection(parseAddress(endpoint.address), {
       role: "peer",
       id: options.identity.peerId,
+      identity: options.identity.transport,
       limits: PEER_FRAME_LIMIT_BYTES,
       signal,
       timeoutMs: options.timeoutMs,

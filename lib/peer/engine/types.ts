@@ -7,6 +7,7 @@
 import type { Logger } from "../../common/logger.ts";
 import type { RateLimiter } from "../../common/rate.ts";
 import type { ServedFiles } from "../seeder/served_files.ts";
+import type { TransportIdentity } from "../../wire/secure_conn.ts";
 
 /** What to download, and where: everything the tracker said about the file. */
 export interface DownloadPlan {
@@ -52,6 +53,8 @@ export interface DownloaderIdentity {
   readonly privateKey: CryptoKey;
   /** Raw 32-byte Ed25519 public key (the one tickets are bound to). */
   readonly publicKey: Uint8Array;
+  /** The transport key `publicKey` signs, proven to every seeder in the handshake. */
+  readonly transport: TransportIdentity;
   /** Where our own seeder listens, told to seeders so they can pass it on (peer exchange). */
   readonly listenPort?: number;
 }

@@ -10,6 +10,7 @@ import { describeError, ProtocolError } from "../../common/errors.ts";
 import { Logger, RateLimitedLog } from "../../common/logger.ts";
 import type { RateLimiter } from "../../common/rate.ts";
 import { acceptConnection, closeQuietly, HELLO_TIMEOUT_MS } from "../../wire/connection.ts";
+import type { TransportIdentity } from "../../wire/secure_conn.ts";
 import { SeederRefusal } from "../../wire/limits.ts";
 import { PEER_FRAME_LIMIT_BYTES } from "../../wire/peer_frames.ts";
 import type { PieceSource, ServedFiles } from "./served_files.ts";
@@ -35,6 +36,8 @@ const SWEEP_INTERVAL_MS = 1000;
 export interface SeederOptions {
   /** Our peer id, sent in the Hello and signed into each downloader's proof. */
   peerId: string;
+  /** Our transport key (signed by the key `peerId` names), proven to every downloader. */
+  transport: TransportIdentity;
   /** The files served; a source removed from it has its connections closed. */
   served: ServedFiles;
   /** The trackers' public keys that sign tickets. */
@@ -175,6 +178,7 @@ export class SeederServer {
       const wire = await acceptConnection(conn, {
         role: "seeder",
         id: this.#options.peerId,
+        identity: this.#options.transport,
         timeoutMs: this.#options.helloTimeoutMs ?? HELLO_TIMEOUT_MS,
         limits: PEER_FRAME_LIMIT_BYTES,
         check: (hello) =>

@@ -29,10 +29,12 @@ import type { DownloaderIdentity } from "../engine/types.ts";
 import { PartialSource } from "../engine/partial_source.ts";
 import { SeederServer } from "./server.ts";
 import { ServedFiles } from "./served_files.ts";
+import { testIdentity } from "../testing/identities.ts";
 import { PIECE_SIZE_BYTES } from "../../common/hash.ts";
 
 const LOCALHOST = { host: "127.0.0.1", port: 0 };
 const NO_KEYS = { get: () => Promise.resolve(undefined) };
+const SEEDER = await testIdentity();
 
 async function fixture(size = 3 * PIECE_SIZE_BYTES + 100) {
   const dir = await tempDir();
@@ -52,6 +54,7 @@ async function handshake(
   const wire = await openConnection({ host: "127.0.0.1", port }, {
     role: "peer",
     id: identity.peerId,
+    identity: identity.transport,
     limits: PEER_FRAME_LIMIT_BYTES,
   });
   const challenge = await wire.reader.read();
@@ -95,7 +98,8 @@ function errorCode(frame: Frame | undefined): string {
 
 Deno.test("SeederServer.listen() on port 0 reports the port it got", async () => {
   await using seeder = SeederServer.listen(LOCALHOST, {
-    peerId: "p1",
+    peerId: SEEDER.peerId,
+    transport: SEEDER.transport,
     served: new ServedFiles(),
     trackerKeys: NO_KEYS,
     logger: memoryLogger(),
@@ -109,7 +113,8 @@ Deno.test("SeederServer.listen() names the address when its port is in use", () 
   assert.throws(
     () =>
       SeederServer.listen({ host: "127.0.0.1", port: taken.addr.port }, {
-        peerId: "p1",
+        peerId: SEEDER.peerId,
+        transport: SEEDER.transport,
         served: new ServedFiles(),
         trackerKeys: NO_KEYS,
       }),
@@ -120,7 +125,8 @@ Deno.test("SeederServer.listen() names the address when its port is in use", () 
 Deno.test("SeederServer refuses a stranger with the magic and an error frame", async () => {
   const lines: string[] = [];
   await using seeder = SeederServer.listen(LOCALHOST, {
-    peerId: "p1",
+    peerId: SEEDER.peerId,
+    transport: SEEDER.transport,
     served: new ServedFiles(),
     trackerKeys: NO_KEYS,
     logger: memoryLogger(lines),
@@ -141,7 +147,8 @@ Deno.test("SeederServer refuses a stranger with the magic and an error frame", a
 
 Deno.test("SeederServer.close() closes connections still in their Hello", async () => {
   const seeder = SeederServer.listen(LOCALHOST, {
-    peerId: "p1",
+    peerId: SEEDER.peerId,
+    transport: SEEDER.transport,
     served: new ServedFiles(),
     trackerKeys: NO_KEYS,
     logger: memoryLogger(),
@@ -194,7 +201,7 @@ Deno.test("SeederServer refuses bad tickets and proofs before sending any piece"
   await using _dir = dir;
   await using seeder = await startSeeder(tracker, file);
   const port = seeder.server.address.port;
-  const other = await makeIdentity("thief");
+  const other = await makeIdentity();
   const forger = await TestTracker.create();
   const cases: [string, Promise<{ ticket: Uint8Array }>, DownloaderIdentity, string][] = [
     ["no ticket", Promise.resolve({ ticket: new Uint8Array() }), identity, "bad_ticket"],
@@ -236,6 +243,7 @@ Deno.test("SeederServer closes a downloader that requests before its handshake",
   const wire = await openConnection(seeder.server.address, {
     role: "peer",
     id: identity.peerId,
+    identity: identity.transport,
     limits: PEER_FRAME_LIMIT_BYTES,
   });
   await wire.sendRaw(encodeIndexFrame(PeerFrame.REQUEST, 0));
@@ -269,7 +277,8 @@ Deno.test("SeederServer sends HAVE for new pieces of a partial source and REJECT
   const served = new ServedFiles();
   served.add(source);
   await using seeder = SeederServer.listen(LOCALHOST, {
-    peerId: "p1",
+    peerId: SEEDER.peerId,
+    transport: SEEDER.transport,
     served,
     trackerKeys: tracker.lookup,
     logger: memoryLogger(),
@@ -310,7 +319,8 @@ Deno.test("SeederServer closes with not_served and warns once when a piece canno
   const served = new ServedFiles();
   served.add(source);
   await using seeder = SeederServer.listen(LOCALHOST, {
-    peerId: "p1",
+    peerId: SEEDER.peerId,
+    transport: SEEDER.transport,
     served,
     trackerKeys: tracker.lookup,
     logger: memoryLogger(lines),
@@ -380,6 +390,7 @@ Deno.test("SeederServer closes idle connections and slow handshakes", async () =
   const silent = await openConnection(seeder.server.address, {
     role: "peer",
     id: "silent",
+    identity: identity.transport,
     limits: PEER_FRAME_LIMIT_BYTES,
   });
   const started = performance.now();
@@ -393,13 +404,19 @@ Deno.test("SeederServer closes idle connections and slow handshakes", async () =
 
 Deno.test("SeederServer refuses a connection that says it is not a peer", async () => {
   await using seeder = SeederServer.listen(LOCALHOST, {
-    peerId: "p1",
+    peerId: SEEDER.peerId,
+    transport: SEEDER.transport,
     served: new ServedFiles(),
     trackerKeys: NO_KEYS,
     logger: memoryLogger(),
   });
   await assert.rejects(
-    openConnection(seeder.address, { role: "tracker", id: "t1", limits: PEER_FRAME_LIMIT_BYTES }),
+    openConnection(seeder.address, {
+      role: "tracker",
+      id: "t1",
+      identity: SEEDER.transport,
+      limits: PEER_FRAME_LIMIT_BYTES,
+    }),
     (error: Error) => error instanceof RemoteError && error.code === "wrong_role",
   );
 });

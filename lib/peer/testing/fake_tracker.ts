@@ -5,6 +5,10 @@
 import type { Address } from "../../common/address.ts";
 import { acceptConnection, closeQuietly, type WireConnection } from "../../wire/connection.ts";
 import { type RequestHandler, serveRequests, type ValidRequest } from "../../wire/rpc.ts";
+import { createTransportIdentity } from "../../wire/secure_conn.ts";
+
+/** Every fake tracker's transport key: made once, on first use. */
+const IDENTITY = createTransportIdentity();
 
 /** A fake tracker that records every request it serves. */
 export class FakeTracker {
@@ -68,7 +72,11 @@ export class FakeTracker {
   async #serve(conn: Deno.Conn): Promise<void> {
     let wire: WireConnection;
     try {
-      wire = await acceptConnection(conn, { role: "tracker", id: "fake-tracker" });
+      wire = await acceptConnection(conn, {
+        role: "tracker",
+        id: "fake-tracker",
+        identity: await IDENTITY,
+      });
     } catch {
       // Refused: acceptConnection already answered with an error frame.
       closeQuietly(conn);

@@ -11,13 +11,16 @@ import { Logger } from "../../common/logger.ts";
 import { SeederServer } from "../seeder/server.ts";
 import type { PieceSource } from "../seeder/served_files.ts";
 import { ServedFiles } from "../seeder/served_files.ts";
+import type { TransportIdentity } from "../../wire/secure_conn.ts";
+import { testIdentity } from "./identities.ts";
 
 /** Options of {@linkcode startLyingSeeder}. */
 export interface LyingSeederOptions {
   trackerKeys: { get(keyId: string): Promise<CryptoKey | undefined> };
   /** Which pieces to corrupt; default every piece. */
   lieAbout?: (index: number) => boolean;
-  peerId?: string;
+  /** Who the liar is; a fresh identity by default. */
+  identity?: { readonly peerId: string; readonly transport: TransportIdentity };
 }
 
 /** A running lying seeder. */
@@ -31,7 +34,10 @@ export interface LyingSeeder extends AsyncDisposable {
 }
 
 /** Serve `honest`'s pieces from 127.0.0.1:0, corrupting those `lieAbout` picks. */
-export function startLyingSeeder(honest: PieceSource, options: LyingSeederOptions): LyingSeeder {
+export async function startLyingSeeder(
+  honest: PieceSource,
+  options: LyingSeederOptions,
+): Promise<LyingSeeder> {
   const lies: number[] = [];
   const lieAbout = options.lieAbout ?? (() => true);
   const liar: PieceSource = {
@@ -54,9 +60,10 @@ export function startLyingSeeder(honest: PieceSource, options: LyingSeederOption
   };
   const served = new ServedFiles();
   served.add(liar);
-  const peerId = options.peerId ?? "liar";
+  const { peerId, transport } = options.identity ?? await testIdentity();
   const server = SeederServer.listen({ host: "127.0.0.1", port: 0 }, {
     peerId,
+    transport,
     served,
     trackerKeys: options.trackerKeys,
     logger: new Logger("liar", { sink: () => {} }),

@@ -9,6 +9,7 @@ export { FakeApi, FakeServices } from "./fake_api.ts";
 export { FakeEngine } from "./fake_engine.ts";
 export { fakeFileTracker } from "./fake_files.ts";
 export { closedPort, FakeTracker } from "./fake_tracker.ts";
+export { type TestIdentity, testIdentity } from "./identities.ts";
 export { startLyingSeeder } from "./lying_seeder.ts";
 export { SimpleFileSource } from "./simple_file_source.ts";
 export { startSeeder, tempDir } from "./swarm_fixture.ts";

@@ -5,16 +5,12 @@
  */
 import { type FileHashes, hashFile, PIECE_SIZE_BYTES } from "../../common/hash.ts";
 import { Logger } from "../../common/logger.ts";
-import {
-  exportPublicKey,
-  generateSigningKeys,
-  signTicket,
-  type TicketClaims,
-} from "../../common/tickets.ts";
+import { generateSigningKeys, signTicket, type TicketClaims } from "../../common/tickets.ts";
 import { SimpleFileSource } from "./simple_file_source.ts";
 import type { DownloaderIdentity, DownloadPlan, PeerEndpoint, Swarm } from "../engine/types.ts";
 import { type SeederOptions, SeederServer } from "../seeder/server.ts";
 import { ServedFiles } from "../seeder/served_files.ts";
+import { testIdentity } from "./identities.ts";
 
 /** The group every fixture file is in. */
 export const GROUP = "g1";
@@ -53,10 +49,9 @@ export function memoryLogger(lines: string[] = []): Logger {
   return new Logger("test", { sink: (line) => lines.push(line) });
 }
 
-/** A downloader identity with a fresh key pair. */
-export async function makeIdentity(peerId = "downloader"): Promise<DownloaderIdentity> {
-  const keys = await generateSigningKeys();
-  return { peerId, privateKey: keys.privateKey, publicKey: await exportPublicKey(keys.publicKey) };
+/** A downloader identity with a fresh key pair (its peer id is the key's fingerprint). */
+export function makeIdentity(): Promise<DownloaderIdentity> {
+  return testIdentity();
 }
 
 /** A tracker's ticket key: signs tickets and answers the seeder's key look-ups. */
@@ -159,7 +154,8 @@ export async function startSeeder(
   });
   const served = new ServedFiles();
   served.add(source);
-  const peerId = options.peerId ?? `seeder-${crypto.randomUUID().slice(0, 8)}`;
+  const identity = options.peerId && options.transport ? undefined : await testIdentity();
+  const peerId = options.peerId ?? identity!.peerId;
   const server = SeederServer.listen({ host: "127.0.0.1", port: 0 }, {
     served,
     trackerKeys: tracker.lookup,
@@ -168,6 +164,7 @@ export async function startSeeder(
     isSuperSeeding: false,
     ...options,
     peerId,
+    transport: options.transport ?? identity!.transport,
   });
   const endpoint = { peerId, address: `127.0.0.1:${server.address.port}`, isComplete: true };
   return {

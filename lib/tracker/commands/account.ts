@@ -44,6 +44,12 @@ export async function login(
   { args, caller }: Call<"login">,
 ): Promise<ResultOf<"login">> {
   const { throttle, state } = core.ctx;
+  if (caller.peerId !== undefined && args.peerId !== caller.peerId) {
+    throw new CommandError(
+      ErrorCode.BAD_REQUEST,
+      `login's peerId must be the fingerprint of this connection's key (${caller.peerId})`,
+    );
+  }
   const verdict = throttle.check(args.user, caller.host);
   if (verdict) {
     throw new CommandError(ErrorCode.THROTTLED, describeThrottle(args.user, caller.host, verdict));

@@ -35,6 +35,11 @@ export interface CommandContext {
 /** Who sent a request: the address comes from the connection, never from the client. */
 export interface Caller {
   host: string;
+  /**
+   * The peer id the connection's key proves (the fingerprint of the Ed25519 key it showed in
+   * the Noise handshake). Absent only in command tests that run without a connection.
+   */
+  peerId?: string;
 }
 
 /** A request of op `O` with its args checked (what `ValidRequest` is for each op). */

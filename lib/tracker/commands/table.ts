@@ -4,7 +4,8 @@
  * and becomes operations, which are applied, committed with the state rows they changed, and
  * only then answered.
  */
-import type { Op, ResultOf } from "../../wire/mod.ts";
+import { CommandError } from "../../common/errors.ts";
+import { ErrorCode, type Op, type ResultOf } from "../../wire/mod.ts";
 import * as account from "./account.ts";
 import type { Caller, CommandContext, CommandTable, RequestOf } from "./context.ts";
 import { Core } from "./core.ts";
@@ -64,6 +65,13 @@ export class Commands {
     const call = { args: request.args, requestId: request.requestId, caller };
     if (command.isPublic) return await command.run(this.#core, call);
     const session = this.#core.verify(request.token);
+    if (caller.peerId !== undefined && session.peerId !== caller.peerId) {
+      // A token is good only on a connection that proves the key of the peer it was made for.
+      throw new CommandError(
+        ErrorCode.NOT_LOGGED_IN,
+        "This session belongs to another peer's key: login again",
+      );
+    }
     tellLostGroups(this.#core.ctx.state, session, this.#told);
     return await command.run(this.#core, { ...call, session });
   }

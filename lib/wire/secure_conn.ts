@@ -1,0 +1,434 @@
+/**
+ * An encrypted, authenticated byte stream over a TCP connection: the Noise XX handshake
+ * (noise.ts) behind {@linkcode NOISE_MAGIC}, then every byte in ChaCha20-Poly1305 records of
+ * `u16 length | ciphertext`. Each side's Noise static key is signed by its Ed25519 identity key
+ * (a peer's identity, a tracker's ticket-signing key), sent inside the handshake, so after it
+ * each side knows which Ed25519 key the other holds; pinning that key is the caller's part.
+ *
+ * {@linkcode SecureConn} looks like the `Deno.Conn` it wraps (readable, writable, close), so the
+ * framing above it does not change.
+ */
+import { importPublicKey } from "../common/tickets.ts";
+import { ProtocolError } from "../common/errors.ts";
+import { MAGIC, NOISE_MAGIC, WireErrorCode } from "./limits.ts";
+import {
+  type CipherState,
+  type DhKeyPair,
+  generateDhKeyPair,
+  MAX_NOISE_MESSAGE_BYTES,
+  MAX_PLAINTEXT_BYTES,
+  TAG_BYTES,
+  XXHandshake,
+} from "./noise.ts";
+
+/** What the connection layers above need of a connection, encrypted or not. */
+export interface ByteConn {
+  readonly readable: ReadableStream<Uint8Array>;
+  readonly writable: WritableStream<Uint8Array>;
+  readonly remoteAddr: Deno.Addr;
+  close(): void;
+}
+
+/** Ed25519 public keys, the identities the system already knows. */
+export const IDENTITY_KEY_BYTES = 32;
+const SIGNATURE_BYTES = 64;
+const RECORD_HEADER_BYTES = 2;
+/** What a static key's signature covers, before the key. */
+const STATIC_KEY_CONTEXT = new TextEncoder().encode("peershare noise static key v1\0");
+/** Hashed into the handshake, so it is bound to this protocol. */
+const PROLOGUE = new TextEncoder().encode("peershare 2");
+/** Records are written in batches of at most this many plaintext bytes (one socket write). */
+const WRITE_BATCH_BYTES = 16 * MAX_PLAINTEXT_BYTES;
+/** The raw read buffer: several records per socket read when they are waiting. */
+const READ_BUFFER_BYTES = 4 * (MAX_NOISE_MESSAGE_BYTES + RECORD_HEADER_BYTES);
+
+/**
+ * This process's transport key and the proof that its identity key vouches for it. Made once
+ * at start-up; the X25519 key is never written anywhere.
+ */
+export interface TransportIdentity {
+  readonly staticKey: DhKeyPair;
+  /** The raw Ed25519 public key that signs `staticKey`. */
+  readonly identityKey: Uint8Array;
+  /** Ed25519 over the context and the static public key. */
+  readonly signature: Uint8Array;
+}
+
+/** The Ed25519 key pair a transport identity is made from. */
+export interface IdentityKeys {
+  readonly privateKey: CryptoKey;
+  /** Raw, 32 bytes. */
+  readonly publicKey: Uint8Array;
+}
+
+/**
+ * A fresh transport key signed by `keys`; without keys, by a fresh Ed25519 key (a client that
+ * is nobody in particular, like the tracker's `status` command or a test).
+ */
+export async function createTransportIdentity(keys?: IdentityKeys): Promise<TransportIdentity> {
+  const signing = keys ?? await freshIdentityKeys();
+  const staticKey = generateDhKeyPair();
+  const signature = new Uint8Array(
+    await crypto.subtle.sign("Ed25519", signing.privateKey, staticKeyMessage(staticKey.publicKey)),
+  );
+  return { staticKey, identityKey: signing.publicKey, signature };
+}
+
+async function freshIdentityKeys(): Promise<IdentityKeys> {
+  const pair = await crypto.subtle.generateKey("Ed25519", true, [
+    "sign",
+    "verify",
+  ]) as CryptoKeyPair;
+  const publicKey = new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey));
+  return { privateKey: pair.privateKey, publicKey };
+}
+
+function staticKeyMessage(staticPublic: Uint8Array): Uint8Array<ArrayBuffer> {
+  const message = new Uint8Array(STATIC_KEY_CONTEXT.length + staticPublic.length);
+  message.set(STATIC_KEY_CONTEXT);
+  message.set(staticPublic, STATIC_KEY_CONTEXT.length);
+  return message;
+}
+
+function identityPayload(identity: TransportIdentity): Uint8Array {
+  const payload = new Uint8Array(IDENTITY_KEY_BYTES + SIGNATURE_BYTES);
+  payload.set(identity.identityKey);
+  payload.set(identity.signature, IDENTITY_KEY_BYTES);
+  return payload;
+}
+
+/** Check the remote's payload: its identity key and that key's signature over its static key. */
+async function verifiedIdentity(payload: Uint8Array, remoteStatic: Uint8Array) {
+  if (payload.length !== IDENTITY_KEY_BYTES + SIGNATURE_BYTES) {
+    throw new ProtocolError(WireErrorCode.HANDSHAKE_FAILED, "Handshake identity is malformed");
+  }
+  const identityKey = payload.slice(0, IDENTITY_KEY_BYTES);
+  const signature = payload.slice(IDENTITY_KEY_BYTES);
+  let valid = false;
+  try {
+    const key = await importPublicKey(identityKey);
+    valid = await crypto.subtle.verify("Ed25519", key, signature, staticKeyMessage(remoteStatic));
+  } catch (error) {
+    if (!(error instanceof Error)) throw error;
+  }
+  if (!valid) {
+    throw new ProtocolError(
+      WireErrorCode.WRONG_KEY,
+      "The remote's identity key did not sign its transport key",
+    );
+  }
+  return identityKey;
+}
+
+/**
+ * Reads a raw connection through one buffer, so a record costs one socket read or less, not
+ * one for its header and one for its body.
+ */
+class RawReader {
+  readonly #reader: ReadableStreamBYOBReader;
+  /** Held so the connection lives as long as its streams are read (Deno closes it on GC). */
+  readonly #conn: Deno.Conn;
+  #buffer = new Uint8Array(READ_BUFFER_BYTES);
+  #start = 0;
+  #end = 0;
+
+  constructor(conn: Deno.Conn) {
+    this.#conn = conn;
+    this.#reader = conn.readable.getReader({ mode: "byob" });
+  }
+
+  get conn(): Deno.Conn {
+    return this.#conn;
+  }
+
+  /**
+   * Exactly `length` bytes, or null on a clean end before the first of them. The view is
+   * valid until the next read.
+   */
+  async read(length: number, what: string): Promise<Uint8Array | null> {
+    while (this.#end - this.#start < length) {
+      if (this.#buffer.length - this.#start < length) {
+        this.#buffer.copyWithin(0, this.#start, this.#end);
+        this.#end -= this.#start;
+        this.#start = 0;
+      }
+      const { value, done } = await this.#reader.read(this.#buffer.subarray(this.#end));
+      if (done || value === undefined) {
+        if (this.#end === this.#start) return null;
+        throw new ProtocolError(WireErrorCode.TRUNCATED, `Connection closed inside ${what}`);
+      }
+      // The read transferred the buffer: keep the new one.
+      this.#buffer = new Uint8Array(value.buffer);
+      this.#end += value.length;
+    }
+    const bytes = this.#buffer.subarray(this.#start, this.#start + length);
+    this.#start += length;
+    return bytes;
+  }
+
+  async required(length: number, what: string): Promise<Uint8Array> {
+    const bytes = await this.read(length, what);
+    if (bytes === null) {
+      throw new ProtocolError(WireErrorCode.TRUNCATED, `Connection closed before ${what}`);
+    }
+    return bytes;
+  }
+
+  /** One record's message (a view valid until the next read), or null on a clean end. */
+  async readRecord(what: string): Promise<Uint8Array | null> {
+    const header = await this.read(RECORD_HEADER_BYTES, what);
+    if (header === null) return null;
+    const length = (header[0]! << 8) | header[1]!;
+    return await this.required(length, what);
+  }
+
+  /** A whole record already in the buffer (a view valid until the next read), or null. */
+  bufferedRecord(): Uint8Array | null {
+    const available = this.#end - this.#start;
+    if (available < RECORD_HEADER_BYTES) return null;
+    const length = (this.#buffer[this.#start]! << 8) | this.#buffer[this.#start + 1]!;
+    if (available < RECORD_HEADER_BYTES + length) return null;
+    const start = this.#start + RECORD_HEADER_BYTES;
+    this.#start = start + length;
+    return this.#buffer.subarray(start, start + length);
+  }
+
+  /** A handshake record, copied (the handshake keeps parts of it). */
+  async handshakeRecord(what: string): Promise<Uint8Array> {
+    const message = await this.readRecord(what);
+    if (message === null) {
+      throw new ProtocolError(WireErrorCode.TRUNCATED, `Connection closed before ${what}`);
+    }
+    return message.slice();
+  }
+
+  release(): void {
+    this.#reader.releaseLock();
+  }
+}
+
+function record(message: Uint8Array): Uint8Array {
+  const out = new Uint8Array(RECORD_HEADER_BYTES + message.length);
+  out[0] = message.length >> 8;
+  out[1] = message.length & 0xff;
+  out.set(message, RECORD_HEADER_BYTES);
+  return out;
+}
+
+function isMagic(bytes: Uint8Array, magic: Uint8Array): boolean {
+  return bytes.every((byte, i) => byte === magic[i]);
+}
+
+/** The remote opened in clear, with protocol 1's magic: answered by the acceptor in clear. */
+export class PlaintextOpening extends ProtocolError {
+  constructor() {
+    super(
+      WireErrorCode.ENCRYPTION_REQUIRED,
+      "Connections must be encrypted (PeerShare protocol 2): this remote spoke in clear; " +
+        "upgrade it",
+    );
+    this.name = "PlaintextOpening";
+  }
+}
+
+/**
+ * Open the encrypted channel as the connecting side: magic, Noise XX as initiator, our
+ * identity in message 3.
+ *
+ * @throws {ProtocolError} `encryption_required` when the remote answers in clear (an older
+ *   PeerShare), `bad_magic` when it is not PeerShare, `handshake_failed` / `wrong_key`
+ */
+export async function secureConnect(
+  conn: Deno.Conn,
+  identity: TransportIdentity,
+): Promise<SecureConn> {
+  const reader = new RawReader(conn);
+  const writer = conn.writable.getWriter();
+  const handshake = new XXHandshake(true, { staticKey: identity.staticKey, prologue: PROLOGUE });
+  const first = handshake.write();
+  const opening = new Uint8Array(NOISE_MAGIC.length + RECORD_HEADER_BYTES + first.length);
+  opening.set(NOISE_MAGIC);
+  opening.set(record(first), NOISE_MAGIC.length);
+  await writer.write(opening);
+  const magic = await reader.required(NOISE_MAGIC.length, "the remote's magic");
+  if (isMagic(magic, MAGIC)) {
+    throw new ProtocolError(
+      WireErrorCode.ENCRYPTION_REQUIRED,
+      "The remote speaks PeerShare in clear (protocol 1, an older version) and cannot be " +
+        "reached encrypted: upgrade it",
+    );
+  }
+  if (!isMagic(magic, NOISE_MAGIC)) {
+    throw new ProtocolError(WireErrorCode.BAD_MAGIC, "Wrong magic: the remote is not PeerShare");
+  }
+  const second = await reader.handshakeRecord("handshake message 2");
+  const remoteKey = await verifiedIdentity(handshake.read(second), remoteStaticOf(handshake));
+  await writer.write(record(handshake.write(identityPayload(identity))));
+  return new SecureConn(conn, reader, writer, handshake, remoteKey);
+}
+
+/**
+ * Open the encrypted channel as the accepting side: the remote's magic, Noise XX as responder,
+ * our identity in message 2.
+ *
+ * @throws {PlaintextOpening} when the remote opened with protocol 1's magic (nothing was
+ *   answered yet: the caller refuses it in clear)
+ * @throws {ProtocolError} `bad_magic`, `truncated`, `handshake_failed` / `wrong_key`
+ */
+export async function secureAccept(
+  conn: Deno.Conn,
+  identity: TransportIdentity,
+): Promise<SecureConn> {
+  const reader = new RawReader(conn);
+  const writer = conn.writable.getWriter();
+  try {
+    const magic = await reader.required(NOISE_MAGIC.length, "the magic");
+    if (isMagic(magic, MAGIC)) throw new PlaintextOpening();
+    if (!isMagic(magic, NOISE_MAGIC)) {
+      throw new ProtocolError(
+        WireErrorCode.BAD_MAGIC,
+        "Wrong magic: this is not a PeerShare connection",
+      );
+    }
+    const handshake = new XXHandshake(false, {
+      staticKey: identity.staticKey,
+      prologue: PROLOGUE,
+    });
+    handshake.read(await reader.handshakeRecord("handshake message 1"));
+    const second = handshake.write(identityPayload(identity));
+    const reply = new Uint8Array(NOISE_MAGIC.length + RECORD_HEADER_BYTES + second.length);
+    reply.set(NOISE_MAGIC);
+    reply.set(record(second), NOISE_MAGIC.length);
+    await writer.write(reply);
+    const payload = handshake.read(await reader.handshakeRecord("handshake message 3"));
+    const remoteKey = await verifiedIdentity(payload, remoteStaticOf(handshake));
+    return new SecureConn(conn, reader, writer, handshake, remoteKey);
+  } catch (error) {
+    // The caller may still answer in clear (the plaintext refusal): hand the streams back.
+    reader.release();
+    writer.releaseLock();
+    throw error;
+  }
+}
+
+function remoteStaticOf(handshake: XXHandshake): Uint8Array {
+  return handshake.remoteStatic ?? new Uint8Array(0);
+}
+
+/**
+ * The encrypted connection: `readable` gives the remote's plaintext, `writable` encrypts what
+ * is written, in order. A record that fails its tag errors the readable (`decrypt_failed`).
+ */
+export class SecureConn implements ByteConn {
+  readonly readable: ReadableStream<Uint8Array>;
+  readonly writable: WritableStream<Uint8Array>;
+  /** The remote's Ed25519 identity key, proven in the handshake. */
+  readonly remoteKey: Uint8Array;
+  /** The handshake hash: unique to this connection, for binding a challenge to it. */
+  readonly handshakeHash: Uint8Array;
+  readonly #conn: Deno.Conn;
+
+  constructor(
+    conn: Deno.Conn,
+    reader: RawReader,
+    writer: WritableStreamDefaultWriter<Uint8Array>,
+    handshake: XXHandshake,
+    remoteKey: Uint8Array,
+  ) {
+    const session = handshake.finish();
+    this.#conn = conn;
+    this.remoteKey = remoteKey;
+    this.handshakeHash = session.handshakeHash;
+    this.readable = decryptingStream(reader, session.receive);
+    this.writable = encryptingStream(writer, session.send);
+  }
+
+  get remoteAddr(): Deno.Addr {
+    return this.#conn.remoteAddr;
+  }
+
+  /** End our direction (TCP half-close) once what was written has gone out. */
+  closeWrite(): Promise<void> {
+    return this.#conn.closeWrite();
+  }
+
+  close(): void {
+    this.#conn.close();
+  }
+}
+
+function decryptingStream(reader: RawReader, cipher: CipherState): ReadableStream<Uint8Array> {
+  let pending: Uint8Array = new Uint8Array(0);
+  return new ReadableStream({
+    type: "bytes",
+    async pull(controller) {
+      if (pending.length === 0) {
+        const message = await reader.readRecord("an encrypted record");
+        if (message === null) {
+          controller.close();
+          controller.byobRequest?.respond(0);
+          return;
+        }
+        pending = cipher.decrypt(message);
+      }
+      const request = controller.byobRequest;
+      if (!request?.view) {
+        controller.enqueue(pending);
+        pending = new Uint8Array(0);
+        return;
+      }
+      const view = new Uint8Array(
+        request.view.buffer,
+        request.view.byteOffset,
+        request.view.byteLength,
+      );
+      // Fill the reader's buffer with every record already received, not one per pull.
+      let filled = 0;
+      while (true) {
+        const n = Math.min(view.length - filled, pending.length);
+        view.set(pending.subarray(0, n), filled);
+        pending = pending.subarray(n);
+        filled += n;
+        if (filled === view.length) break;
+        const message = reader.bufferedRecord();
+        if (message === null) break;
+        pending = cipher.decrypt(message);
+      }
+      request.respond(filled);
+    },
+    cancel() {
+      reader.release();
+    },
+  });
+}
+
+function encryptingStream(
+  writer: WritableStreamDefaultWriter<Uint8Array>,
+  cipher: CipherState,
+): WritableStream<Uint8Array> {
+  return new WritableStream({
+    async write(chunk) {
+      for (let start = 0; start < chunk.length; start += WRITE_BATCH_BYTES) {
+        const end = Math.min(chunk.length, start + WRITE_BATCH_BYTES);
+        const records = Math.ceil((end - start) / MAX_PLAINTEXT_BYTES);
+        const batch = new Uint8Array(end - start + records * (RECORD_HEADER_BYTES + TAG_BYTES));
+        let offset = 0;
+        for (let at = start; at < end; at += MAX_PLAINTEXT_BYTES) {
+          const plaintext = chunk.subarray(at, Math.min(end, at + MAX_PLAINTEXT_BYTES));
+          const length = plaintext.length + TAG_BYTES;
+          batch[offset] = length >> 8;
+          batch[offset + 1] = length & 0xff;
+          cipher.encryptInto(plaintext, batch, offset + RECORD_HEADER_BYTES);
+          offset += RECORD_HEADER_BYTES + length;
+        }
+        await writer.write(batch);
+      }
+    },
+    async close() {
+      await writer.close();
+    },
+    async abort(reason) {
+      await writer.abort(reason);
+    },
+  });
+}
