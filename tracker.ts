@@ -28,6 +28,13 @@ async function main(args: string[]): Promise<number> {
   const address = pickTracker(trackers, n);
   const logger = new Logger(`tracker ${n}`, { quiet: values.quiet ?? false });
   const server = await TrackerServer.start({ listen: address, trackers, logger, ...options });
+  if (address.fingerprint !== undefined && address.fingerprint !== server.keyFingerprint) {
+    await server.close();
+    throw new Error(
+      `${infoPath} pins key ${address.fingerprint} for tracker ${n}, but this tracker's key ` +
+        `(in its data folder) is ${server.keyFingerprint}: fix the line`,
+    );
+  }
   const stop = () => void server.close();
   // Before the start line: whoever waits for it may signal at once.
   Deno.addSignalListener("SIGINT", stop);

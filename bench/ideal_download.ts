@@ -1,16 +1,24 @@
 /**
  * The ideal pipeline's downloader: N loopback connections with several requests in flight
  * each, SHA-1 of every 512 KiB piece against the known hash, positional writes. Prints the
- * seconds it took as JSON.
+ * seconds it took as JSON. With `noise`, each connection runs PeerShare's Noise handshake and
+ * cipher (as ideal_seeder.ts does).
  *
- * Usage: ideal_download.ts <hashes file> <size> <output> <port>...
+ * Usage: ideal_download.ts plain|noise <hashes file> <size> <output> <port>...
  */
 import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
+import { createTransportIdentity, secureConnect } from "../lib/wire/secure_conn.ts";
 
 const PIECE_BYTES = 512 * 1024;
 const IN_FLIGHT = 8;
-const [hashesPath, sizeText, output, ...ports] = Deno.args;
+const [mode, hashesPath, sizeText, output, ...ports] = Deno.args;
+if (mode !== "plain" && mode !== "noise") {
+  throw new TypeError(
+    "Usage: ideal_download.ts plain|noise <hashes file> <size> <output> <port>...",
+  );
+}
+const identity = await createTransportIdentity();
 const hashes = await Deno.readFile(hashesPath!);
 const size = Number(sizeText);
 const pieces = Math.ceil(size / PIECE_BYTES);
@@ -20,8 +28,9 @@ let next = 0;
 const started = performance.now();
 
 async function link(port: number): Promise<void> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  conn.setNoDelay(true);
+  const tcp = await Deno.connect({ hostname: "127.0.0.1", port });
+  tcp.setNoDelay(true);
+  const conn = mode === "noise" ? await secureConnect(tcp, identity) : tcp;
   const reader = conn.readable.getReader({ mode: "byob" });
   const writer = conn.writable.getWriter();
   const pending: number[] = [];

@@ -2,22 +2,29 @@
  * The ideal pipeline's seeder: serves 512 KiB pieces of one file over TCP, nothing else. A
  * request is a u32 piece index; the answer is the u32 index followed by the piece, read with a
  * positional read straight into the send buffer. No handshake, no tickets, no limits: the
- * floor PeerShare's seeder is measured against.
+ * floor PeerShare's seeder is measured against. With `noise`, each connection first runs
+ * PeerShare's Noise handshake and everything after it goes through the same cipher
+ * (lib/wire/secure_conn.ts), so the floor pays what encryption costs and nothing else.
  *
- * Usage: ideal_seeder.ts <file> <port>
+ * Usage: ideal_seeder.ts plain|noise <file> <port>
  */
 import { open } from "node:fs/promises";
+import { createTransportIdentity, secureAccept } from "../lib/wire/secure_conn.ts";
 
 const PIECE_BYTES = 512 * 1024;
-const [path, portText] = Deno.args;
-if (!path || !portText) throw new TypeError("Usage: ideal_seeder.ts <file> <port>");
+const [mode, path, portText] = Deno.args;
+if (!path || !portText || (mode !== "plain" && mode !== "noise")) {
+  throw new TypeError("Usage: ideal_seeder.ts plain|noise <file> <port>");
+}
+const identity = await createTransportIdentity();
 const file = await open(path, "r");
 const size = (await file.stat()).size;
 const listener = Deno.listen({ hostname: "127.0.0.1", port: Number(portText) });
 console.log("ready");
 
-async function serve(conn: Deno.TcpConn): Promise<void> {
-  conn.setNoDelay(true);
+async function serve(tcp: Deno.TcpConn): Promise<void> {
+  tcp.setNoDelay(true);
+  const conn = mode === "noise" ? await secureAccept(tcp, identity) : tcp;
   const reader = conn.readable.getReader({ mode: "byob" });
   const writer = conn.writable.getWriter();
   try {

@@ -47,6 +47,28 @@ Deno.test("parseTrackerInfo() names the line number of a bad line", () => {
   });
 });
 
+const KEY = "q".repeat(42) + "A";
+
+Deno.test("parseTrackerInfo() reads a key fingerprint after either form of address", () => {
+  const text = `127.0.0.1:7001 ${KEY}\n127.0.0.1 7002\t${KEY}  # pinned\n[::1]:7003 ${KEY}\n`;
+  assert.deepStrictEqual(parseTrackerInfo(text), [
+    { ...T1, fingerprint: KEY },
+    { ...T2, fingerprint: KEY },
+    { host: "::1", port: 7003, fingerprint: KEY },
+  ]);
+  assert.deepStrictEqual(parseTrackerInfo("127.0.0.1 7002"), [T2], "a port is not a key");
+});
+
+Deno.test("parseTrackerInfo() refuses a fingerprint that is not one, naming the line", () => {
+  for (const bad of ["abc", KEY.slice(1), KEY.slice(0, 42) + "B", KEY.slice(0, 42) + "+"]) {
+    assert.throws(() => parseTrackerInfo(`127.0.0.1:7001\n127.0.0.1:7002 ${bad}\n`), {
+      name: "SyntaxError",
+      message: `tracker_info.txt line 2: "${bad}" is not a key fingerprint (43 characters, ` +
+        "as the tracker prints at start)",
+    });
+  }
+});
+
 Deno.test("parseTrackerInfo() refuses port 0, naming the line", () => {
   assert.throws(() => parseTrackerInfo("127.0.0.1:7001\n127.0.0.1:0"), {
     name: "SyntaxError",

@@ -20,6 +20,13 @@ export function keyFingerprint(key: Uint8Array): string {
   return encodeBase64Url(key);
 }
 
+const FINGERPRINT_PATTERN = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
+
+/** Whether `text` is a key fingerprint: 43 base64url characters that encode 32 bytes. */
+export function isFingerprint(text: string): boolean {
+  return FINGERPRINT_PATTERN.test(text);
+}
+
 /** Longest file name accepted, in UTF-16 units (a common file system limit is 255 bytes). */
 export const MAX_FILE_NAME_LENGTH = 255;
 

@@ -6,7 +6,7 @@
  */
 export { type Address, formatAddress, parseAddress } from "./address.ts";
 export { decodeBase64Url, encodeBase64Url, toHex } from "./base64.ts";
-export { parseTrackerInfo, pickTracker, readTrackerInfo } from "./config.ts";
+export { parseTrackerInfo, pickTracker, readTrackerInfo, type TrackerEntry } from "./config.ts";
 export { CommandError, describeError, ProtocolError } from "./errors.ts";
 export { NAME_PATTERN, randomId } from "./ids.ts";
 export { FolderLock } from "./lock.ts";

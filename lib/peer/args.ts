@@ -5,7 +5,7 @@
 import { parseArgs } from "node:util";
 import { type Address, formatAddress, parseAddress } from "../common/address.ts";
 import { describeError } from "../common/errors.ts";
-import { parseTrackerInfo } from "../common/config.ts";
+import { parseTrackerInfo, type TrackerEntry } from "../common/config.ts";
 import { parseRate } from "../common/rate.ts";
 import { CONNECT_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from "./client/api.ts";
 import { UPLOAD_SLOTS } from "./seeder/choker.ts";
@@ -69,7 +69,7 @@ export interface PeerConfig {
   /** The tracker list file, one `IP:PORT` a line (or the config file that lists them). */
   trackerInfoPath: string;
   /** The trackers, when the config file lists them itself (else read from trackerInfoPath). */
-  trackers?: readonly Address[];
+  trackers?: readonly TrackerEntry[];
   /** The folder that holds the lock and the identity: `.peershare/peer-<port>` by default. */
   stateDir: string;
   /** One JSON line per command and per event instead of human text. */
@@ -234,7 +234,7 @@ interface FileConfig {
   path: string;
   listen?: string;
   trackerInfoPath?: string;
-  trackers?: readonly Address[];
+  trackers?: readonly TrackerEntry[];
   values: RawValues;
   /** How an error names a setting: its key in the file, unless the command line set it. */
   keyOf(flag: string, cli: RawValues): string | undefined;

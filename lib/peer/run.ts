@@ -31,6 +31,7 @@ import { ShareStore } from "./share/share_store.ts";
 import { Sharing } from "./share/sharing.ts";
 import { Shell } from "./shell/shell.ts";
 import { TrackerClient } from "./client/tracker_client.ts";
+import { KNOWN_TRACKERS_FILE, KnownTrackers } from "./client/known_trackers.ts";
 import { TrackerKeys } from "./seeder/tracker_keys.ts";
 
 /** After SIGINT or SIGTERM, how long logging out may take before the peer exits anyway. */
@@ -87,9 +88,11 @@ export async function runPeer(config: PeerConfig): Promise<void> {
     publicKey: await exportPublicKey(identity.keyPair.publicKey),
   });
   let app: PeerApp | null = null;
+  const pins = await KnownTrackers.open(`${config.stateDir}/${KNOWN_TRACKERS_FILE}`);
   await using client = new TrackerClient(trackers, {
     peerId,
     transport,
+    pins,
     requestTimeoutMs: config.requestTimeoutMs,
     connectTimeoutMs: config.connectTimeoutMs,
     logger: logger.child("tracker"),

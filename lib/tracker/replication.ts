@@ -9,6 +9,7 @@
  * Presence (who is online, what they seed) travels on the same links as soft state.
  */
 import { type Address, formatAddress } from "../common/address.ts";
+import type { TrackerEntry } from "../common/config.ts";
 import { describeError, ProtocolError } from "../common/errors.ts";
 import type { Logger } from "../common/logger.ts";
 import {
@@ -59,7 +60,7 @@ export interface ReplicatorOptions {
   /** Our own listen address: links to it are skipped. */
   self: Address;
   /** Every tracker of tracker_info.txt (ours included). */
-  trackers: readonly Address[];
+  trackers: readonly TrackerEntry[];
   secret: Uint8Array;
   store: Store;
   state: State;
@@ -139,7 +140,7 @@ export class Replicator {
   }
 
   /** Start a link to `address` unless there is one (a tracker added to a running cluster). */
-  #linkBack(address: Address): void {
+  #linkBack(address: TrackerEntry): void {
     const text = formatAddress(address);
     if (text === formatAddress(this.#options.self) || this.#targets.has(text)) return;
     if (this.#abort.signal.aborted) return;
@@ -163,7 +164,7 @@ export class Replicator {
 
   // --- outgoing: we connect and push ---
 
-  async #linkLoop(address: Address): Promise<void> {
+  async #linkLoop(address: TrackerEntry): Promise<void> {
     const health = new LinkHealth(formatAddress(address), this.#options.logger);
     let delay = RETRY_MIN_MS;
     while (!this.#abort.signal.aborted) {
@@ -181,7 +182,7 @@ export class Replicator {
     }
   }
 
-  async #link(address: Address, health: LinkHealth): Promise<void> {
+  async #link(address: TrackerEntry, health: LinkHealth): Promise<void> {
     const { trackerId } = this.#options;
     const wire = await openConnection(address, {
       role: "tracker",
@@ -192,6 +193,14 @@ export class Replicator {
     });
     this.#open.add(wire);
     try {
+      const proven = keyFingerprint(wire.remoteKey);
+      if (address.fingerprint !== undefined && proven !== address.fingerprint) {
+        throw new ProtocolError(
+          "wrong_key",
+          `Tracker ${formatAddress(address)} proved key ${proven}, not the key ` +
+            `${address.fingerprint} tracker_info.txt names for it`,
+        );
+      }
       const remote = await this.#handshakeAsConnector(wire);
       health.up(remote.trackerId);
       const acks = this.#readAcks(wire, remote);

@@ -5,6 +5,7 @@
  */
 import { dirname } from "node:path";
 import { type Address, formatAddress } from "../common/address.ts";
+import type { TrackerEntry } from "../common/config.ts";
 import { describeError, ProtocolError } from "../common/errors.ts";
 import { FolderLock } from "../common/lock.ts";
 import { Logger, RateLimitedLog } from "../common/logger.ts";
@@ -49,7 +50,7 @@ export interface TrackerOptions {
   /** Address to listen on (one line of tracker_info.txt). */
   listen: Address;
   /** Every tracker of tracker_info.txt, this one included: the others are replicated to. */
-  trackers?: readonly Address[];
+  trackers?: readonly TrackerEntry[];
   /** Operations stamped further ahead of our clock are refused. */
   maxClockSkewMs?: number;
   /** How often to trim log entries every tracker holds. */

@@ -4,6 +4,7 @@
  * with the same `requestId`.
  */
 import { type Address, formatAddress } from "../../common/address.ts";
+import type { TrackerEntry } from "../../common/config.ts";
 import { sleep } from "../../common/async.ts";
 import { CommandError, ProtocolError } from "../../common/errors.ts";
 import { randomId } from "../../common/ids.ts";
@@ -22,6 +23,7 @@ import { PeerErrorCode } from "../support/codes.ts";
 import { RenewTimer } from "./renew.ts";
 import type { TransportIdentity } from "../../wire/secure_conn.ts";
 import { TrackerConnector, type TrackerLink } from "./tracker_connector.ts";
+import type { TrackerPins } from "./known_trackers.ts";
 
 /** Options of {@linkcode TrackerClient}. */
 export interface TrackerClientOptions {
@@ -29,6 +31,8 @@ export interface TrackerClientOptions {
   peerId: string;
   /** Our transport key (signed by the key `peerId` names), proven to every tracker. */
   transport: TransportIdentity;
+  /** The keys trackers must prove; by default only those tracker_info.txt pins. */
+  pins?: TrackerPins;
   /** Deadline of one request, connecting included; default `REQUEST_TIMEOUT_MS`. */
   requestTimeoutMs?: number;
   /** Budget for connecting to one tracker; default `CONNECT_TIMEOUT_MS`. */
@@ -75,12 +79,13 @@ export class TrackerClient {
   #reconnecting: Promise<void> | null = null;
 
   /** A client for these trackers, in tracker_info.txt order; it connects on the first request. */
-  constructor(trackers: readonly Address[], options: TrackerClientOptions) {
+  constructor(trackers: readonly TrackerEntry[], options: TrackerClientOptions) {
     this.#options = options;
     this.#trackerCount = trackers.length;
     this.#connector = new TrackerConnector(trackers, {
       peerId: options.peerId,
       transport: options.transport,
+      ...(options.pins ? { pins: options.pins } : {}),
       connectTimeoutMs: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
       ...(options.logger ? { logger: options.logger } : {}),
       onSwitch: (from, to) =>

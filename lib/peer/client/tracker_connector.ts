@@ -1,8 +1,10 @@
 /**
  * The connection under the tracker client: at most one open connection, opened to the first
- * tracker of the list that answers, shared by every caller.
+ * tracker of the list that answers and proves the key pinned for it, shared by every caller.
  */
 import { type Address, formatAddress } from "../../common/address.ts";
+import type { TrackerEntry } from "../../common/config.ts";
+import { keyFingerprint } from "../../common/ids.ts";
 import { raceAbort } from "../../common/async.ts";
 import { CommandError, describeError } from "../../common/errors.ts";
 import { Logger } from "../../common/logger.ts";
@@ -10,6 +12,7 @@ import { closeQuietly, openConnection, type WireConnection } from "../../wire/co
 import { RpcClient } from "../../wire/rpc.ts";
 import type { TransportIdentity } from "../../wire/secure_conn.ts";
 import { PeerErrorCode } from "../support/codes.ts";
+import { KnownTrackers, type TrackerPins } from "./known_trackers.ts";
 
 /** Options of {@linkcode TrackerConnector}. */
 export interface TrackerConnectorOptions {
@@ -17,6 +20,8 @@ export interface TrackerConnectorOptions {
   peerId: string;
   /** Our transport key, proven in the handshake. */
   transport: TransportIdentity;
+  /** The keys trackers must prove; by default only those tracker_info.txt pins. */
+  pins?: TrackerPins;
   /** Budget for one tracker: TCP connect plus Hello. */
   connectTimeoutMs: number;
   logger?: Logger;
@@ -36,18 +41,20 @@ export interface TrackerLink {
  * Callers that ask at the same time share one attempt.
  */
 export class TrackerConnector {
-  readonly #trackers: readonly Address[];
+  readonly #trackers: readonly TrackerEntry[];
   readonly #options: TrackerConnectorOptions;
+  readonly #pins: TrackerPins;
   readonly #closing = new AbortController();
   #current = 0;
   #last: Address | null = null;
   #link: TrackerLink | null = null;
   #connecting: Promise<TrackerLink> | null = null;
 
-  constructor(trackers: readonly Address[], options: TrackerConnectorOptions) {
+  constructor(trackers: readonly TrackerEntry[], options: TrackerConnectorOptions) {
     if (trackers.length === 0) throw new RangeError("The tracker list is empty");
     this.#trackers = trackers;
     this.#options = options;
+    this.#pins = options.pins ?? KnownTrackers.inMemory();
   }
 
   /** The tracker we are connected to, if any. */
@@ -104,6 +111,12 @@ export class TrackerConnector {
       const address = this.#trackers[index]!;
       try {
         const wire = await this.#open(address);
+        try {
+          await this.#pins.check(address, keyFingerprint(wire.remoteKey));
+        } catch (error) {
+          wire.close();
+          throw error;
+        }
         this.#current = index;
         this.#link = { rpc: new RpcClient(wire), address };
         this.#watch(this.#link);

@@ -10,6 +10,7 @@
 import { setImmediate } from "node:timers";
 import { parseAddress } from "../../common/address.ts";
 import { ProtocolError } from "../../common/errors.ts";
+import { keyFingerprint } from "../../common/ids.ts";
 import { signProof } from "../../common/tickets.ts";
 import { decodeMessage } from "../../wire/codec.ts";
 import { openConnection, RemoteError, type WireConnection } from "../../wire/connection.ts";
@@ -103,6 +104,16 @@ export class PeerLink {
         throw new ProtocolError(
           SeederRefusal.WRONG_ROLE,
           `Expected a seeder, got a "${wire.remote.role}"`,
+        );
+      }
+      // The tracker named the seeder by its key: anyone else at that address is refused
+      // before it sees our ticket.
+      const proven = keyFingerprint(wire.remoteKey);
+      if (proven !== endpoint.peerId) {
+        throw new ProtocolError(
+          WireErrorCode.WRONG_KEY,
+          `The seeder at ${endpoint.address} proved key ${proven}, not the key of peer ` +
+            `${endpoint.peerId} it was named for`,
         );
       }
       const challenge = await expectFrame(wire, PeerFrame.CHALLENGE, signal);

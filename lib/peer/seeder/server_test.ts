@@ -223,6 +223,12 @@ Deno.test("SeederServer refuses bad tickets and proofs before sending any piece"
       "replayed by another key",
       tracker.ticket(file.fileId, identity.publicKey),
       other,
+      "wrong_key",
+    ],
+    [
+      "proof signed by another key",
+      tracker.ticket(file.fileId, identity.publicKey),
+      { ...identity, privateKey: other.privateKey },
       "bad_proof",
     ],
   ];

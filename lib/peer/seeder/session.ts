@@ -14,6 +14,7 @@
  */
 import { formatAddress } from "../../common/address.ts";
 import { ProtocolError } from "../../common/errors.ts";
+import { keyFingerprint } from "../../common/ids.ts";
 import type { RateLimitedLog } from "../../common/logger.ts";
 import type { RateLimiter } from "../../common/rate.ts";
 import { readTicket, type TicketClaims, verifyProof, verifyTicket } from "../../common/tickets.ts";
@@ -103,8 +104,9 @@ export class SeederSession implements SwarmMember {
     return this.#source !== null;
   }
 
+  /** The downloader's peer id: the fingerprint of the key it proved (not what it says). */
   get peerId(): string {
-    return this.wire.remote.id;
+    return keyFingerprint(this.wire.remoteKey);
   }
 
   get endpoint(): string | null {
@@ -230,6 +232,12 @@ export class SeederSession implements SwarmMember {
       return {
         code: SeederRefusal.NOT_SERVED,
         message: `File ${claims.fileId} is not shared here`,
+      };
+    }
+    if (!equalBytes(claims.peerKey, this.wire.remoteKey)) {
+      return {
+        code: WireErrorCode.WRONG_KEY,
+        message: "The ticket was issued to another key than this connection proved",
       };
     }
     if (!await verifyProof(proof, nonce, this.#context.peerId, claims.peerKey)) {
@@ -397,4 +405,8 @@ export class SeederSession implements SwarmMember {
     new DataView(spare.buffer, spare.byteOffset).setUint32(5, index);
     return spare;
   }
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
