@@ -3,6 +3,7 @@
  * tickets that let a peer fetch pieces (get_ticket, tracker_keys).
  */
 import { CommandError } from "../../common/errors.ts";
+import { keyFingerprint } from "../../common/ids.ts";
 import { signTicket } from "../../common/tickets.ts";
 import { ErrorCode, type ResultOf } from "../../wire/mod.ts";
 import type { CommandCore, SessionCall } from "./context.ts";
@@ -72,6 +73,14 @@ export async function getTicket(
   groupFile(core, group, args.fileId);
   if (args.publicKey.length !== 32) {
     throw new CommandError(ErrorCode.BAD_REQUEST, "Public key must be 32 bytes");
+  }
+  // A ticket names the key of the peer that logged in (its peer id), never another's: so a
+  // seeder that checks the ticket's key against its connection serves only that peer.
+  if (keyFingerprint(args.publicKey) !== session.peerId) {
+    throw new CommandError(
+      ErrorCode.BAD_REQUEST,
+      `A ticket is for the key this session logged in with (peer ${session.peerId}), not another`,
+    );
   }
   const { signer } = core.ctx;
   const issuedAt = core.now();

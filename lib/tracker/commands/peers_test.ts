@@ -65,7 +65,7 @@ Deno.test("announce and withdraw add and remove a seeder of a group's file", asy
 Deno.test("get_ticket signs a ticket that tracker_keys' key verifies", async () => {
   await using kit = await CommandKit.open();
   const { bob, fileId } = await shared(kit);
-  const peerKey = new Uint8Array(32).fill(1);
+  const peerKey = bob.key;
   const args = { group: "g", fileId, publicKey: peerKey };
   const { ticket, expiresAt } = await kit.run("get_ticket", args, { token: bob.token });
   equal(expiresAt, kit.time.ms + TICKET_TTL_MS);
@@ -82,6 +82,11 @@ Deno.test("get_ticket signs a ticket that tracker_keys' key verifies", async () 
   deepStrictEqual([verified.user, verified.group, verified.fileId], ["bob", "g", fileId]);
   deepStrictEqual(verified.peerKey, peerKey);
   await kit.refuses("bad_request", "get_ticket", { ...args, publicKey: peerKey.subarray(1) }, {
+    token: bob.token,
+  });
+  // A ticket for another peer's key is refused: it would let bob's session serve someone else.
+  const { key: carolsKey } = await kit.user("carol");
+  await kit.refuses("bad_request", "get_ticket", { ...args, publicKey: carolsKey }, {
     token: bob.token,
   });
 });

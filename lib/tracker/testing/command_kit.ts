@@ -5,6 +5,7 @@
  */
 import { rejects } from "node:assert/strict";
 import { CommandError } from "../../common/errors.ts";
+import { keyFingerprint } from "../../common/ids.ts";
 import type { ArgsOf, Op, ResultOf } from "../../wire/mod.ts";
 import { type Caller, Commands } from "../commands/mod.ts";
 import { Presence } from "../presence.ts";
@@ -32,7 +33,10 @@ export interface KitRequestOptions {
 /** A logged-in user of the kit. */
 export interface KitUser {
   user: string;
+  /** Its peer id: the fingerprint of `key`. */
   peerId: string;
+  /** The raw 32-byte key its peer logged in with (the one its tickets must name). */
+  key: Uint8Array;
   token: string;
 }
 
@@ -129,12 +133,13 @@ export class CommandKit {
     });
   }
 
-  /** Create a user and log in from a peer named after it. */
+  /** Create a user and log in from a peer with a key of its own. */
   async user(user: string, password = "pw", port = 7000): Promise<KitUser> {
     await this.run("create_user", { user, password }, { requestId: `create-${user}` });
-    const peerId = `${user}-peer`;
+    const key = crypto.getRandomValues(new Uint8Array(32));
+    const peerId = keyFingerprint(key);
     const { token } = await this.run("login", { user, password, peerId, port });
-    return { user, peerId, token };
+    return { user, peerId, key, token };
   }
 
   /** A group owned by `owner`, with `members` let in. */
