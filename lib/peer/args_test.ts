@@ -118,6 +118,18 @@ Deno.test("parsePeerArgs() rejects a time-out that is not a whole number of ms",
   }
 });
 
+Deno.test("parsePeerArgs() takes a negative value after its flag and checks it", () => {
+  assert.throws(
+    () => parsePeerArgs(["127.0.0.1:1", "t.txt", "--piece-timeout-ms", "-5"]),
+    (error: unknown) =>
+      error instanceof RangeError && /Invalid --piece-timeout-ms "-5"/.test(error.message),
+  );
+  assert.throws(
+    () => parsePeerArgs(["127.0.0.1:1", "t.txt", "--upload-slots", "-2"]),
+    /--upload-slots must be 1\.\.64, got "-2"/,
+  );
+});
+
 Deno.test("parsePeerArgs() returns help for --help and -h", () => {
   assert.deepEqual(parsePeerArgs(["--help"]), { kind: "help" });
   assert.deepEqual(parsePeerArgs(["-h"]), { kind: "help" });

@@ -6,6 +6,7 @@
  * flag's own check can say what is wrong with it.
  */
 import { parseArgs } from "node:util";
+import { joinNegativeValues } from "../common/flags.ts";
 
 /** A parseArgs option table of string and boolean flags. */
 export type FlagTable = Record<string, { type: "string" | "boolean"; short?: string }>;
@@ -37,20 +38,6 @@ export function parseCommandLine<T extends FlagTable>(
   } catch (error) {
     throw new TypeError(`${describeParseError(error)}: ${hint}`);
   }
-}
-
-function joinNegativeValues(args: readonly string[], flags: FlagTable): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const next = args[i + 1];
-    const name = arg.startsWith("--") ? arg.slice(2) : null;
-    if (name && flags[name]?.type === "string" && next !== undefined && /^-\d/.test(next)) {
-      out.push(`${arg}=${next}`);
-      i++;
-    } else out.push(arg);
-  }
-  return out;
 }
 
 function describeParseError(error: unknown): string {

@@ -3,7 +3,13 @@ import fc from "fast-check";
 import type { z } from "zod";
 import { ProtocolError } from "../common/errors.ts";
 import { decodeMessage, encodeMessage } from "./codec.ts";
-import { FRAME_LIMIT_BYTES, FrameType, MAX_PAGE_ITEMS } from "./limits.ts";
+import {
+  FRAME_LIMIT_BYTES,
+  FrameType,
+  MAX_PAGE_ITEMS,
+  SeederRefusal,
+  WireErrorCode,
+} from "./limits.ts";
 import {
   type ArgsOf,
   ErrorCode,
@@ -552,8 +558,12 @@ Deno.test("docs/PROTOCOL.md documents every op, frame type, limit and error code
   const [rest = "", peer = ""] = doc.split("\n## Peer connections\n");
   const [control = "", repl = ""] = rest.split("\n## Tracker replication\n");
   for (const op of OPS) assert.ok(control.includes(`### \`${op}\``), `op ${op} has a section`);
-  for (const code of Object.values(ErrorCode)) {
-    assert.ok(control.includes(`| \`${code}\` `), `error code ${code} has a row`);
+  const [, afterErrors = ""] = control.split("\n## Error codes\n");
+  const errors = afterErrors.split("\n## ")[0] ?? "";
+  const codes = [ErrorCode, WireErrorCode, SeederRefusal].flatMap((codes) => Object.values(codes));
+  for (const code of codes) {
+    const row = errors.split("\n").find((line) => line.startsWith(`| \`${code}\` `));
+    assert.ok(row, `error code ${code} has a row in "Error codes"`);
   }
   const checkTable = (part: string, limits: ReadonlyMap<number, number>, what: string) => {
     for (const [type, limit] of limits) {
