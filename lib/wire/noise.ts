@@ -161,7 +161,7 @@ export class CipherState {
     const cipher = createCipheriv("chacha20-poly1305", this.#key, this.#nextNonce(), {
       authTagLength: TAG_BYTES,
     });
-    cipher.setAAD(ad, { plaintextLength: plaintext.length });
+    if (ad.length > 0) cipher.setAAD(ad, { plaintextLength: plaintext.length });
     target.set(cipher.update(plaintext), offset);
     cipher.final();
     target.set(cipher.getAuthTag(), offset + plaintext.length);
@@ -181,9 +181,11 @@ export class CipherState {
     const decipher = createDecipheriv("chacha20-poly1305", this.#key, this.#nextNonce(), {
       authTagLength: TAG_BYTES,
     });
-    decipher.setAAD(ad, { plaintextLength: body.length });
+    if (ad.length > 0) decipher.setAAD(ad, { plaintextLength: body.length });
     decipher.setAuthTag(message.subarray(body.length));
-    const plaintext = new Uint8Array(decipher.update(body));
+    const out = decipher.update(body);
+    // A view of node's buffer, not a copy of it: records carry up to 64 KiB each.
+    const plaintext = new Uint8Array(out.buffer, out.byteOffset, out.length);
     try {
       decipher.final();
     } catch {
