@@ -134,6 +134,10 @@ Deno.test("tracker.ts status reports up and down trackers with digests, also as 
   equal(parsed.trackers.length, 2);
   equal(parsed.trackers[0].up, true);
   match(parsed.trackers[0].digest, /^[0-9a-f]{64}$/);
+  // The key it proved, as its start line prints it: what tracker_info.txt may pin.
+  const started = cluster.trackers.get(1)!.stdout.lines.join("\n");
+  ok(started.includes(`; key ${parsed.trackers[0].key})`), started);
+  match(human.stdout, new RegExp(`key ${parsed.trackers[0].key}`));
   equal(parsed.trackers[1].up, false);
 });
 

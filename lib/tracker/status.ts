@@ -1,5 +1,7 @@
 /** `tracker.ts status`: ask every tracker in the list for its operation count and digest. */
-import { type Address, formatAddress } from "../common/address.ts";
+import { formatAddress } from "../common/address.ts";
+import type { TrackerEntry } from "../common/config.ts";
+import { keyFingerprint } from "../common/ids.ts";
 import { openConnection, RpcClient } from "../wire/mod.ts";
 import { createTransportIdentity } from "../wire/secure_conn.ts";
 import { describeError } from "../common/errors.ts";
@@ -9,12 +11,24 @@ export const STATUS_TIMEOUT_MS = 3000;
 
 /** One tracker's answer. */
 export type TrackerStatus =
-  | { address: string; up: true; trackerId: string; ops: number; logged: number; digest: string }
+  | {
+    address: string;
+    up: true;
+    /** The fingerprint of the key it proved (what tracker_info.txt may pin). */
+    key: string;
+    trackerId: string;
+    ops: number;
+    logged: number;
+    digest: string;
+  }
   | { address: string; up: false; error: string };
 
-/** Query one tracker. Never throws: a tracker that does not answer is reported down. */
+/**
+ * Query one tracker. Never throws: a tracker that does not answer, or proves another key than
+ * its line pins, is reported down.
+ */
 export async function queryStatus(
-  address: Address,
+  address: TrackerEntry,
   timeoutMs = STATUS_TIMEOUT_MS,
 ): Promise<TrackerStatus> {
   const text = formatAddress(address);
@@ -25,8 +39,16 @@ export async function queryStatus(
     const identity = await createTransportIdentity();
     const wire = await openConnection(address, { role: "status", id: "status", identity, signal });
     client = new RpcClient(wire);
+    const key = keyFingerprint(wire.remoteKey);
+    if (address.fingerprint !== undefined && key !== address.fingerprint) {
+      return {
+        address: text,
+        up: false,
+        error: `proved key ${key}, not the key ${address.fingerprint} tracker_info.txt names`,
+      };
+    }
     const result = await client.request("status", {}, { signal });
-    return { address: text, up: true, ...result };
+    return { address: text, up: true, key, ...result };
   } catch (error) {
     const reason = describeError(error);
     return { address: text, up: false, error: reason };
@@ -36,7 +58,7 @@ export async function queryStatus(
 }
 
 /** Query every tracker in the list at once. */
-export function queryAll(addresses: readonly Address[]): Promise<TrackerStatus[]> {
+export function queryAll(addresses: readonly TrackerEntry[]): Promise<TrackerStatus[]> {
   return Promise.all(addresses.map((address) => queryStatus(address)));
 }
 
@@ -50,7 +72,7 @@ export function formatStatus(statuses: readonly TrackerStatus[]): string {
       ? `${i + 1}  ${s.address.padEnd(21)}  up    ${String(s.ops).padStart(8)} operation${
         s.ops === 1 ? " " : "s"
       } ` +
-        `(${String(s.logged).padStart(8)} in the log)  ${s.digest}`
+        `(${String(s.logged).padStart(8)} in the log)  ${s.digest}  key ${s.key}`
       : `${i + 1}  ${s.address.padEnd(21)}  down  ${s.error}`
   );
   const up = statuses.filter((s) => s.up);
