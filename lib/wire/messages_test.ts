@@ -3,7 +3,7 @@ import fc from "fast-check";
 import type { z } from "zod";
 import { ProtocolError } from "../common/errors.ts";
 import { decodeMessage, encodeMessage } from "./codec.ts";
-import { FRAME_LIMIT_BYTES, FrameType, MAX_PAGE_ITEMS } from "./limits.ts";
+import { FRAME_LIMIT_BYTES, FrameType, MAX_PAGE_ITEMS, WireErrorCode } from "./limits.ts";
 import {
   type ArgsOf,
   ErrorCode,
@@ -552,7 +552,7 @@ Deno.test("docs/PROTOCOL.md documents every op, frame type, limit and error code
   const [rest = "", peer = ""] = doc.split("\n## Peer connections\n");
   const [control = "", repl = ""] = rest.split("\n## Tracker replication\n");
   for (const op of OPS) assert.ok(control.includes(`### \`${op}\``), `op ${op} has a section`);
-  for (const code of Object.values(ErrorCode)) {
+  for (const code of [...Object.values(ErrorCode), ...Object.values(WireErrorCode)]) {
     assert.ok(control.includes(`| \`${code}\` `), `error code ${code} has a row`);
   }
   const checkTable = (part: string, limits: ReadonlyMap<number, number>, what: string) => {
