@@ -19,6 +19,9 @@ import {
   secureConnect,
   type TransportIdentity,
 } from "../lib/wire/mod.ts";
+import { Logger } from "../lib/common/logger.ts";
+import { waitUntil } from "../lib/common/test_util.ts";
+import { TrackerClient } from "../lib/peer/client/mod.ts";
 import { testIdentity } from "../lib/peer/testing/identities.ts";
 import { Cluster, type TestClient } from "./helpers/cluster.ts";
 import { tempDir } from "./helpers/processes.ts";
@@ -270,4 +273,26 @@ Deno.test("tracker evicts an idle stranger at the per-address cap, then refuses 
   } finally {
     for (const client of clients) await client.close();
   }
+});
+
+Deno.test("TrackerClient reconnects without a warning after the tracker closed it as idle", async () => {
+  await using dir = await tempDir();
+  await using cluster = await Cluster.create(dir.path, 1, ["--idle-timeout-ms", "300"]);
+  await cluster.start(1);
+  const me = await testIdentity();
+  const lines: string[] = [];
+  await using client = new TrackerClient([{ host: "127.0.0.1", port: cluster.ports[0]! }], {
+    peerId: me.peerId,
+    transport: me.transport,
+    logger: new Logger("peer", { sink: (line) => lines.push(line) }),
+  });
+  await client.request("create_user", { user: "alice", password: "pw" });
+  ok(client.tracker, "connected");
+  await waitUntil("the tracker closes the idle connection", () => client.tracker === null, {
+    timeoutMs: EVENT_DEADLINE_MS,
+  });
+  const session = await client.login({ user: "alice", password: "pw", port: 1 });
+  equal(session.user, "alice");
+  ok(client.tracker, "connected again");
+  equal(lines.filter((line) => line.includes("warning")).join("\n"), "");
 });
