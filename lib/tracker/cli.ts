@@ -26,7 +26,15 @@ Flags:
   --presence-lease-ms MS   a peer not heard from this long is no longer handed out (default ${D.presenceLeaseMs})
   --max-clock-skew-ms MS   refuse operations from a tracker whose clock runs this far ahead (default ${D.maxClockSkewMs})
   --trim-interval-ms MS    how often to trim log entries every tracker holds (default ${D.trimIntervalMs})
-  --max-connections N      open client connections at most (default ${D.maxConnections})
+  --max-connections N      open connections at most; at the cap the oldest idle one not
+                           logged in is closed to make room, else the new one is refused
+                           with "busy" (default ${D.maxConnections})
+  --max-connections-per-address N
+                           the same, for the connections from one IP address (default ${D.maxConnectionsPerAddress})
+  --idle-timeout-ms MS     close a connection not logged in that sends no request this long
+                           (default ${D.idleTimeoutMs}; logged-in peers are never closed for idling)
+  --frame-timeout-ms MS    close a connection whose frame is not complete this long after its
+                           first byte (default ${D.frameTimeoutMs})
   --write-timeout-ms MS    close a client that does not read a reply this long (default ${D.writeTimeoutMs})
   --clock-offset-ms MS     shift this tracker's clock, for testing clock skew; may be negative (default 0)
   --quiet                  log only warnings and errors (default: off)
@@ -58,6 +66,9 @@ export const TRACKER_FLAGS = {
   "login-max-failures": { type: "string" },
   "login-window-ms": { type: "string" },
   "max-connections": { type: "string" },
+  "max-connections-per-address": { type: "string" },
+  "idle-timeout-ms": { type: "string" },
+  "frame-timeout-ms": { type: "string" },
   "write-timeout-ms": { type: "string" },
   "presence-lease-ms": { type: "string" },
   "max-clock-skew-ms": { type: "string" },
@@ -137,6 +148,9 @@ export function parseTrackerFlags(
     ["login-max-failures", "loginMaxFailures"],
     ["login-window-ms", "loginWindowMs"],
     ["max-connections", "maxConnections"],
+    ["max-connections-per-address", "maxConnectionsPerAddress"],
+    ["idle-timeout-ms", "idleTimeoutMs"],
+    ["frame-timeout-ms", "frameTimeoutMs"],
     ["write-timeout-ms", "writeTimeoutMs"],
     ["presence-lease-ms", "presenceLeaseMs"],
     ["max-clock-skew-ms", "maxClockSkewMs"],

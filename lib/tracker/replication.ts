@@ -334,11 +334,12 @@ export class Replicator {
 
   /**
    * Serve a connection whose Hello said role "tracker": check it holds the cluster key, then
-   * take operations and presence until it closes.
+   * take operations and presence until it closes. `onAuthenticated` is called once it has
+   * proven the key (the server stops counting it as a stranger's connection).
    *
    * @throws {ProtocolError} after refusing it (wrong key, bad frame, clock too far ahead)
    */
-  async accept(wire: WireConnection): Promise<void> {
+  async accept(wire: WireConnection, onAuthenticated: () => void = () => {}): Promise<void> {
     this.#open.add(wire);
     try {
       const connector = wire.remote.id;
@@ -356,6 +357,7 @@ export class Replicator {
       wire.reader.setLimits(REPL_FRAME_LIMIT_BYTES); // proven: full-size frames from now on
       const mac = this.#auth.mac("acceptor", auth.nonce, connector, trackerId, channel);
       await wire.send(ReplFrame.WELCOME, { mac, ...this.#ack() });
+      onAuthenticated();
       this.#linkBack({ host: wire.remoteHost, port: auth.port });
       await this.#receive(wire);
     } catch (error) {

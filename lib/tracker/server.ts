@@ -14,12 +14,17 @@ import {
   closeQuietly,
   FRAME_LIMIT_BYTES,
   type Hello,
+  PUBLIC_OPS,
   REPL_HANDSHAKE_LIMIT_BYTES,
   serveRequests,
+  type ValidRequest,
   type WireConnection,
+  WireErrorCode,
 } from "../wire/mod.ts";
 import { loadClusterKey } from "./cluster_key.ts";
 import { Commands } from "./commands/mod.ts";
+import { ConnectionTable, type TrackedConnection } from "./connections.ts";
+import { ReadDeadlines } from "./deadlines.ts";
 import { HybridClock, type State } from "./state/mod.ts";
 import { Presence, PRESENCE_LEASE_MS } from "./presence.ts";
 import { MAX_CLOCK_SKEW_MS, Replicator, TRIM_INTERVAL_MS } from "./replication.ts";
@@ -37,6 +42,9 @@ export const TRACKER_DEFAULTS = {
   loginMaxFailures: 5,
   loginWindowMs: 60_000,
   maxConnections: 1024,
+  maxConnectionsPerAddress: 64,
+  idleTimeoutMs: 30_000,
+  frameTimeoutMs: 10_000,
   maxInFlight: 32,
   writeTimeoutMs: 30_000,
   helloTimeoutMs: 10_000,
@@ -67,8 +75,14 @@ export interface TrackerOptions {
   loginMaxFailures?: number;
   /** Throttle window. */
   loginWindowMs?: number;
-  /** Open client connections at most. */
+  /** Open connections at most (at the cap, an idle one not logged in makes room, else `busy`). */
   maxConnections?: number;
+  /** Open connections from one IP address at most. */
+  maxConnectionsPerAddress?: number;
+  /** A connection not logged in that sends no complete frame this long is closed (`idle`). */
+  idleTimeoutMs?: number;
+  /** A frame whose first byte arrived must be complete within this (`frame_timeout`). */
+  frameTimeoutMs?: number;
   /** A reply not written within this closes the connection. */
   writeTimeoutMs?: number;
   /** How long a new connection may take to say Hello. */
@@ -80,6 +94,15 @@ export interface TrackerOptions {
 }
 
 const CLIENT_ROLES = new Set(["peer", "status", "tracker"]);
+/**
+ * Refusals (`busy`) being sent at once: each waits for the remote's handshake and Hello, so past
+ * this many a connection over the cap is closed with nothing sent.
+ */
+const MAX_REFUSALS_IN_PROGRESS = 64;
+/** How long a refusal waits for the handshake and Hello it answers. */
+const REFUSAL_TIMEOUT_MS = 2_000;
+const EVICTED_MESSAGE =
+  "Closed to make room for a new connection: this one was not logged in and idle";
 
 interface TrackerParts {
   lock: FolderLock;
@@ -102,7 +125,10 @@ export class TrackerServer {
   readonly #options: TrackerOptions;
   readonly #logger: Logger;
   readonly #badFrames: RateLimitedLog;
+  /** Every socket we hold, refusals included, and the task serving it (awaited on close). */
   readonly #connections = new Map<Deno.Conn, Promise<void>>();
+  readonly #table: ConnectionTable;
+  #refusals = 0;
   readonly #acceptLoop: Promise<void>;
   readonly #state: State;
   readonly #replicator: Replicator;
@@ -123,6 +149,10 @@ export class TrackerServer {
     this.#options = options;
     this.#logger = options.logger ?? new Logger("tracker");
     this.#badFrames = new RateLimitedLog(this.#logger);
+    this.#table = new ConnectionTable({
+      maxConnections: options.maxConnections ?? TRACKER_DEFAULTS.maxConnections,
+      maxPerAddress: options.maxConnectionsPerAddress ?? TRACKER_DEFAULTS.maxConnectionsPerAddress,
+    });
     this.#acceptLoop = this.#accept();
     this.#sweeper = setInterval(() => presence.sweep(), presence.leaseMs);
   }
@@ -177,15 +207,19 @@ export class TrackerServer {
   }
 
   async #accept(): Promise<void> {
-    const max = this.#options.maxConnections ?? TRACKER_DEFAULTS.maxConnections;
     try {
       for await (const conn of this.#listener) {
-        if (this.#connections.size >= max) {
-          this.#badFrames.warn(`Refused a connection: ${max} connections already open`);
-          closeQuietly(conn);
+        const host = conn.remoteAddr.transport === "tcp" ? conn.remoteAddr.hostname : "unknown";
+        const admission = this.#table.admit(host, () => closeQuietly(conn));
+        if (admission.kind === "busy") {
+          this.#refuseBusy(conn, host, admission.message);
           continue;
         }
-        const task = this.#serve(conn).finally(() => this.#connections.delete(conn));
+        const tracked = admission.connection;
+        const task = this.#serve(conn, tracked).finally(() => {
+          this.#connections.delete(conn);
+          this.#table.remove(tracked);
+        });
         this.#connections.set(conn, task);
       }
     } catch (error) {
@@ -194,8 +228,8 @@ export class TrackerServer {
     }
   }
 
-  async #serve(conn: Deno.Conn): Promise<void> {
-    const host = conn.remoteAddr.transport === "tcp" ? conn.remoteAddr.hostname : "unknown";
+  async #serve(conn: Deno.Conn, tracked: TrackedConnection): Promise<void> {
+    const { host } = tracked;
     try {
       const wire = await acceptConnection(conn, {
         role: "tracker",
@@ -205,22 +239,86 @@ export class TrackerServer {
         check: refuseNonClients,
         limitsFor: (role) => role === "tracker" ? REPL_HANDSHAKE_LIMIT_BYTES : FRAME_LIMIT_BYTES,
       });
-      if (wire.remote.role === "tracker") return await this.#replicator.accept(wire);
-      await this.#serveClient(wire, host);
+      tracked.evict = () => void wire.fail(WireErrorCode.EVICTED, EVICTED_MESSAGE);
+      if (tracked.wasEvicted) return tracked.evict();
+      if (wire.remote.role === "tracker") {
+        return await this.#replicator.accept(wire, () => tracked.isLoggedIn = true);
+      }
+      await this.#serveClient(wire, tracked);
     } catch (error) {
-      this.#connectionEnded(error, host);
+      // An evicted connection ends with whatever its half-done read threw: not worth a line.
+      if (!tracked.wasEvicted) this.#connectionEnded(error, host);
     } finally {
       closeQuietly(conn);
     }
   }
 
-  async #serveClient(wire: WireConnection, host: string): Promise<void> {
-    const caller = { host, peerId: keyFingerprint(wire.remoteKey) };
-    await serveRequests(wire, (request) => this.#commands.handle(request, caller), {
-      maxInFlight: TRACKER_DEFAULTS.maxInFlight,
-      writeTimeoutMs: this.#options.writeTimeoutMs ?? TRACKER_DEFAULTS.writeTimeoutMs,
-      onInternalError: (error) => this.#logger.error(`Command failed: ${describeError(error)}`),
+  async #serveClient(wire: WireConnection, tracked: TrackedConnection): Promise<void> {
+    const caller = { host: tracked.host, peerId: keyFingerprint(wire.remoteKey) };
+    const deadlines = new ReadDeadlines({
+      idleMs: this.#options.idleTimeoutMs ?? TRACKER_DEFAULTS.idleTimeoutMs,
+      frameMs: this.#options.frameTimeoutMs ?? TRACKER_DEFAULTS.frameTimeoutMs,
+      onExpired: (code, message) => {
+        if (code === WireErrorCode.FRAME_TIMEOUT) {
+          this.#badFrames.warn(`Closed connection from ${tracked.host}: ${message}`);
+        }
+        void wire.fail(code, message);
+      },
     });
+    wire.reader.onFrameStart = () => deadlines.frameStarted();
+    const handle = async (request: ValidRequest) => {
+      deadlines.requestStarted();
+      tracked.inFlight++;
+      try {
+        const result = await this.#commands.handle(request, caller);
+        // A login, or any other op that got past the session check: a known user's connection.
+        if (request.op === "login" || !PUBLIC_OPS.has(request.op)) {
+          tracked.isLoggedIn = true;
+          deadlines.loggedIn();
+        }
+        return result;
+      } finally {
+        tracked.inFlight--;
+        deadlines.requestEnded();
+      }
+    };
+    try {
+      await serveRequests(wire, handle, {
+        maxInFlight: TRACKER_DEFAULTS.maxInFlight,
+        writeTimeoutMs: this.#options.writeTimeoutMs ?? TRACKER_DEFAULTS.writeTimeoutMs,
+        onInternalError: (error) => this.#logger.error(`Command failed: ${describeError(error)}`),
+      });
+    } finally {
+      deadlines.stop();
+    }
+  }
+
+  /**
+   * Refuse a connection over a cap with `busy`: after its handshake and Hello, so the client
+   * reads the error frame inside the channel like any other refusal (docs/PROTOCOL.md).
+   */
+  #refuseBusy(conn: Deno.Conn, host: string, message: string): void {
+    this.#badFrames.warn(`Refused a connection from ${host}: ${message}`);
+    if (this.#refusals >= MAX_REFUSALS_IN_PROGRESS) return closeQuietly(conn);
+    this.#refusals++;
+    const task = acceptConnection(conn, {
+      role: "tracker",
+      id: this.trackerId,
+      identity: this.#identity,
+      timeoutMs: REFUSAL_TIMEOUT_MS,
+      check: () => ({ code: WireErrorCode.BUSY, message }),
+    }).then(
+      (wire) => wire.close(),
+      (error) => {
+        // The refusal itself, or a remote that left first: either way it is closed.
+        if (!(error instanceof Error)) throw error;
+      },
+    ).finally(() => {
+      this.#refusals--;
+      this.#connections.delete(conn);
+      closeQuietly(conn);
+    });
+    this.#connections.set(conn, task);
   }
 
   #connectionEnded(error: unknown, host: string): void {

@@ -52,6 +52,11 @@ export function checkFrameHeader(
 export class FrameReader {
   readonly #reader: ReadableStreamBYOBReader;
   #limits: ReadonlyMap<number, number>;
+  /**
+   * Called when the first byte of a frame has arrived, for a deadline on the rest of it. When
+   * set, the header is read as 1 byte and then 4, one read more per frame.
+   */
+  onFrameStart: (() => void) | null = null;
 
   constructor(
     readable: ReadableStream<Uint8Array>,
@@ -128,7 +133,7 @@ export class FrameReader {
    * @throws {ProtocolError} on an unknown type, an oversized or a truncated frame
    */
   async read(): Promise<Frame | null> {
-    const header = await this.readExactly(FRAME_HEADER_BYTES);
+    const header = await this.#readHeader();
     if (header === null) return null;
     const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
     const type = view.getUint8(4);
@@ -141,6 +146,24 @@ export class FrameReader {
       );
     }
     return { type, payload };
+  }
+
+  async #readHeader(): Promise<Uint8Array | null> {
+    if (this.onFrameStart === null) return await this.readExactly(FRAME_HEADER_BYTES);
+    const first = await this.readExactly(1);
+    if (first === null) return null;
+    this.onFrameStart();
+    const rest = await this.readExactly(FRAME_HEADER_BYTES - 1);
+    if (rest === null) {
+      throw new ProtocolError(
+        WireErrorCode.TRUNCATED,
+        "Connection closed in the middle of a frame",
+      );
+    }
+    const header = new Uint8Array(FRAME_HEADER_BYTES);
+    header.set(first);
+    header.set(rest, 1);
+    return header;
   }
 
   /** Stop reading; a pending read resolves as done. */

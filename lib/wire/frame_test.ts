@@ -307,3 +307,22 @@ Deno.test({
     }
   },
 });
+
+Deno.test("FrameReader.onFrameStart is called once per frame, after its first byte", async () => {
+  const first = encodeFrame(FrameType.REQUEST, new Uint8Array([1, 2, 3]));
+  const second = encodeFrame(FrameType.RESPONSE, new Uint8Array(0));
+  const reader = new FrameReader(byteStream([first.subarray(0, 1), first.subarray(1), second]));
+  let starts = 0;
+  reader.onFrameStart = () => starts++;
+  const frames = await readAll(reader);
+  assert.deepStrictEqual(frames.map((f) => f.type), [FrameType.REQUEST, FrameType.RESPONSE]);
+  assert.equal(starts, 2);
+});
+
+Deno.test("FrameReader.read() with onFrameStart rejects a header cut after its first byte", async () => {
+  const reader = new FrameReader(byteStream([new Uint8Array([0, 0])]));
+  let starts = 0;
+  reader.onFrameStart = () => starts++;
+  await assert.rejects(reader.read(), isProtocolError("truncated"));
+  assert.equal(starts, 1);
+});

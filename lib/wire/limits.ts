@@ -81,6 +81,14 @@ export const WireErrorCode = {
   DECRYPT_FAILED: "decrypt_failed",
   /** The remote proved a key other than the one pinned for it (or its key signature is bad). */
   WRONG_KEY: "wrong_key",
+  /** Not logged in, and no complete frame within the idle deadline after the Hello. */
+  IDLE: "idle",
+  /** A frame whose first byte arrived was not complete within the frame deadline. */
+  FRAME_TIMEOUT: "frame_timeout",
+  /** Closed to make room for a new connection at the cap: it was not logged in and idle. */
+  EVICTED: "evicted",
+  /** At the connection cap, with no idle connection that is not logged in to make room. */
+  BUSY: "busy",
 } as const;
 
 /**

@@ -22,9 +22,13 @@ import {
 
 /** The connection to a remote was lost while a request was in flight. */
 export class ConnectionLostError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
+  /** The code of the remote's error frame, when it closed the connection with one. */
+  readonly remoteCode: string | undefined;
+
+  constructor(message: string, options?: ErrorOptions & { remoteCode?: string }) {
     super(message, options);
     this.name = "ConnectionLostError";
+    this.remoteCode = options?.remoteCode;
   }
 }
 
@@ -50,7 +54,7 @@ export class RpcClient {
   readonly #pending = new Map<number, Pending>();
   readonly #loop: Promise<void>;
   #nextRid = 1;
-  #closedError: Error | null = null;
+  #closedError: ConnectionLostError | null = null;
 
   constructor(wire: WireConnection) {
     this.wire = wire;
@@ -60,6 +64,11 @@ export class RpcClient {
   /** Whether the connection is gone. */
   get isClosed(): boolean {
     return this.#closedError !== null;
+  }
+
+  /** Why the connection closed (the remote's error code among it), or null while open. */
+  get closedError(): ConnectionLostError | null {
+    return this.#closedError;
   }
 
   /** Resolves when the connection has closed, for whatever reason. */
@@ -119,14 +128,16 @@ export class RpcClient {
   }
 
   async #readLoop(): Promise<void> {
-    let reason: Error = new ConnectionLostError("Connection closed by the remote");
+    let reason = new ConnectionLostError("Connection closed by the remote");
     try {
       while (true) {
         const frame = await this.wire.reader.read();
         if (frame === null) break;
         if (frame.type === FrameType.ERROR) {
           const error = decodeMessage(ErrorFrameSchema, frame.payload, "error frame");
-          reason = new ConnectionLostError(`Remote closed the connection: ${error.message}`);
+          reason = new ConnectionLostError(`Remote closed the connection: ${error.message}`, {
+            remoteCode: error.code,
+          });
           break;
         }
         if (frame.type !== FrameType.RESPONSE) {

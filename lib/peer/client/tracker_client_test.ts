@@ -131,6 +131,26 @@ Deno.test("TrackerClient connects to the first tracker in the list that answers"
   assert.deepEqual(client.tracker, tracker.address);
 });
 
+Deno.test("TrackerClient tries the next tracker when one refuses it as busy, and says so", async () => {
+  await using busy = FakeTracker.start(sessionHandler());
+  busy.refusal = { code: "busy", message: "Tracker busy: 64 connections from 127.0.0.1" };
+  await using tracker = FakeTracker.start(sessionHandler());
+  await using client = new TrackerClient([busy.address, tracker.address], {
+    peerId: PEER_ID,
+    transport: ME.transport,
+  });
+  await client.request("create_user", { user: "bob", password: "pw" });
+  assert.deepEqual(client.tracker, tracker.address);
+  tracker.refusal = busy.refusal;
+  await tracker.dropConnections();
+  await assert.rejects(
+    client.request("create_user", { user: "carol", password: "pw" }),
+    (error: CommandError) =>
+      error.code === "tracker_unreachable" &&
+      error.message.includes(`:${busy.address.port} (busy: Tracker busy: 64 connections`),
+  );
+});
+
 Deno.test("TrackerClient fails with tracker_unreachable naming every tracker", async () => {
   const [first, second] = [closedPort(), closedPort()];
   await using client = new TrackerClient([first, second], {

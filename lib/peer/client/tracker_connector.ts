@@ -8,7 +8,13 @@ import { keyFingerprint } from "../../common/ids.ts";
 import { raceAbort } from "../../common/async.ts";
 import { CommandError, describeError } from "../../common/errors.ts";
 import { Logger } from "../../common/logger.ts";
-import { closeQuietly, openConnection, type WireConnection } from "../../wire/connection.ts";
+import {
+  closeQuietly,
+  openConnection,
+  RemoteError,
+  type WireConnection,
+} from "../../wire/connection.ts";
+import { WireErrorCode } from "../../wire/limits.ts";
 import { RpcClient } from "../../wire/rpc.ts";
 import type { TransportIdentity } from "../../wire/secure_conn.ts";
 import { PeerErrorCode } from "../support/codes.ts";
@@ -169,7 +175,10 @@ export class TrackerConnector {
     link.rpc.closed.then(() => {
       if (this.#link !== link) return;
       this.#link = null;
-      if (!this.#closing.signal.aborted) {
+      // A tracker closes a connection that is not logged in after a while without a command:
+      // nothing is lost, and the next command reconnects without a word.
+      const isIdleClose = link.rpc.closedError?.remoteCode === WireErrorCode.IDLE;
+      if (!this.#closing.signal.aborted && !isIdleClose) {
         this.#options.logger?.warn(
           `Lost the connection to tracker ${formatAddress(link.address)}; ` +
             `the next command reconnects`,
@@ -181,5 +190,9 @@ export class TrackerConnector {
 
 function reason(error: unknown): string {
   if (error instanceof DOMException && error.name === "TimeoutError") return "timed out";
+  // A tracker at its connection cap says so with `busy`; the next tracker of the list is tried.
+  if (error instanceof RemoteError && error.code === WireErrorCode.BUSY) {
+    return `busy: ${error.message}`;
+  }
   return describeError(error).replace(/ \(os error \d+\)$/, "");
 }

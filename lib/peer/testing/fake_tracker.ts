@@ -20,6 +20,8 @@ export class FakeTracker {
   #handler: RequestHandler;
   /** How many connections completed their Hello. */
   connections = 0;
+  /** Refuse every new connection after its Hello with this error frame (a tracker at its cap). */
+  refusal: { code: string; message: string } | null = null;
 
   private constructor(listener: Deno.TcpListener, handler: RequestHandler) {
     this.#listener = listener;
@@ -76,6 +78,7 @@ export class FakeTracker {
         role: "tracker",
         id: "fake-tracker",
         identity: await IDENTITY,
+        check: () => this.refusal,
       });
     } catch {
       // Refused: acceptConnection already answered with an error frame.
