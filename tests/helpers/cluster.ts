@@ -82,7 +82,14 @@ export class Cluster implements AsyncDisposable {
   /** Start tracker n (1-based) and wait until it listens. */
   async start(n: number, flags: string[] = [], infoPath = this.infoPath): Promise<Child> {
     const child = new Child(trackerArgs(this.dir, infoPath, n, [...this.flags, ...flags]));
-    await child.stdout.waitFor((line) => line.includes("listening on"));
+    try {
+      await child.stdout.waitFor((line) => line.includes("listening on"));
+    } catch (error) {
+      await child[Symbol.asyncDispose]();
+      throw new Error(
+        `Tracker ${n} did not start: ${(error as Error).message}\nstderr:\n${child.stderr.text()}`,
+      );
+    }
     this.trackers.set(n, child);
     return child;
   }

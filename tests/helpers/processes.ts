@@ -11,8 +11,25 @@ export const DENO = Deno.execPath();
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
+const handedOut = new Set<number>();
+
 /** A free TCP port on 127.0.0.1 (bound, read back, released). */
 export function freePort(): number {
+  // Never the same port twice in one run (it is released here and bound later), and below the
+  // kernel's ephemeral range (32768 and up on Linux): a port from that range can be taken before
+  // the server binds it by any outgoing connection, even one that connects to it (a TCP
+  // self-connect, when a tracker retries a partner that is not up yet).
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (handedOut.has(port)) continue;
+    try {
+      using _listener = Deno.listen({ hostname: "127.0.0.1", port });
+      handedOut.add(port);
+      return port;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AddrInUse)) throw error;
+    }
+  }
   using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   return listener.addr.port;
 }
