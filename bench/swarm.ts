@@ -11,7 +11,7 @@
  * Everything it made is removed at the end, also after a failure, Ctrl-C or SIGTERM.
  */
 import { parseArgs } from "node:util";
-import { cannotShape, namespacesWith, sh } from "./netns.ts";
+import { cannotShape, namespacesWith, sh } from "../tests/helpers/netns.ts";
 import { formatTable, scenarioName, writeResults } from "./swarm_report.ts";
 import { runScenario, type Scenario, type ScenarioResult } from "./swarm_scenario.ts";
 

@@ -5,7 +5,7 @@
  * processes are ever stopped, by their pid.
  */
 import { Child, ROOT } from "../tests/helpers/processes.ts";
-import type { Host } from "./netns.ts";
+import type { Host } from "../tests/helpers/netns.ts";
 
 /** The port every tracker and peer listens on, in its own namespace. */
 export const TRACKER_PORT = 7000;

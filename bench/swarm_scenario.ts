@@ -7,7 +7,7 @@
  */
 import { sha1OfFile, writeRandomFile } from "../tests/helpers/files.ts";
 import type { Child } from "../tests/helpers/processes.ts";
-import { type Host, Network } from "./netns.ts";
+import { type Host, Network } from "../tests/helpers/netns.ts";
 import { NsPeer, startTracker, TRACKER_PORT } from "./swarm_processes.ts";
 
 const GROUP = "bench";

@@ -47,7 +47,20 @@ export { MAX_CLOCK_SKEW_MS } from "./repl_log.ts";
 const RETRY_MIN_MS = 100;
 /** A connector must prove the cluster key this soon after the challenge. */
 const AUTH_TIMEOUT_MS = 10_000;
-const RETRY_MAX_MS = 2000;
+const RETRY_MAX_MS = 1000;
+/**
+ * Opening a link (TCP, Noise, Hello) gives up after this: a tracker cut off by the network
+ * drops SYNs, and the kernel's own retries back off for minutes. A fresh attempt after the
+ * retry delay sends a fresh SYN, so a healed link is back within about a second.
+ */
+const LINK_OPEN_TIMEOUT_MS = 2000;
+/** An idle connector sends an empty OPS this often; the acceptor ACKs it. */
+const LINK_HEARTBEAT_MS = 1000;
+/**
+ * A link on which nothing arrived for this long is dead (the network is cut, not the TCP
+ * connection: TCP would retransmit into the void for minutes): it is closed and reopened.
+ */
+export const LINK_SILENCE_MS = 4000;
 const PRESENCE_FLUSH_MS = 50;
 /** Default: how often to look for log entries every tracker holds, and trim them. */
 export const TRIM_INTERVAL_MS = 10_000;
@@ -189,9 +202,11 @@ export class Replicator {
       id: trackerId,
       identity: this.#options.identity,
       limits: REPL_FRAME_LIMIT_BYTES,
-      signal: this.#abort.signal,
+      signal: AbortSignal.any([this.#abort.signal, AbortSignal.timeout(LINK_OPEN_TIMEOUT_MS)]),
+      timeoutMs: LINK_OPEN_TIMEOUT_MS,
     });
     this.#open.add(wire);
+    const watchdog = watchSilence(wire);
     try {
       const proven = keyFingerprint(wire.remoteKey);
       if (address.fingerprint !== undefined && proven !== address.fingerprint) {
@@ -203,9 +218,17 @@ export class Replicator {
       }
       const remote = await this.#handshakeAsConnector(wire);
       health.up(remote.trackerId);
-      const acks = this.#readAcks(wire, remote);
-      await Promise.race([this.#push(wire, remote), acks]);
+      const acks = this.#readAcks(wire, remote, watchdog);
+      try {
+        await Promise.race([this.#push(wire, remote), acks]);
+      } catch (error) {
+        if (!watchdog.isSilent) throw error; // else the watchdog's close ended them: say so
+      }
+      if (watchdog.isSilent) {
+        throw new ProtocolError("link_silent", `Nothing heard for ${LINK_SILENCE_MS / 1000} s`);
+      }
     } finally {
+      watchdog.stop();
       this.#open.delete(wire);
       wire.close();
     }
@@ -270,7 +293,10 @@ export class Replicator {
         continue;
       }
       if (this.#dirtyPresence.size > 0) await this.#sendPresence(wire, false);
-      await this.#waitForWork(wire);
+      if (!await this.#waitForWork(wire)) {
+        // Idle: an empty batch, which the acceptor ACKs, so each side knows the other is there.
+        await wire.send(ReplFrame.OPS, { ops: [] });
+      }
     }
   }
 
@@ -290,23 +316,29 @@ export class Replicator {
     }
   }
 
-  #waitForWork(wire: WireConnection): Promise<void> {
+  /**
+   * Until there is something new, or the heartbeat is due.
+   *
+   * @returns whether something woke it before the heartbeat
+   */
+  #waitForWork(wire: WireConnection): Promise<boolean> {
     return new Promise((resolve) => {
-      const wake = () => {
-        this.#wakers.delete(wake);
+      const wake = (isWork: boolean) => {
+        this.#wakers.delete(onWork);
         clearTimeout(timer);
-        resolve();
+        resolve(isWork);
       };
-      // Also wake now and then, so a dead link is noticed and queued commits are picked up.
-      const timer = setTimeout(wake, wire.isClosed ? 0 : 1000);
-      this.#wakers.add(wake);
+      const onWork = () => wake(true);
+      const timer = setTimeout(() => wake(false), wire.isClosed ? 0 : LINK_HEARTBEAT_MS);
+      this.#wakers.add(onWork);
     });
   }
 
-  async #readAcks(wire: WireConnection, remote: RemoteTracker): Promise<void> {
+  async #readAcks(wire: WireConnection, remote: RemoteTracker, watchdog: Watchdog): Promise<void> {
     while (!wire.isClosed) {
       const frame = await wire.reader.read();
       if (frame === null) return;
+      watchdog.heard();
       if (frame.type === FrameType.ERROR) throw new ProtocolError("remote_error", "Remote refused");
       if (frame.type !== ReplFrame.ACK) {
         throw new ProtocolError("unexpected_frame", `Unexpected frame ${frame.type} on a link`);
@@ -359,7 +391,12 @@ export class Replicator {
       await wire.send(ReplFrame.WELCOME, { mac, ...this.#ack() });
       onAuthenticated();
       this.#linkBack({ host: wire.remoteHost, port: auth.port });
-      await this.#receive(wire);
+      const watchdog = watchSilence(wire);
+      try {
+        await this.#receive(wire, watchdog);
+      } finally {
+        watchdog.stop();
+      }
     } catch (error) {
       if (error instanceof ProtocolError && !wire.isClosed) {
         await wire.fail(error.code, error.message);
@@ -376,10 +413,11 @@ export class Replicator {
     return { vector: Object.fromEntries(store.vector()), clock: clock.peek() };
   }
 
-  async #receive(wire: WireConnection): Promise<void> {
+  async #receive(wire: WireConnection, watchdog: Watchdog): Promise<void> {
     while (!wire.isClosed) {
       const frame = await wire.reader.read();
       if (frame === null) return;
+      watchdog.heard();
       if (frame.type === ReplFrame.OPS) {
         const { ops } = decodeMessage(ReplOpsSchema, frame.payload, "operations");
         if (await this.#oplog.ingest(ops)) this.notify();
@@ -409,4 +447,31 @@ async function readFrame(wire: WireConnection, type: number): Promise<Uint8Array
     throw new ProtocolError("unexpected_frame", `Expected frame ${type}, got ${frame.type}`);
   }
   return frame.payload;
+}
+
+/** Closes a link on which nothing arrived for {@linkcode LINK_SILENCE_MS}. */
+interface Watchdog {
+  /** A frame arrived. */
+  heard(): void;
+  /** Whether it closed the link. */
+  readonly isSilent: boolean;
+  stop(): void;
+}
+
+function watchSilence(wire: WireConnection): Watchdog {
+  let last = performance.now();
+  let isSilent = false;
+  const timer = setInterval(() => {
+    if (performance.now() - last < LINK_SILENCE_MS) return;
+    isSilent = true;
+    clearInterval(timer);
+    wire.close();
+  }, LINK_SILENCE_MS / 4);
+  return {
+    heard: () => last = performance.now(),
+    get isSilent() {
+      return isSilent;
+    },
+    stop: () => clearInterval(timer),
+  };
 }

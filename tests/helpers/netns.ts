@@ -1,8 +1,10 @@
 /**
- * A shaped network of Linux network namespaces for benchmarks: one namespace per host, all on
- * one bridge that lives in a namespace of its own, so the root namespace's interfaces and routes
- * are never touched. Each host has a veth pair (`veth0` in the host, `h<N>` on the bridge), an
- * address in 10.77.0.0/16 and its upload (the egress of `veth0`) capped by a tbf qdisc.
+ * A network of Linux network namespaces for benchmarks and fault tests: one namespace per host,
+ * all on one bridge that lives in a namespace of its own, so the root namespace's interfaces and
+ * routes are never touched. Each host has a veth pair (`veth0` in the host, `h<N>` on the
+ * bridge), an address in 10.77.0.0/16 and, when a rate is given, its upload (the egress of
+ * `veth0`) capped by a tbf qdisc. A host can be cut off the bridge and plugged back
+ * (`cut`/`heal`): its packets are dropped, its connections stay open, as in a real partition.
  * Namespaces are named `<prefix>-h<N>` and `<prefix>-br`; removing them removes their veths.
  *
  * ```ts
@@ -37,8 +39,8 @@ export interface Host {
 export interface NetworkOptions {
   /** How many host namespaces. */
   hosts: number;
-  /** Upload cap of every host, in Mbit/s (tbf `rate`). */
-  rateMbit: number;
+  /** Upload cap of every host, in Mbit/s (tbf `rate`); none when left out. */
+  rateMbit?: number;
 }
 
 /** Run `ip <args>` (or another program) and throw with its stderr when it fails. */
@@ -108,6 +110,16 @@ export class Network implements AsyncDisposable {
     return Number((await sh(["netns", "exec", host.ns, "cat", path])).trim());
   }
 
+  /** Cut `host` off the bridge: every packet to or from it is dropped until `heal`. */
+  async cut(host: Host): Promise<void> {
+    await sh(["-n", this.bridgeNs, "link", "set", `h${host.index}`, "down"]);
+  }
+
+  /** Plug `host` back into the bridge. */
+  async heal(host: Host): Promise<void> {
+    await sh(["-n", this.bridgeNs, "link", "set", `h${host.index}`, "up"]);
+  }
+
   /** Delete every namespace with this prefix (their veths go with them). */
   async remove(): Promise<void> {
     for (const ns of await namespacesWith(`${this.prefix}-`)) await sh(["netns", "del", ns]);
@@ -137,6 +149,7 @@ export class Network implements AsyncDisposable {
     await sh([...inHost, "addr", "add", `${host.ip}/16`, "dev", HOST_IF]);
     await sh([...inHost, "link", "set", HOST_IF, "up"]);
     await sh([...inHost, "link", "set", "lo", "up"]);
+    if (options.rateMbit === undefined) return host;
     await sh([
       ...["netns", "exec", host.ns, "tc", "qdisc", "add", "dev", HOST_IF, "root", "tbf"],
       ...["rate", `${options.rateMbit}mbit`, "burst", TBF_BURST, "latency", TBF_LATENCY],
