@@ -173,8 +173,9 @@ Deno.test("a tracker whose key changed since first use is refused, naming known_
   match(
     String(refused.error),
     new RegExp(
-      `proved key ${newKey}, not the key ${key} it proved before: if its key really ` +
-        `changed, remove its line from .*known_trackers\\.json`,
+      `proved key ${newKey}, not the key ${key} kept for it \\(first seen there, or named ` +
+        `by the cluster\\): if its key really changed, remove its line from ` +
+        `.*known_trackers\\.json`,
     ),
   );
 });

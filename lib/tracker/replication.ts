@@ -8,7 +8,7 @@
  *
  * Presence (who is online, what they seed) travels on the same links as soft state.
  */
-import { type Address, formatAddress } from "../common/address.ts";
+import { type Address, formatAddress, parseAddress } from "../common/address.ts";
 import type { TrackerEntry } from "../common/config.ts";
 import { describeError, ProtocolError } from "../common/errors.ts";
 import type { Logger } from "../common/logger.ts";
@@ -123,6 +123,7 @@ export class Replicator {
   /** Start a link to every other tracker, and the log trimmer. */
   start(): void {
     for (const address of this.#options.trackers) this.#linkBack(address);
+    this.#linkToKnown();
     const interval = this.#options.trimIntervalMs ?? TRIM_INTERVAL_MS;
     this.#trimmer = setInterval(() => this.trim(), interval);
   }
@@ -159,6 +160,21 @@ export class Replicator {
     if (this.#abort.signal.aborted) return;
     this.#targets.add(text);
     this.#links.push(this.#linkLoop(address));
+  }
+
+  /**
+   * Link to every tracker the cluster knows of (its `tracker_address` operations), not only those
+   * of our tracker_info.txt: a tracker that joined through another is reached directly.
+   */
+  #linkToKnown(): void {
+    for (const [trackerId, text] of this.#options.state.trackerAddresses()) {
+      if (trackerId === this.#options.trackerId) continue;
+      try {
+        this.#linkBack(parseAddress(text));
+      } catch {
+        // Not an address this tracker can dial (checked where it was made): skip it.
+      }
+    }
   }
 
   /** Something new to send (a local commit, received operations, a presence change). */
@@ -420,10 +436,14 @@ export class Replicator {
       watchdog.heard();
       if (frame.type === ReplFrame.OPS) {
         const { ops } = decodeMessage(ReplOpsSchema, frame.payload, "operations");
-        if (await this.#oplog.ingest(ops)) this.notify();
+        if (await this.#oplog.ingest(ops)) {
+          this.#linkToKnown();
+          this.notify();
+        }
         await wire.send(ReplFrame.ACK, this.#ack());
       } else if (frame.type === ReplFrame.SNAPSHOT) {
         await this.#oplog.installSnapshot(frame.payload);
+        this.#linkToKnown();
         this.notify();
         await wire.send(ReplFrame.ACK, this.#ack());
       } else if (frame.type === ReplFrame.PRESENCE) {

@@ -406,6 +406,8 @@ async function assemble(
     sessionTtlMs: options.sessionTtlMs ?? TRACKER_DEFAULTS.sessionTtlMs,
   });
   await commands.registerTrackerKey(keys.publicKey);
+  const advertised = advertisedAddress(options.listen, listener);
+  if (advertised) await commands.registerTrackerAddress(advertised);
   const replicator = new Replicator({
     trackerId: store.trackerId,
     identity,
@@ -486,4 +488,13 @@ function listen(address: Address): Deno.TcpListener {
     }
     throw new Error(`Cannot listen on ${formatAddress(address)}: ${describeError(error)}`);
   }
+}
+
+/**
+ * The address other trackers and peers should use for us: our tracker_info.txt line, with the
+ * port we got when it said 0. None for a wildcard host, which names no one.
+ */
+function advertisedAddress(listen: Address, listener: Deno.TcpListener): string | null {
+  if (listen.host === "0.0.0.0" || listen.host === "::") return null;
+  return formatAddress({ host: listen.host, port: listener.addr.port });
 }

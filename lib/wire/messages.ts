@@ -163,7 +163,14 @@ export const RESULTS = {
     digest: z.string(),
   }),
   create_user: z.strictObject({}),
-  login: z.strictObject({ token, expiresAt: z.number(), user: name }),
+  login: z.strictObject({
+    token,
+    expiresAt: z.number(),
+    user: name,
+    /** Every tracker of the cluster that said where it listens, with its key: failover targets. */
+    trackers: z.array(z.strictObject({ address: z.string().max(64), publicKey: bytes(32) }))
+      .max(64).optional(),
+  }),
   renew: z.strictObject({ token, expiresAt: z.number() }),
   logout: z.strictObject({}),
   create_group: z.strictObject({}),
@@ -198,7 +205,12 @@ export const RESULTS = {
     next: cursor,
   }),
   tracker_keys: z.strictObject({
-    keys: z.array(z.strictObject({ keyId: z.string().max(128), publicKey: bytes(32) })).max(64),
+    keys: z.array(z.strictObject({
+      keyId: z.string().max(128),
+      publicKey: bytes(32),
+      /** Where that tracker listens, `IP:PORT`, when it said. */
+      address: z.string().max(64).optional(),
+    })).max(64),
   }),
   heartbeat: z.strictObject({ known: z.boolean(), leaseMs: z.number().int().min(1) }),
   stage_hashes: z.strictObject({}),

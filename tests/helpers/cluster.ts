@@ -19,7 +19,13 @@ export async function allGroups(client: RpcClient, token: string): Promise<Set<s
 import { Child, freePort, ROOT } from "./processes.ts";
 
 /** Permissions a tracker gets in tests: what the shipped task gives, scoped to the test folder. */
-function trackerArgs(dir: string, infoPath: string, n: number, flags: string[]): string[] {
+function trackerArgs(
+  dir: string,
+  infoPath: string,
+  n: number,
+  flags: string[],
+  line = n,
+): string[] {
   return [
     "run",
     "--no-prompt",
@@ -28,7 +34,7 @@ function trackerArgs(dir: string, infoPath: string, n: number, flags: string[]):
     `--allow-write=${dir}`,
     `${ROOT}tracker.ts`,
     infoPath,
-    String(n),
+    String(line),
     "--data-dir",
     `${dir}/tracker-${n}`,
     "--cluster-key",
@@ -79,9 +85,17 @@ export class Cluster implements AsyncDisposable {
     return path;
   }
 
-  /** Start tracker n (1-based) and wait until it listens. */
-  async start(n: number, flags: string[] = [], infoPath = this.infoPath): Promise<Child> {
-    const child = new Child(trackerArgs(this.dir, infoPath, n, [...this.flags, ...flags]));
+  /**
+   * Start tracker n (1-based) and wait until it listens: line `line` of `infoPath` (by default
+   * line n of the cluster's list), data in `tracker-<n>`.
+   */
+  async start(
+    n: number,
+    flags: string[] = [],
+    infoPath = this.infoPath,
+    line = n,
+  ): Promise<Child> {
+    const child = new Child(trackerArgs(this.dir, infoPath, n, [...this.flags, ...flags], line));
     try {
       await child.stdout.waitFor((line) => line.includes("listening on"));
     } catch (error) {

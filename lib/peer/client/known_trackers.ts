@@ -2,14 +2,16 @@
  * The tracker keys a peer holds trackers to. A tracker proves its key in every handshake; the
  * key it must prove comes from its line in tracker_info.txt (the optional fingerprint column)
  * or, when that line has none, from the first connection to that address (trust on first use),
- * kept in `known_trackers.json` in the state folder.
+ * kept in `known_trackers.json` in the state folder. The same file keeps the trackers a tracker
+ * told us of at login (the cluster's members, with their keys), so a peer fails over to trackers
+ * its tracker_info.txt never named.
  *
  * ```ts
  * const pins = await KnownTrackers.open(`${stateDir}/${KNOWN_TRACKERS_FILE}`);
  * await pins.check(tracker, keyFingerprint(wire.remoteKey)); // throws ProtocolError wrong_key
  * ```
  */
-import { formatAddress } from "../../common/address.ts";
+import { formatAddress, parseAddress } from "../../common/address.ts";
 import type { TrackerEntry } from "../../common/config.ts";
 import { describeError, ProtocolError } from "../../common/errors.ts";
 import { writeFileAtomic } from "../../common/fs.ts";
@@ -27,6 +29,16 @@ export interface TrackerPins {
    * @throws {ProtocolError} `wrong_key`, in one line that says which file to change
    */
   check(tracker: TrackerEntry, fingerprint: string): Promise<void>;
+  /**
+   * Trackers known beyond tracker_info.txt (`check` holds each to the key kept for it, and
+   * names this file when it differs).
+   */
+  extra(listed: readonly TrackerEntry[]): TrackerEntry[];
+  /**
+   * Keep the cluster's trackers a tracker told us of (authenticated: it proved its key), for
+   * addresses with no key pinned yet; a pinned key is never replaced this way.
+   */
+  learnCluster(trackers: readonly { address: string; fingerprint: string }[]): Promise<void>;
 }
 
 /** Pins from tracker_info.txt, then from `known_trackers.json` (learned on first use). */
@@ -68,6 +80,35 @@ export class KnownTrackers implements TrackerPins {
     return this.#known.get(address);
   }
 
+  extra(listed: readonly TrackerEntry[]): TrackerEntry[] {
+    const named = new Set(listed.map(formatAddress));
+    const extra: TrackerEntry[] = [];
+    for (const address of this.#known.keys()) {
+      if (named.has(address)) continue;
+      try {
+        extra.push(parseAddress(address));
+      } catch {
+        // Not an address (the file was edited by hand): nothing to connect to.
+      }
+    }
+    return extra;
+  }
+
+  async learnCluster(trackers: readonly { address: string; fingerprint: string }[]): Promise<void> {
+    let isNew = false;
+    for (const { address, fingerprint } of trackers) {
+      if (this.#known.has(address) || !isFingerprint(fingerprint)) continue;
+      try {
+        parseAddress(address);
+      } catch {
+        continue;
+      }
+      this.#known.set(address, fingerprint);
+      isNew = true;
+    }
+    if (isNew) await this.#save();
+  }
+
   async check(tracker: TrackerEntry, fingerprint: string): Promise<void> {
     const address = formatAddress(tracker);
     if (tracker.fingerprint !== undefined) {
@@ -84,8 +125,9 @@ export class KnownTrackers implements TrackerPins {
     if (pinned !== undefined) {
       throw new ProtocolError(
         WireErrorCode.WRONG_KEY,
-        `Tracker ${address} proved key ${fingerprint}, not the key ${pinned} it proved ` +
-          `before: if its key really changed, remove its line from ` +
+        `Tracker ${address} proved key ${fingerprint}, not the key ${pinned} kept for it ` +
+          `(first seen there, or named by the cluster): if its key really changed, remove its ` +
+          `line from ` +
           `${this.#path ?? KNOWN_TRACKERS_FILE}`,
       );
     }

@@ -29,8 +29,9 @@ Deno.test("KnownTrackers learns a tracker's key on first use and holds it to it 
     again.check(T1, B),
     isWrongKey(
       new RegExp(
-        `^Tracker 127\\.0\\.0\\.1:7001 proved key ${B}, not the key ${A} it proved ` +
-          `before: if its key really changed, remove its line from .*known_trackers\\.json$`,
+        `^Tracker 127\\.0\\.0\\.1:7001 proved key ${B}, not the key ${A} kept for it \\(first ` +
+          `seen there, or named by the cluster\\): if its key really changed, remove its line ` +
+          `from .*known_trackers\\.json$`,
       ),
     ),
   );
@@ -67,4 +68,27 @@ Deno.test("KnownTrackers.open() names a damaged file in one line and leaves it a
     });
     assert.equal(await Deno.readTextFile(path), text);
   }
+});
+
+Deno.test("KnownTrackers keeps the cluster's trackers as failover targets, never replacing a pin", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/${KNOWN_TRACKERS_FILE}`;
+  const pins = await KnownTrackers.open(path);
+  await pins.check(T1, A);
+  await pins.learnCluster([
+    { address: "127.0.0.1:7001", fingerprint: B }, // pinned already: kept as it was
+    { address: "127.0.0.1:7002", fingerprint: B },
+    { address: "not an address", fingerprint: B },
+    { address: "127.0.0.1:7003", fingerprint: "short" },
+  ]);
+  const listed = [T1];
+  assert.deepEqual(pins.extra(listed), [{ host: "127.0.0.1", port: 7002 }]);
+  // Kept across a restart, and held to that key.
+  const again = await KnownTrackers.open(path);
+  assert.deepEqual(again.extra(listed), [{ host: "127.0.0.1", port: 7002 }]);
+  await assert.rejects(
+    again.check({ host: "127.0.0.1", port: 7002 }, A),
+    isWrongKey(/not the key .* kept for it .*: .*known_trackers\.json$/),
+  );
+  assert.equal(again.learned("127.0.0.1:7001"), A);
 });

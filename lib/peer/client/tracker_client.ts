@@ -73,7 +73,6 @@ export class TrackerClient {
   readonly #processId = randomId();
   readonly #closing = new AbortController();
   readonly #renewer: RenewTimer;
-  readonly #trackerCount: number;
   #counter = 0;
   #session: Session | null = null;
   #reconnecting: Promise<void> | null = null;
@@ -81,7 +80,6 @@ export class TrackerClient {
   /** A client for these trackers, in tracker_info.txt order; it connects on the first request. */
   constructor(trackers: readonly TrackerEntry[], options: TrackerClientOptions) {
     this.#options = options;
-    this.#trackerCount = trackers.length;
     this.#connector = new TrackerConnector(trackers, {
       peerId: options.peerId,
       transport: options.transport,
@@ -155,6 +153,8 @@ export class TrackerClient {
     );
     this.#session = result;
     this.#renewer.start(result);
+    // The cluster's trackers, kept for failover; a peer that cannot save them still works.
+    if (result.trackers) await this.#connector.learnCluster(result.trackers).catch(() => {});
     return { user: result.user, tracker: this.tracker };
   }
 
@@ -191,7 +191,7 @@ export class TrackerClient {
   ): Promise<ResultOf<O>> {
     const timeoutMs = this.#options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
     // One attempt per tracker, and one more for a connection found dead when used.
-    const maxAttempts = this.#trackerCount + 1;
+    const maxAttempts = this.#connector.trackerCount + 1;
     for (let attempt = 1;; attempt++) {
       const deadline = AbortSignal.timeout(timeoutMs);
       const combined = AbortSignal.any([

@@ -63,6 +63,23 @@ export class TrackerConnector {
     this.#pins = options.pins ?? KnownTrackers.inMemory();
   }
 
+  /** Keep the cluster's trackers a tracker told us of (see {@linkcode TrackerPins}). */
+  learnCluster(trackers: readonly { address: string; publicKey: Uint8Array }[]): Promise<void> {
+    return this.#pins.learnCluster(
+      trackers.map((t) => ({ address: t.address, fingerprint: keyFingerprint(t.publicKey) })),
+    );
+  }
+
+  /** How many trackers it may try: tracker_info.txt's and those learned. */
+  get trackerCount(): number {
+    return this.#candidates().length;
+  }
+
+  /** tracker_info.txt's trackers, then those learned from the cluster. */
+  #candidates(): TrackerEntry[] {
+    return [...this.#trackers, ...this.#pins.extra(this.#trackers)];
+  }
+
   /** The tracker we are connected to, if any. */
   get link(): TrackerLink | null {
     return this.#link && !this.#link.rpc.isClosed ? this.#link : null;
@@ -96,9 +113,10 @@ export class TrackerConnector {
    * try the next tracker of the list first when reconnecting.
    */
   async skip(link: TrackerLink): Promise<void> {
-    const index = this.#trackers.findIndex((a) => formatAddress(a) === formatAddress(link.address));
-    if (index === this.#current && this.#trackers.length > 1) {
-      this.#current = (index + 1) % this.#trackers.length;
+    const candidates = this.#candidates();
+    const index = candidates.findIndex((a) => formatAddress(a) === formatAddress(link.address));
+    if (index === this.#current && candidates.length > 1) {
+      this.#current = (index + 1) % candidates.length;
     }
     await this.disconnect(link);
   }
@@ -112,9 +130,10 @@ export class TrackerConnector {
 
   async #connectAny(): Promise<TrackerLink> {
     const failures: string[] = [];
-    for (const index of this.#order()) {
+    const candidates = this.#candidates();
+    for (const index of this.#order(candidates.length)) {
       this.#closing.signal.throwIfAborted();
-      const address = this.#trackers[index]!;
+      const address = candidates[index]!;
       try {
         const wire = await this.#open(address);
         try {
@@ -144,9 +163,10 @@ export class TrackerConnector {
   }
 
   /** The last tracker that answered first, then the others in file order. */
-  #order(): number[] {
-    const rest = this.#trackers.map((_, i) => i).filter((i) => i !== this.#current);
-    return [this.#current, ...rest];
+  #order(count: number): number[] {
+    const current = this.#current < count ? this.#current : 0;
+    const rest = Array.from({ length: count }, (_, i) => i).filter((i) => i !== current);
+    return [current, ...rest];
   }
 
   async #open(address: Address): Promise<WireConnection> {

@@ -65,7 +65,21 @@ export async function login(
   }
   throttle.succeed(args.user, caller.host);
   core.ctx.presence.touch(args.peerId, user.name, caller.host, args.port);
-  return { ...core.issue(user.name, user.creation, args.peerId), user: user.name };
+  return {
+    ...core.issue(user.name, user.creation, args.peerId),
+    user: user.name,
+    trackers: clusterTrackers(core),
+  };
+}
+
+/** Every tracker that said where it listens, with its key (what a peer can fail over to). */
+function clusterTrackers(core: CommandCore): { address: string; publicKey: Uint8Array }[] {
+  const { state } = core.ctx;
+  const addresses = state.trackerAddresses();
+  return state.trackerKeys().flatMap((key) => {
+    const address = addresses.get(key.trackerId);
+    return address ? [{ address, publicKey: key.publicKey }] : [];
+  });
 }
 
 /** renew: a fresh token for the same session. */

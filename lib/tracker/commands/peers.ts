@@ -99,9 +99,10 @@ export async function getTicket(
 
 /** tracker_keys: every tracker's public ticket key (no session needed). */
 export function trackerKeys(core: CommandCore): ResultOf<"tracker_keys"> {
-  const keys = core.ctx.state.trackerKeys().map((k) => ({
-    keyId: k.trackerId,
-    publicKey: k.publicKey,
-  }));
+  const addresses = core.ctx.state.trackerAddresses();
+  const keys = core.ctx.state.trackerKeys().map((k) => {
+    const address = addresses.get(k.trackerId);
+    return { keyId: k.trackerId, publicKey: k.publicKey, ...(address ? { address } : {}) };
+  });
   return { keys };
 }

@@ -83,4 +83,15 @@ export class Commands {
     const body = { type: "tracker_key", trackerId: store.trackerId, publicKey } as const;
     await this.#core.write(undefined, [body], () => ({}));
   }
+
+  /**
+   * Publish where this tracker listens (`IP:PORT`, its tracker_info.txt line), when the cluster
+   * holds another address for it or none: every tracker then links to it, and peers learn it.
+   */
+  async registerTrackerAddress(address: string): Promise<void> {
+    const { state, store } = this.#core.ctx;
+    if (state.trackerAddresses().get(store.trackerId) === address) return;
+    const body = { type: "tracker_address", trackerId: store.trackerId, address } as const;
+    await this.#core.write(undefined, [body], () => ({}));
+  }
 }

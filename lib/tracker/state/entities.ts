@@ -107,6 +107,13 @@ export interface TrackerKeyEntity {
   readonly publicKey: Uint8Array;
 }
 
+/** Where a tracker listens (`IP:PORT`), by tracker id. */
+export interface TrackerAddressEntity {
+  readonly kind: "tracker_address";
+  readonly trackerId: string;
+  readonly address: string;
+}
+
 /** Any state row. */
 export type Entity =
   | UserEntity
@@ -116,4 +123,5 @@ export type Entity =
   | LogoutEntity
   | FileEntity
   | HashesEntity
-  | TrackerKeyEntity;
+  | TrackerKeyEntity
+  | TrackerAddressEntity;

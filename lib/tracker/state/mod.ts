@@ -19,6 +19,7 @@ export type {
   Membership,
   RequestAnswer,
   Sharer,
+  TrackerAddressEntity,
   TrackerKeyEntity,
   UserEntity,
 } from "./entities.ts";

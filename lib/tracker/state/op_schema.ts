@@ -87,6 +87,15 @@ export const OpBodySchema = z.discriminatedUnion("type", [
     trackerId: id,
     publicKey: bin.refine((b) => b.length === 32),
   }),
+  /**
+   * Where a tracker listens (its tracker_info.txt line), so every tracker links to it and peers
+   * learn it from whichever tracker they reach. A later one replaces an earlier one.
+   */
+  z.strictObject({
+    type: z.literal("tracker_address"),
+    trackerId: id,
+    address: z.string().min(3).max(64),
+  }),
   /** Ends every session of (user, peer) issued before this operation's time. */
   z.strictObject({ type: z.literal("logout"), user: name, userCreation: id, peerId: id }),
 ]);

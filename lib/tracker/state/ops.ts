@@ -47,5 +47,7 @@ export function keyOf(body: OpBody): string {
       return `file/${body.group}/${body.name}`;
     case "tracker_key":
       return `tracker/${body.trackerId}`;
+    case "tracker_address":
+      return `trackeraddr/${body.trackerId}`;
   }
 }

@@ -123,6 +123,15 @@ export class State {
    * or writes it, so applying it late gives the same row as applying it in order.
    */
   absorbLate(op: Operation): void {
+    if (op.body.type === "tracker_address") {
+      // Older than what is folded: it only fills a gap, never replaces a later address.
+      const { trackerId, address } = op.body;
+      const key = `trackeraddr/${trackerId}`;
+      if (!this.#entities.has(key)) {
+        this.#put(key, { kind: "tracker_address", trackerId, address });
+      }
+      return;
+    }
     if (op.body.type !== "tracker_key") return;
     const key = `tracker/${op.body.trackerId}`;
     if (this.#entities.has(key)) return;
@@ -201,6 +210,15 @@ export class State {
   answersOf(user: string): readonly RequestAnswer[] {
     const entity = this.#entities.get(`answers/${user}`);
     return entity?.kind === "answers" ? entity.answers : [];
+  }
+
+  /** Where each tracker said it listens, by tracker id. */
+  trackerAddresses(): Map<string, string> {
+    const addresses = new Map<string, string>();
+    for (const entity of this.#entities.values()) {
+      if (entity.kind === "tracker_address") addresses.set(entity.trackerId, entity.address);
+    }
+    return addresses;
   }
 
   /** Every tracker public key. */
@@ -300,6 +318,11 @@ export class State {
         if (this.#entities.has(key)) return false; // a tracker's key is set once
         const { trackerId, publicKey } = body;
         this.#put(key, { kind: "tracker_key", trackerId, publicKey });
+        return true;
+      }
+      case "tracker_address": {
+        const { trackerId, address } = body;
+        this.#put(`trackeraddr/${trackerId}`, { kind: "tracker_address", trackerId, address });
         return true;
       }
       case "logout": {

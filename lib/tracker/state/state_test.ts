@@ -377,3 +377,20 @@ Deno.test("State.rebuild() takes a tracker's key that sorts below the checkpoint
   equal(rebuilt.digest(), State.fromOperations([...ops, late]).digest());
   ok(rebuilt.trackerKeys().some((key) => key.trackerId === "T3"));
 });
+
+Deno.test("State keeps a tracker's latest address; one below the checkpoint only fills a gap", () => {
+  const m = new OpMaker("T2");
+  const state = new State();
+  state.apply(m.make({ type: "tracker_address", trackerId: "T2", address: "10.0.0.2:7002" }));
+  state.apply(m.make({ type: "tracker_address", trackerId: "T2", address: "10.0.0.2:7102" }));
+  deepStrictEqual([...state.trackerAddresses()], [["T2", "10.0.0.2:7102"]]);
+  const old = m.make({ type: "tracker_address", trackerId: "T2", address: "10.0.0.9:1" }, null, {
+    wall: 1,
+    counter: 0,
+  });
+  state.absorbLate(old);
+  equal(state.trackerAddresses().get("T2"), "10.0.0.2:7102", "a late one never replaces");
+  const other = new State();
+  other.absorbLate(old);
+  equal(other.trackerAddresses().get("T2"), "10.0.0.9:1", "but fills a missing row");
+});
