@@ -317,6 +317,50 @@ Deno.test("a group made on both sides by different users: the later creator is t
   for (const c of [ann.client, ben.client, ben2]) await c.close();
 });
 
+Deno.test("an owner's accept made after they left on the other side is set aside, and they are told", async () => {
+  await using dir = await tempDir();
+  await using cluster = await Cluster.create(dir.path, 2);
+  await cluster.start(1);
+  await cluster.start(2);
+  const x = await session(cluster, 1, "xavi", { create: true });
+  const carol = await session(cluster, 1, "carol", { create: true });
+  const yan = await session(cluster, 1, "yan", { create: true });
+  await x.client.request("create_group", { group: "g" }, { token: x.token });
+  await carol.client.request("join_group", { group: "g" }, { token: carol.token });
+  await x.client.request("accept_request", { group: "g", user: "carol" }, { token: x.token });
+  await yan.client.request("join_group", { group: "g" }, { token: yan.token });
+  await cluster.converged();
+  // Apart: on tracker 1 xavi leaves (carol owns g now); later, on tracker 2, where he still
+  // owns it, xavi accepts yan.
+  await cluster.kill(2);
+  await x.client.request("leave_group", { group: "g" }, { token: x.token });
+  await cluster.kill(1);
+  await cluster.start(2);
+  const xOnTwo = await session(cluster, 2, "xavi", { identity: x.identity });
+  await xOnTwo.client.request("accept_request", { group: "g", user: "yan" }, {
+    token: xOnTwo.token,
+  });
+  await cluster.start(1);
+  await cluster.converged();
+  // At its place in the merged order the accept came from someone who no longer owned g.
+  for (const n of [1, 2]) {
+    const c = await session(cluster, n, "carol", { identity: carol.identity });
+    deepStrictEqual(await groupsOf(c), new Map([["g", { owner: "carol", members: 1 }]]));
+    const pending = await c.client.request("list_requests", { group: "g" }, { token: c.token });
+    deepStrictEqual(pending.requests, ["yan"], "yan's request is still waiting for carol");
+    await c.client.close();
+  }
+  // Xavi is told once, on his next command, with the owner-only code.
+  await rejects(
+    xOnTwo.client.request("list_groups", {}, { token: xOnTwo.token }),
+    (error: unknown) =>
+      error instanceof CommandError && error.code === "not_owner" &&
+      /acceptance of "yan" into group "g" was set aside/.test(error.message),
+  );
+  await xOnTwo.client.request("list_groups", {}, { token: xOnTwo.token });
+  for (const c of [x.client, carol.client, yan.client, xOnTwo.client]) await c.close();
+});
+
 Deno.test("presence reaches every tracker and ends with the lease", async () => {
   await using dir = await tempDir();
   await using cluster = await Cluster.create(dir.path, 2, ["--presence-lease-ms", "1500"]);

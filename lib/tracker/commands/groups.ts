@@ -128,6 +128,9 @@ function resolveRequest(
     groupCreation,
     user: args.user,
     accept,
+    // Checked where the operation lands in the merged order, not only here and now.
+    owner: session.user,
+    ownerCreation: session.userCreation,
   }], () => ({}));
 }
 

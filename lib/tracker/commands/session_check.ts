@@ -45,6 +45,26 @@ export function checkSession(
 }
 
 /**
+ * Tell a user once (per tracker; `told` remembers) that an answer they gave as a group's owner
+ * was set aside when trackers merged: by then, in the merged order, they no longer owned it.
+ *
+ * @throws {CommandError} `not_owner`, for the first such answer not told yet
+ */
+export function tellSetAside(state: State, session: SessionClaims, told: Set<string>): void {
+  for (const answer of state.setAsideOf(session.userCreation)) {
+    const key = `answer/${session.userCreation}/${answer.group}/${answer.user}`;
+    if (told.has(key)) continue;
+    told.add(key);
+    const verb = answer.accept ? "acceptance of" : "rejection of";
+    throw new CommandError(
+      ErrorCode.NOT_OWNER,
+      `Your ${verb} "${answer.user}" into group "${answer.group}" was set aside: when the ` +
+        `trackers merged, you had already left it and it had another owner`,
+    );
+  }
+}
+
+/**
  * Tell a user once (per tracker; `told` remembers) that a group they created lost its name to
  * an earlier creation when trackers merged.
  *

@@ -12,7 +12,7 @@ import { Core } from "./core.ts";
 import * as files from "./files.ts";
 import * as groups from "./groups.ts";
 import * as peers from "./peers.ts";
-import { tellLostGroups } from "./session_check.ts";
+import { tellLostGroups, tellSetAside } from "./session_check.ts";
 
 /** Every op's command; public ones are served without a session token. */
 export const COMMANDS: CommandTable = {
@@ -73,6 +73,7 @@ export class Commands {
       );
     }
     tellLostGroups(this.#core.ctx.state, session, this.#told);
+    tellSetAside(this.#core.ctx.state, session, this.#told);
     return await command.run(this.#core, { ...call, session });
   }
 

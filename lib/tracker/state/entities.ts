@@ -114,6 +114,21 @@ export interface TrackerAddressEntity {
   readonly address: string;
 }
 
+/**
+ * An owner's answer that was set aside when trackers merged: at its place in the merged order
+ * its author no longer owned the group. Kept so the author is told, like a lost name.
+ */
+export interface SetAsideEntity {
+  readonly kind: "answer_set_aside";
+  /** The creation of the user who answered. */
+  readonly byCreation: string;
+  readonly by: string;
+  readonly group: string;
+  /** The requester the answer was about. */
+  readonly user: string;
+  readonly accept: boolean;
+}
+
 /** Any state row. */
 export type Entity =
   | UserEntity
@@ -124,4 +139,5 @@ export type Entity =
   | FileEntity
   | HashesEntity
   | TrackerKeyEntity
-  | TrackerAddressEntity;
+  | TrackerAddressEntity
+  | SetAsideEntity;

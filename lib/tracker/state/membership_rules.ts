@@ -5,7 +5,7 @@
  * file-share rules, these read and change rows only through {@linkcode MembershipRows}, which
  * `State` provides; no I/O.
  */
-import type { GroupEntity, Membership, RequestAnswer } from "./entities.ts";
+import type { GroupEntity, Membership, RequestAnswer, SetAsideEntity } from "./entities.ts";
 import type { MemberLeft } from "./file_rules.ts";
 import type { OpBody } from "./op_schema.ts";
 
@@ -28,6 +28,8 @@ export interface MembershipRows {
   putAnswers(user: string, answers: readonly RequestAnswer[]): void;
   /** A member left (or the group went): drop their shares. */
   dropMemberFiles(left: MemberLeft): void;
+  /** Record an answer set aside, for its author to be told. */
+  putSetAside(entry: SetAsideEntity): void;
 }
 
 type Body<T extends OpBody["type"]> = Extract<OpBody, { type: T }>;
@@ -46,7 +48,12 @@ export function joinRequest(
   return true;
 }
 
-/** The owner accepts or rejects a pending request; the answer is kept for the requester. */
+/**
+ * The owner accepts or rejects a pending request; the answer is kept for the requester. An
+ * answer whose author does not own the group at this point of the merged order (they left, and
+ * ownership passed on, on another tracker while the two were apart) changes nothing but is
+ * recorded, so its author is told.
+ */
 export function resolveRequest(
   rows: MembershipRows,
   body: Body<"resolve_request">,
@@ -54,6 +61,21 @@ export function resolveRequest(
 ): boolean {
   const group = rows.currentGroup(body.group, body.groupCreation);
   if (!group || !isListed(group.requests, body.user)) return false;
+  if (body.owner !== undefined && body.ownerCreation !== undefined) {
+    const isOwner = group.owner === body.owner &&
+      rows.isCurrentUser(body.owner, body.ownerCreation);
+    if (!isOwner) {
+      rows.putSetAside({
+        kind: "answer_set_aside",
+        byCreation: body.ownerCreation,
+        by: body.owner,
+        group: group.name,
+        user: body.user,
+        accept: body.accept,
+      });
+      return false;
+    }
+  }
   const requests = group.requests.filter((r) => r.user !== body.user);
   const members = body.accept
     ? [...group.members, { user: body.user, since: at.since }]

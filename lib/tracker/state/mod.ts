@@ -18,6 +18,7 @@ export type {
   LogoutEntity,
   Membership,
   RequestAnswer,
+  SetAsideEntity,
   Sharer,
   TrackerAddressEntity,
   TrackerKeyEntity,

@@ -43,6 +43,12 @@ export const OpBodySchema = z.discriminatedUnion("type", [
     groupCreation: id,
     user: name,
     accept: z.boolean(),
+    /**
+     * Who answered, checked to own the group at the operation's place in the merged order
+     * (absent in operations logged before it was recorded: those are not checked).
+     */
+    owner: name.optional(),
+    ownerCreation: id.optional(),
   }),
   z.strictObject({
     type: z.literal("leave_group"),

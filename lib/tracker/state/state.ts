@@ -14,6 +14,7 @@ import type {
   GroupEntity,
   HashesEntity,
   RequestAnswer,
+  SetAsideEntity,
   TrackerKeyEntity,
   UserEntity,
 } from "./entities.ts";
@@ -44,6 +45,8 @@ export class State {
   readonly #filesByGroup = new Map<string, Set<string>>();
   /** Creations of groups that lost their name, by creator. */
   readonly #lostGroups = new Map<string, Set<string>>();
+  /** Set-aside answers' keys by their author's creation. */
+  readonly #answersSetAside = new Map<string, Set<string>>();
   /** Groups each user has a pending request to, so a user's requests need no scan of groups. */
   readonly #requestedBy = new Map<string, Set<string>>();
   #lastOrderKey = "";
@@ -65,6 +68,8 @@ export class State {
       this.#put(`answers/${user}`, { kind: "answers", user, answers } satisfies AnswersEntity);
     },
     dropMemberFiles: (left) => dropMemberFiles(this.#fileRows, left),
+    putSetAside: (entry) =>
+      this.#put(`setaside/${entry.byCreation}/${entry.group}/${entry.user}`, entry),
   };
 
   /** Load rows read back from storage (no replay). */
@@ -102,6 +107,7 @@ export class State {
     this.#requestIds.clear();
     this.#filesByGroup.clear();
     this.#lostGroups.clear();
+    this.#answersSetAside.clear();
     this.#requestedBy.clear();
     this.#lastOrderKey = base ? base.#lastOrderKey : "";
     if (base) {
@@ -361,6 +367,12 @@ export class State {
   }
 
   /** Groups made by this user (by its creation id) that lost their name to an earlier one. */
+  /** The answers of the user of this creation that were set aside when trackers merged. */
+  setAsideOf(userCreation: string): SetAsideEntity[] {
+    const keys = [...(this.#answersSetAside.get(userCreation) ?? [])].sort();
+    return keys.map((key) => this.#entities.get(key)).filter((e) => e?.kind === "answer_set_aside");
+  }
+
   lostGroupsOf(userCreation: string): Array<{ name: string; creation: string }> {
     return [...(this.#lostGroups.get(userCreation) ?? [])].map((creation) => {
       const entity = this.#entities.get(`conflict/${creation}`);
@@ -394,7 +406,12 @@ export class State {
     this.#dirty.add(key);
   }
 
-  #index(_key: string, entity: Entity): void {
+  #index(key: string, entity: Entity): void {
+    if (entity.kind === "answer_set_aside") {
+      let keys = this.#answersSetAside.get(entity.byCreation);
+      if (!keys) this.#answersSetAside.set(entity.byCreation, keys = new Set());
+      keys.add(key);
+    }
     if (entity.kind === "conflict" && entity.ownerCreation !== undefined) {
       let lost = this.#lostGroups.get(entity.ownerCreation);
       if (!lost) this.#lostGroups.set(entity.ownerCreation, lost = new Set());
