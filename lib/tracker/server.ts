@@ -42,7 +42,7 @@ export const TRACKER_DEFAULTS = {
   loginMaxFailures: 5,
   loginWindowMs: 60_000,
   maxConnections: 1024,
-  maxConnectionsPerAddress: 64,
+  maxConnectionsPerAddress: 256,
   idleTimeoutMs: 30_000,
   frameTimeoutMs: 10_000,
   maxInFlight: 32,
