@@ -35,6 +35,12 @@ async function main(args: string[]): Promise<number> {
         `(in its data folder) is ${server.keyFingerprint}: fix the line`,
     );
   }
+  try {
+    for (const id of values["remove-tracker"] ?? []) await server.removeTracker(id);
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
   const stop = () => void server.close();
   // Before the start line: whoever waits for it may signal at once.
   Deno.addSignalListener("SIGINT", stop);

@@ -4,7 +4,7 @@
  * login, keeps them in its state folder and fails over to trackers its tracker_info.txt never
  * named, also after a restart.
  */
-import { deepStrictEqual, equal, ok } from "node:assert/strict";
+import { deepStrictEqual, equal, ok, rejects } from "node:assert/strict";
 import { Cluster } from "./helpers/cluster.ts";
 import { assertOk, PeerProcess } from "./helpers/peer.ts";
 import { tempDir } from "./helpers/processes.ts";
@@ -63,4 +63,45 @@ Deno.test("trackers and peers that knew only tracker 1 reach each other once it 
   equal(login.user, "bea");
   await two.close();
   await three.close();
+});
+
+Deno.test("a tracker removed for good is no longer waited for: the others trim their logs again", async () => {
+  await using dir = await tempDir();
+  await using cluster = await Cluster.create(dir.path, 3, ["--trim-interval-ms", "200"]);
+  for (const n of [1, 2, 3]) await cluster.start(n);
+  await cluster.converged(10_000);
+  const gone = (await cluster.status(3)).trackerId;
+  await cluster.kill(3);
+  const client = await cluster.client(1);
+  for (let i = 0; i < 20; i++) {
+    await client.request("create_user", { user: `u${i}`, password: "pw" }, { requestId: `u-${i}` });
+  }
+  await client.close();
+  await cluster.converged(10_000);
+  ok((await cluster.status(1)).logged >= 20, "tracker 3 is only down: the logs wait for it");
+  // An id the cluster does not know is refused at start, in one line.
+  await cluster.kill(2);
+  await rejects(
+    cluster.start(2, ["--remove-tracker", "nope"]),
+    /tracker: No tracker "nope" in the cluster \(it knows /,
+  );
+  await cluster.start(2, ["--remove-tracker", gone]);
+  // Both trim everything every remaining tracker holds, and stop handing tracker 3 out.
+  await waitUntil("the logs are trimmed", async () => {
+    const [one, two] = [await cluster.status(1), await cluster.status(2)];
+    return one.logged <= 2 && two.logged <= 2 ? true : undefined;
+  }, { timeoutMs: 10_000, intervalMs: 100 });
+  const peer = await cluster.client(2);
+  await peer.request("create_user", { user: "eve", password: "pw" });
+  const { trackers } = await peer.request("login", {
+    user: "eve",
+    password: "pw",
+    peerId: peer.peerId,
+    port: 1,
+  });
+  deepStrictEqual(
+    trackers?.map((t) => t.address).sort(),
+    cluster.ports.slice(0, 2).map((port) => `127.0.0.1:${port}`).sort(),
+  );
+  await peer.close();
 });

@@ -37,6 +37,9 @@ Flags:
                            first byte (default ${D.frameTimeoutMs})
   --write-timeout-ms MS    close a client that does not read a reply this long (default ${D.writeTimeoutMs})
   --clock-offset-ms MS     shift this tracker's clock, for testing clock skew; may be negative (default 0)
+  --remove-tracker ID      at start, remove tracker ID (as status shows it) from the cluster for
+                           good: no tracker waits for it or links to it any more; repeatable
+                           (default: none)
   --quiet                  log only warnings and errors (default: off)
   -h, --help               show this text
 
@@ -74,6 +77,7 @@ export const TRACKER_FLAGS = {
   "max-clock-skew-ms": { type: "string" },
   "trim-interval-ms": { type: "string" },
   "clock-offset-ms": { type: "string" },
+  "remove-tracker": { type: "string", multiple: true },
   quiet: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;

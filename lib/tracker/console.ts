@@ -9,10 +9,14 @@
  */
 import { createInterface } from "node:readline";
 import type { TrackerServer } from "./server.ts";
+import { describeError } from "../common/errors.ts";
 
 /** What `help` prints. */
 export const CONSOLE_HELP = `Commands:
   status   where this tracker listens, what it holds, its state digest
+  remove ID
+           remove tracker ID from the cluster for good (it is gone and will not come back):
+           no tracker waits for it or links to it any more
   help     this text
   quit     stop the tracker (also Ctrl-C, Ctrl-D or SIGTERM)`;
 
@@ -56,6 +60,14 @@ function answer(server: TrackerServer, command: string, onQuit: () => void): str
       onQuit();
       return "Stopping…";
     default:
+      if (command.startsWith("remove ")) {
+        const id = command.slice("remove ".length).trim();
+        server.removeTracker(id).then(
+          () => console.log(`Removed tracker ${id} from the cluster`),
+          (error) => console.log(describeError(error)),
+        );
+        return "";
+      }
       return `Unknown command "${command}": try help, status or quit`;
   }
 }

@@ -109,6 +109,8 @@ export class Replicator {
   #trimmer: ReturnType<typeof setInterval> | undefined;
   /** Addresses we keep a link to. */
   readonly #targets = new Set<string>();
+  /** The tracker id each address proved, once linked. */
+  readonly #idAt = new Map<string, string>();
 
   constructor(options: ReplicatorOptions) {
     this.#options = options;
@@ -135,16 +137,19 @@ export class Replicator {
    * @returns how many operations left the log
    */
   trim(): number {
-    const { store, clock, trackerId } = this.#options;
-    const remotes = [...this.#remotes.values()];
+    const { store, clock, trackerId, state } = this.#options;
+    // A tracker removed for good is not waited for, whether our list names it or not.
+    const removed = state.removedTrackers();
+    const remotes = [...this.#remotes.values()].filter((r) => !removed.has(r.trackerId));
     const listed = new Set(this.#options.trackers.map(formatAddress));
     listed.delete(formatAddress(this.#options.self));
+    for (const address of state.removedAddresses().values()) listed.delete(address);
     if (remotes.length < listed.size) return 0;
     const views: TrackerView[] = [
       { trackerId, vector: Object.fromEntries(store.vector()), clock: clock.peek() },
       ...remotes.map((r) => ({ trackerId: r.trackerId, vector: r.vector, clock: r.clock })),
     ];
-    const point = trimPoint(views, (origin, seq) => store.orderKeyOf(origin, seq));
+    const point = trimPoint(views, (origin, seq) => store.orderKeyOf(origin, seq), removed);
     if (point === "") return 0;
     const trimmed = store.trim(point);
     if (trimmed > 0) {
@@ -160,6 +165,17 @@ export class Replicator {
     if (this.#abort.signal.aborted) return;
     this.#targets.add(text);
     this.#links.push(this.#linkLoop(address));
+  }
+
+  /** Whether the tracker at `address` (by the address it published, or the id it proved) is gone. */
+  #isRemoved(address: TrackerEntry): boolean {
+    const text = formatAddress(address);
+    const { state } = this.#options;
+    const removed = state.removedTrackers();
+    if (removed.size === 0) return false;
+    const id = this.#idAt.get(text);
+    if (id !== undefined && removed.has(id)) return true;
+    return [...state.removedAddresses().values()].includes(text);
   }
 
   /**
@@ -197,6 +213,12 @@ export class Replicator {
     const health = new LinkHealth(formatAddress(address), this.#options.logger);
     let delay = RETRY_MIN_MS;
     while (!this.#abort.signal.aborted) {
+      if (this.#isRemoved(address)) {
+        this.#options.logger.info(
+          `Tracker ${formatAddress(address)} was removed from the cluster: no longer linking to it`,
+        );
+        return;
+      }
       const started = Date.now();
       try {
         await this.#link(address, health);
@@ -233,6 +255,7 @@ export class Replicator {
         );
       }
       const remote = await this.#handshakeAsConnector(wire);
+      this.#idAt.set(formatAddress(address), remote.trackerId);
       health.up(remote.trackerId);
       const acks = this.#readAcks(wire, remote, watchdog);
       try {

@@ -357,6 +357,16 @@ export class TrackerServer {
     await this.close();
   }
 
+  /**
+   * Remove tracker `trackerId` from the cluster for good (see `Commands.removeTracker`).
+   *
+   * @throws {RangeError} for this tracker or an unknown id
+   */
+  async removeTracker(trackerId: string): Promise<void> {
+    await this.#commands.removeTracker(trackerId);
+    this.#logger.info(`Removed tracker ${trackerId} from the cluster`);
+  }
+
   /** SHA-256 digest of the durable state: equal digests mean equal state. */
   digest(): string {
     return this.#state.digest();

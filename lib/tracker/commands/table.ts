@@ -86,6 +86,27 @@ export class Commands {
   }
 
   /**
+   * Tell the cluster that tracker `trackerId` is gone for good (an operator's word): no tracker
+   * links to it, waits for it before trimming or hands it to peers any more.
+   *
+   * @throws {RangeError} for this tracker itself or an id the cluster does not know, in one line
+   */
+  async removeTracker(trackerId: string): Promise<void> {
+    const { state, store } = this.#core.ctx;
+    if (trackerId === store.trackerId) {
+      throw new RangeError(
+        `Tracker ${trackerId} is this tracker: stop it, then remove it from another tracker`,
+      );
+    }
+    if (!state.trackerKeys().some((key) => key.trackerId === trackerId)) {
+      const known = state.trackerKeys().map((key) => key.trackerId).join(", ");
+      throw new RangeError(`No tracker "${trackerId}" in the cluster (it knows ${known})`);
+    }
+    if (state.removedTrackers().has(trackerId)) return;
+    await this.#core.write(undefined, [{ type: "tracker_removed", trackerId }], () => ({}));
+  }
+
+  /**
    * Publish where this tracker listens (`IP:PORT`, its tracker_info.txt line), when the cluster
    * holds another address for it or none: every tracker then links to it, and peers learn it.
    */

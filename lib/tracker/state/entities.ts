@@ -114,6 +114,12 @@ export interface TrackerAddressEntity {
   readonly address: string;
 }
 
+/** A tracker removed from the cluster for good. */
+export interface TrackerRemovedEntity {
+  readonly kind: "tracker_removed";
+  readonly trackerId: string;
+}
+
 /**
  * An owner's answer that was set aside when trackers merged: at its place in the merged order
  * its author no longer owned the group. Kept so the author is told, like a lost name.
@@ -140,4 +146,5 @@ export type Entity =
   | HashesEntity
   | TrackerKeyEntity
   | TrackerAddressEntity
+  | TrackerRemovedEntity
   | SetAsideEntity;

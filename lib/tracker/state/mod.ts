@@ -22,6 +22,7 @@ export type {
   Sharer,
   TrackerAddressEntity,
   TrackerKeyEntity,
+  TrackerRemovedEntity,
   UserEntity,
 } from "./entities.ts";
 export { canonicalJson, stateDigest } from "./digest.ts";

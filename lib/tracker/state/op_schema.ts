@@ -102,6 +102,11 @@ export const OpBodySchema = z.discriminatedUnion("type", [
     trackerId: id,
     address: z.string().min(3).max(64),
   }),
+  /**
+   * A tracker gone for good (an operator said so): no tracker links to it, waits for it before
+   * trimming, or hands it out to peers any more.
+   */
+  z.strictObject({ type: z.literal("tracker_removed"), trackerId: id }),
   /** Ends every session of (user, peer) issued before this operation's time. */
   z.strictObject({ type: z.literal("logout"), user: name, userCreation: id, peerId: id }),
 ]);

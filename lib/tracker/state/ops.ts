@@ -49,5 +49,7 @@ export function keyOf(body: OpBody): string {
       return `tracker/${body.trackerId}`;
     case "tracker_address":
       return `trackeraddr/${body.trackerId}`;
+    case "tracker_removed":
+      return `trackergone/${body.trackerId}`;
   }
 }

@@ -129,6 +129,12 @@ export class State {
    * or writes it, so applying it late gives the same row as applying it in order.
    */
   absorbLate(op: Operation): void {
+    if (op.body.type === "tracker_removed") {
+      const { trackerId } = op.body;
+      const key = `trackergone/${trackerId}`;
+      if (!this.#entities.has(key)) this.#put(key, { kind: "tracker_removed", trackerId });
+      return;
+    }
     if (op.body.type === "tracker_address") {
       // Older than what is folded: it only fills a gap, never replaces a later address.
       const { trackerId, address } = op.body;
@@ -218,13 +224,37 @@ export class State {
     return entity?.kind === "answers" ? entity.answers : [];
   }
 
-  /** Where each tracker said it listens, by tracker id. */
+  /** Where each tracker of the cluster said it listens, by tracker id (removed ones left out). */
   trackerAddresses(): Map<string, string> {
+    const removed = this.removedTrackers();
     const addresses = new Map<string, string>();
     for (const entity of this.#entities.values()) {
-      if (entity.kind === "tracker_address") addresses.set(entity.trackerId, entity.address);
+      if (entity.kind === "tracker_address" && !removed.has(entity.trackerId)) {
+        addresses.set(entity.trackerId, entity.address);
+      }
     }
     return addresses;
+  }
+
+  /** Where removed trackers last said they listened, by tracker id. */
+  removedAddresses(): Map<string, string> {
+    const removed = this.removedTrackers();
+    const addresses = new Map<string, string>();
+    for (const entity of this.#entities.values()) {
+      if (entity.kind === "tracker_address" && removed.has(entity.trackerId)) {
+        addresses.set(entity.trackerId, entity.address);
+      }
+    }
+    return addresses;
+  }
+
+  /** The ids of trackers removed from the cluster for good. */
+  removedTrackers(): Set<string> {
+    const removed = new Set<string>();
+    for (const entity of this.#entities.values()) {
+      if (entity.kind === "tracker_removed") removed.add(entity.trackerId);
+    }
+    return removed;
   }
 
   /** Every tracker public key. */
@@ -329,6 +359,12 @@ export class State {
       case "tracker_address": {
         const { trackerId, address } = body;
         this.#put(`trackeraddr/${trackerId}`, { kind: "tracker_address", trackerId, address });
+        return true;
+      }
+      case "tracker_removed": {
+        const key = `trackergone/${body.trackerId}`;
+        if (this.#entities.has(key)) return false;
+        this.#put(key, { kind: "tracker_removed", trackerId: body.trackerId });
         return true;
       }
       case "logout": {

@@ -28,17 +28,37 @@ export interface TrackerView {
 export function trimPoint(
   views: readonly TrackerView[],
   orderKeyOf: (origin: string, seq: number) => string | undefined,
+  gone: ReadonlySet<string> = new Set(),
 ): string {
   if (views.length === 0) return "";
   const origins = new Set(views.flatMap((v) => Object.keys(v.vector)));
   for (const view of views) origins.add(view.trackerId);
   let point: string | undefined;
   for (const origin of origins) {
-    const bound = originBound(origin, views, orderKeyOf);
+    const bound = gone.has(origin)
+      ? goneBound(origin, views, orderKeyOf)
+      : originBound(origin, views, orderKeyOf);
+    if (bound === null) continue;
     if (bound === "") return "";
     if (point === undefined || bound < point) point = bound;
   }
   return point ?? "";
+}
+
+/**
+ * A removed tracker makes no more operations: once every tracker holds the same of its
+ * operations it bounds nothing; until then, what the least of them holds.
+ */
+function goneBound(
+  origin: string,
+  views: readonly TrackerView[],
+  orderKeyOf: (origin: string, seq: number) => string | undefined,
+): string | null {
+  const held = views.map((v) => v.vector[origin] ?? 0);
+  const minHeld = Math.min(...held);
+  if (minHeld === Math.max(...held)) return null;
+  if (minHeld === 0) return "";
+  return orderKeyOf(origin, minHeld) ?? "";
 }
 
 function originBound(
