@@ -1,11 +1,14 @@
 /**
  * Two trackers on hosts of their own (network namespaces on a bridge), the network between them
- * cut while clients write on both sides, then healed: the trackers notice the silent link, keep
- * reopening it, and hold the same state within 5 s of the heal. Needs root and iproute2; skips
- * with one line elsewhere.
+ * cut and healed round after round while clients on both sides write, contest a user name, and
+ * (every other round) tracker 2 is killed and restarted while cut off. After each heal a checker
+ * asks: equal digests within 5 s; every acknowledged write held by both (each is an operation:
+ * the counts add up); one winner per contested name, the same on both trackers. Needs root and
+ * iproute2; skips with one line elsewhere. `PARTITION_ROUNDS` sets the rounds (2 here;
+ * `deno task test:partition` runs 8).
  */
 import { equal, ok } from "node:assert/strict";
-import { cannotShape, Network } from "./helpers/netns.ts";
+import { cannotShape, type Host, Network } from "./helpers/netns.ts";
 import { Child, DENO, ROOT, tempDir } from "./helpers/processes.ts";
 import { waitUntil } from "../lib/common/test_util.ts";
 
@@ -14,6 +17,8 @@ if (reason) console.log(`cluster_partition_test: skipped, ${reason}`);
 
 const PORT = 7001;
 const HEAL_DEADLINE_MS = 5000;
+const ROUNDS = Number(Deno.env.get("PARTITION_ROUNDS") ?? "2");
+const WRITES = 5;
 
 interface Status {
   up: boolean;
@@ -22,75 +27,102 @@ interface Status {
 }
 
 Deno.test({
-  name: "trackers cut apart while both sides write hold the same state within 5 s of the heal",
+  name: "trackers cut apart while both sides write hold the same state within 5 s of each heal",
   ignore: reason !== null,
   async fn() {
     await using dir = await tempDir();
     await using net = await Network.create(`psp${Deno.pid}`, { hosts: 2 });
-    const [one, two] = net.hosts as [typeof net.hosts[0], typeof net.hosts[0]];
+    const [one, two] = net.hosts as [Host, Host];
     const info = `${dir.path}/tracker_info.txt`;
     await Deno.writeTextFile(info, `${one.ip}:${PORT}\n${two.ip}:${PORT}\n`);
-    const inNs = (ns: string, args: string[]) =>
-      new Child(["netns", "exec", ns, DENO, ...args], { program: "ip" });
-    const tracker = (n: number, ns: string) =>
-      inNs(ns, [
+    const inNs = (host: Host, args: string[]) =>
+      new Child(["netns", "exec", host.ns, DENO, ...args], { program: "ip" });
+    const startTracker = async (n: number, host: Host) => {
+      const child = inNs(host, [
         ...["run", "--no-prompt", "--allow-net", "--allow-read", `--allow-write=${dir.path}`],
         ...[`${ROOT}tracker.ts`, info, String(n), "--data-dir", `${dir.path}/tracker-${n}`],
         ...["--cluster-key", `${dir.path}/cluster.key`],
       ]);
-    await using first = tracker(1, one.ns);
-    await first.stdout.waitFor((line) => line.includes("listening on"));
-    await using second = tracker(2, two.ns);
-    await second.stdout.waitFor((line) => line.includes("listening on"));
-
-    const statuses = async (): Promise<Status[]> => {
-      await using status = inNs(one.ns, [
+      await child.stdout.waitFor((line) => line.includes("listening on"));
+      return child;
+    };
+    /** One JSON line from a client run in `host`'s namespace. */
+    const client = async (host: Host, args: string[]) => {
+      await using child = inNs(host, [
         ...["run", "--no-prompt", "--allow-net", "--allow-read"],
-        ...[`${ROOT}tracker.ts`, "status", info, "--json"],
+        ...[`${ROOT}tests/helpers/ns_writer.ts`, ...args],
       ]);
-      await status.exited();
-      return JSON.parse(status.stdout.lines.join("\n")).trackers;
+      const status = await child.exited();
+      equal(status.code, 0, child.stderr.text());
+      return JSON.parse(child.stdout.lines.at(-1)!);
     };
-    const converged = async () => {
-      const [a, b] = await statuses();
-      return a?.up && b?.up && a.digest === b.digest ? a : undefined;
-    };
-    const before = await waitUntil("the trackers converge", converged, {
-      timeoutMs: 20_000,
-      intervalMs: 200,
-    });
+    const trackers = [await startTracker(1, one), await startTracker(2, two)];
+    try {
+      const statuses = async (): Promise<Status[]> => {
+        await using status = inNs(one, [
+          ...["run", "--no-prompt", "--allow-net", "--allow-read"],
+          ...[`${ROOT}tracker.ts`, "status", info, "--json"],
+        ]);
+        await status.exited();
+        return JSON.parse(status.stdout.lines.join("\n")).trackers;
+      };
+      const converged = async () => {
+        const [a, b] = await statuses();
+        return a?.up && b?.up && a.digest === b.digest && a.ops === b.ops ? a : undefined;
+      };
+      let before = await waitUntil("the trackers converge", converged, {
+        timeoutMs: 20_000,
+        intervalMs: 200,
+      });
 
-    await net.cut(two);
-    const write = async (ns: string, address: string, prefix: string) => {
-      await using writer = inNs(ns, [
-        ...["run", "--no-prompt", "--allow-net", "--allow-read"],
-        ...[`${ROOT}tests/helpers/ns_writer.ts`, address, prefix, "5"],
-      ]);
-      const status = await writer.exited();
-      equal(status.code, 0, writer.stderr.text());
-      equal(JSON.parse(writer.stdout.lines.at(-1)!).acked, 5);
-    };
-    await Promise.all([
-      write(one.ns, `${one.ip}:${PORT}`, "left"),
-      write(two.ns, `${two.ip}:${PORT}`, "right"),
-    ]);
-    // Each side finds its link silent (no TCP error comes during a cut) and says so.
-    const silent = (line: string) => line.includes("down") && line.includes("Nothing heard");
-    await Promise.all([
-      first.stderr.waitFor(silent, 0, 15_000),
-      second.stderr.waitFor(silent, 0, 15_000),
-    ]);
+      for (let round = 1; round <= ROUNDS; round++) {
+        const logFrom = trackers[0]!.stderr.lines.length;
+        await net.cut(two);
+        const [left, right, contestLeft, contestRight] = await Promise.all([
+          client(one, ["create", `${one.ip}:${PORT}`, `left-r${round}`, String(WRITES)]),
+          client(two, ["create", `${two.ip}:${PORT}`, `right-r${round}`, String(WRITES)]),
+          client(one, ["contest", `${one.ip}:${PORT}`, `both-r${round}`, "left"]),
+          client(two, ["contest", `${two.ip}:${PORT}`, `both-r${round}`, "right"]),
+        ]);
+        equal(left.acked + right.acked, 2 * WRITES);
+        ok(contestLeft.acked && contestRight.acked, "each side alone takes the name");
+        if (round % 2 === 0) {
+          // Killed while cut off: what it acknowledged must survive the restart too.
+          trackers[1]!.kill("SIGKILL");
+          await trackers[1]!.exited();
+          await trackers[1]![Symbol.asyncDispose]();
+          trackers[1] = await startTracker(2, two);
+        }
+        // Tracker 1 finds its link dead by itself (a cut gives TCP no error).
+        await trackers[0]!.stderr.waitFor((line) => line.includes("is down"), logFrom, 15_000);
 
-    await net.heal(two);
-    const healed = performance.now();
-    const after = await waitUntil("the trackers converge after the heal", converged, {
-      timeoutMs: 15_000,
-      intervalMs: 100,
-    });
-    const ms = performance.now() - healed;
-    console.log(`converged ${ms.toFixed(0)} ms after the heal`);
-    ok(ms < HEAL_DEADLINE_MS, `converged ${ms.toFixed(0)} ms after the heal`);
-    // Ten users made apart, on two sides, all held by both.
-    equal(after.ops, before.ops! + 10);
+        await net.heal(two);
+        const healed = performance.now();
+        const after = await waitUntil(`round ${round} converges after the heal`, converged, {
+          timeoutMs: 15_000,
+          intervalMs: 100,
+        });
+        const ms = performance.now() - healed;
+        console.log(`round ${round}: equal digests ${ms.toFixed(0)} ms after the heal`);
+        ok(ms < HEAL_DEADLINE_MS, `round ${round}: ${ms.toFixed(0)} ms after the heal`);
+        // Every acknowledged write is an operation both hold (the losing creation too).
+        equal(after.ops, before.ops! + 2 * WRITES + 2);
+        // One winner for the contested name, the same on both trackers.
+        const winners = [];
+        for (const host of [one, two]) {
+          const address = `${host.ip}:${PORT}`;
+          const [asLeft, asRight] = await Promise.all([
+            client(host, ["login", address, `both-r${round}`, "left"]),
+            client(host, ["login", address, `both-r${round}`, "right"]),
+          ]);
+          equal(Number(asLeft.ok) + Number(asRight.ok), 1, JSON.stringify([asLeft, asRight]));
+          winners.push(asLeft.ok ? "left" : "right");
+        }
+        equal(winners[0], winners[1], "both trackers name the same winner");
+        before = after;
+      }
+    } finally {
+      for (const tracker of trackers) await tracker[Symbol.asyncDispose]();
+    }
   },
 });

@@ -1,18 +1,21 @@
 /**
- * A client run inside a network namespace by fault tests: creates users `<prefix>-1` to
- * `<prefix>-<count>` on the tracker at `IP:PORT`, each an acknowledged durable write, and prints
- * `{"acked": n}`. Exits 1 with the error when a write is refused or fails.
+ * A client run inside a network namespace by fault tests, against the tracker at `IP:PORT`.
+ * Prints one JSON line and exits 0; exits 1 with the error when something unexpected fails.
  *
- * Usage: ns_writer.ts <IP:PORT> <prefix> <count>
+ * - `create <IP:PORT> <prefix> <count>`: create users `<prefix>-1` to `<prefix>-<count>`, each
+ *   an acknowledged durable write; prints `{"acked": n}`.
+ * - `contest <IP:PORT> <user> <password>`: create `user` (a name the other side may create too);
+ *   prints `{"acked": true}` or `{"acked": false, "code": "…"}` when refused.
+ * - `login <IP:PORT> <user> <password>`: prints `{"ok": true}` or `{"ok": false, "code": "…"}`.
  */
 import { parseAddress } from "../../lib/common/address.ts";
+import { CommandError } from "../../lib/common/errors.ts";
 import { testIdentity } from "../../lib/peer/testing/identities.ts";
 import { openConnection, RpcClient } from "../../lib/wire/mod.ts";
 
-const [addressText, prefix, countText] = Deno.args;
-if (!addressText || !prefix || !countText) {
-  throw new TypeError("Usage: ns_writer.ts <IP:PORT> <prefix> <count>");
-}
+const USAGE = "Usage: ns_writer.ts create|contest|login <IP:PORT> …";
+const [mode, addressText, ...rest] = Deno.args;
+if (!mode || !addressText) throw new TypeError(USAGE);
 const me = await testIdentity();
 const wire = await openConnection(parseAddress(addressText), {
   role: "peer",
@@ -21,16 +24,47 @@ const wire = await openConnection(parseAddress(addressText), {
   timeoutMs: 5000,
 });
 const client = new RpcClient(wire);
-let acked = 0;
+const options = (n: number) => ({
+  requestId: `${me.peerId}.${n}`,
+  signal: AbortSignal.timeout(5000),
+});
+
+/** The code of a refusal, or rethrow anything else. */
+function refusal(error: unknown): string {
+  if (error instanceof CommandError) return error.code;
+  throw error;
+}
+
 try {
-  for (let i = 1; i <= Number(countText); i++) {
-    await client.request("create_user", { user: `${prefix}-${i}`, password: "pw" }, {
-      requestId: `${me.peerId}.${i}`,
-      signal: AbortSignal.timeout(5000),
-    });
-    acked++;
+  if (mode === "create") {
+    const [prefix, countText] = rest;
+    let acked = 0;
+    for (let i = 1; i <= Number(countText); i++) {
+      await client.request("create_user", { user: `${prefix}-${i}`, password: "pw" }, options(i));
+      acked++;
+    }
+    console.log(JSON.stringify({ acked }));
+  } else if (mode === "contest") {
+    const [user, password] = rest as [string, string];
+    try {
+      await client.request("create_user", { user, password }, options(1));
+      console.log(JSON.stringify({ acked: true }));
+    } catch (error) {
+      console.log(JSON.stringify({ acked: false, code: refusal(error) }));
+    }
+  } else if (mode === "login") {
+    const [user, password] = rest as [string, string];
+    try {
+      await client.request("login", { user, password, peerId: me.peerId, port: 1 }, {
+        signal: AbortSignal.timeout(5000),
+      });
+      console.log(JSON.stringify({ ok: true }));
+    } catch (error) {
+      console.log(JSON.stringify({ ok: false, code: refusal(error) }));
+    }
+  } else {
+    throw new TypeError(USAGE);
   }
 } finally {
   await client.close();
 }
-console.log(JSON.stringify({ acked }));
