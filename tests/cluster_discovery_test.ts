@@ -104,4 +104,12 @@ Deno.test("a tracker removed for good is no longer waited for: the others trim t
     cluster.ports.slice(0, 2).map((port) => `127.0.0.1:${port}`).sort(),
   );
   await peer.close();
+  // Tracker 3 coming back with its old data folder is refused, and says why.
+  const ops = (await cluster.status(1)).ops;
+  const back = await cluster.start(3);
+  await back.stderr.waitFor((line) =>
+    line.includes("is down: The other tracker refused the link") &&
+    line.includes("was removed from the cluster and may not replicate")
+  );
+  equal((await cluster.status(1)).ops, ops, "nothing came in from it");
 });

@@ -14,6 +14,7 @@ import { describeError, ProtocolError } from "../common/errors.ts";
 import type { Logger } from "../common/logger.ts";
 import {
   decodeMessage,
+  ErrorFrameSchema,
   FrameType,
   openConnection,
   REPL_FRAME_LIMIT_BYTES,
@@ -416,6 +417,13 @@ export class Replicator {
       const connector = wire.remote.id;
       const channel = wire.conn.handshakeHash;
       this.#checkKey(connector, wire.remoteKey);
+      if (this.#options.state.removedTrackers().has(connector)) {
+        throw new ProtocolError(
+          "tracker_removed",
+          `Tracker "${connector}" was removed from the cluster and may not replicate: to rejoin, ` +
+            `start it with a new data folder`,
+        );
+      }
       const nonce = ReplicationAuth.nonce();
       await wire.send(ReplFrame.CHALLENGE, { nonce });
       const timer = setTimeout(() => wire.close(), AUTH_TIMEOUT_MS);
@@ -484,7 +492,14 @@ async function readFrame(wire: WireConnection, type: number): Promise<Uint8Array
   const frame = await wire.reader.read();
   if (frame === null) throw new ProtocolError("truncated", "Link closed during the handshake");
   if (frame.type === FrameType.ERROR) {
-    throw new ProtocolError("refused", "The other tracker refused the link");
+    // Its reason is worth the operator's line (a wrong key, a removed tracker…).
+    let reason = "";
+    try {
+      reason = `: ${decodeMessage(ErrorFrameSchema, frame.payload, "error").message}`;
+    } catch {
+      // An error frame that does not decode says only that it refused.
+    }
+    throw new ProtocolError("refused", `The other tracker refused the link${reason}`);
   }
   if (frame.type !== type) {
     throw new ProtocolError("unexpected_frame", `Expected frame ${type}, got ${frame.type}`);
