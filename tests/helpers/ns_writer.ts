@@ -7,13 +7,15 @@
  * - `contest <IP:PORT> <user> <password>`: create `user` (a name the other side may create too);
  *   prints `{"acked": true}` or `{"acked": false, "code": "…"}` when refused.
  * - `login <IP:PORT> <user> <password>`: prints `{"ok": true}` or `{"ok": false, "code": "…"}`.
+ * - `as <IP:PORT> <user> <password> <op> <args as JSON>`: log in, then one command; prints
+ *   `{"ok": true, "result": …}` or `{"ok": false, "code": "…"}` when the command is refused.
  */
 import { parseAddress } from "../../lib/common/address.ts";
 import { CommandError } from "../../lib/common/errors.ts";
 import { testIdentity } from "../../lib/peer/testing/identities.ts";
-import { openConnection, RpcClient } from "../../lib/wire/mod.ts";
+import { type Op, openConnection, RpcClient, WRITE_OPS } from "../../lib/wire/mod.ts";
 
-const USAGE = "Usage: ns_writer.ts create|contest|login <IP:PORT> …";
+const USAGE = "Usage: ns_writer.ts create|contest|login|as <IP:PORT> …";
 const [mode, addressText, ...rest] = Deno.args;
 if (!mode || !addressText) throw new TypeError(USAGE);
 const me = await testIdentity();
@@ -59,6 +61,23 @@ try {
         signal: AbortSignal.timeout(5000),
       });
       console.log(JSON.stringify({ ok: true }));
+    } catch (error) {
+      console.log(JSON.stringify({ ok: false, code: refusal(error) }));
+    }
+  } else if (mode === "as") {
+    const [user, password, op, argsText] = rest as [string, string, Op, string];
+    const { token } = await client.request("login", {
+      user,
+      password,
+      peerId: me.peerId,
+      port: 1,
+    }, { signal: AbortSignal.timeout(5000) });
+    try {
+      const result = await client.request(op, JSON.parse(argsText), {
+        token,
+        ...(WRITE_OPS.has(op) ? options(2) : { signal: AbortSignal.timeout(5000) }),
+      });
+      console.log(JSON.stringify({ ok: true, result }));
     } catch (error) {
       console.log(JSON.stringify({ ok: false, code: refusal(error) }));
     }
