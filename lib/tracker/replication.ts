@@ -36,6 +36,7 @@ import {
 } from "./state/mod.ts";
 import type { Presence, PresenceRecord } from "./presence.ts";
 import { LinkHealth } from "./link_health.ts";
+import { LINK_SILENCE_MS, type Watchdog, watchSilence } from "./link_watchdog.ts";
 import { ReplicationAuth } from "./repl_auth.ts";
 import type { TransportIdentity } from "../wire/secure_conn.ts";
 import { sameBytes } from "../common/hash.ts";
@@ -57,11 +58,7 @@ const RETRY_MAX_MS = 1000;
 const LINK_OPEN_TIMEOUT_MS = 2000;
 /** An idle connector sends an empty OPS this often; the acceptor ACKs it. */
 const LINK_HEARTBEAT_MS = 1000;
-/**
- * A link on which nothing arrived for this long is dead (the network is cut, not the TCP
- * connection: TCP would retransmit into the void for minutes): it is closed and reopened.
- */
-export const LINK_SILENCE_MS = 4000;
+
 const PRESENCE_FLUSH_MS = 50;
 /** Default: how often to look for log entries every tracker holds, and trim them. */
 export const TRIM_INTERVAL_MS = 10_000;
@@ -505,31 +502,4 @@ async function readFrame(wire: WireConnection, type: number): Promise<Uint8Array
     throw new ProtocolError("unexpected_frame", `Expected frame ${type}, got ${frame.type}`);
   }
   return frame.payload;
-}
-
-/** Closes a link on which nothing arrived for {@linkcode LINK_SILENCE_MS}. */
-interface Watchdog {
-  /** A frame arrived. */
-  heard(): void;
-  /** Whether it closed the link. */
-  readonly isSilent: boolean;
-  stop(): void;
-}
-
-function watchSilence(wire: WireConnection): Watchdog {
-  let last = performance.now();
-  let isSilent = false;
-  const timer = setInterval(() => {
-    if (performance.now() - last < LINK_SILENCE_MS) return;
-    isSilent = true;
-    clearInterval(timer);
-    wire.close();
-  }, LINK_SILENCE_MS / 4);
-  return {
-    heard: () => last = performance.now(),
-    get isSilent() {
-      return isSilent;
-    },
-    stop: () => clearInterval(timer),
-  };
 }
