@@ -181,7 +181,7 @@ Deno.test("a tracker that fails to start leaves no new folder or file behind", a
     "--cluster-key",
     badKey,
   );
-  assertOneLineError(malformed, /^tracker: Cannot use cluster key .*malformed/);
+  assertOneLineError(malformed, /^tracker: Cluster key ".*" is malformed: expected 64 hex digits$/);
   const entries = [];
   for await (const entry of Deno.readDir(dir.path)) entries.push(entry.name);
   deepStrictEqual(entries.sort(), ["bad.key", "free.txt", "info.txt"]);

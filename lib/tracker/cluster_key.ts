@@ -15,11 +15,13 @@ const SECRET_BYTES = 32;
  * @throws {Error} with one line naming the file when it is unreadable or malformed
  */
 export async function loadClusterKey(path: string): Promise<Uint8Array> {
+  let text: string | undefined;
   try {
-    return parseKey(await Deno.readTextFile(path), path);
+    text = await Deno.readTextFile(path);
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw describe(error, path);
   }
+  if (text !== undefined) return parseKey(text, path); // its error names the file already
   const hex = Array.from(crypto.getRandomValues(new Uint8Array(SECRET_BYTES)))
     .map((b) => b.toString(16).padStart(2, "0")).join("");
   try {
