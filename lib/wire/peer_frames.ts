@@ -61,9 +61,15 @@ export const PEER_FRAME_LIMIT_BYTES: ReadonlyMap<number, number> = new Map([
   [PeerFrame.PEERS, 8192],
 ]);
 
-/** CHALLENGE: the seeder's fresh nonce. */
+/** The CHALLENGE nonce's size. */
+export const CHALLENGE_NONCE_BYTES = 32;
+
+/** CHALLENGE: the seeder's fresh nonce, exactly 32 bytes (a downloader signs nothing else). */
 export const ChallengeSchema = z.strictObject({
-  nonce: z.custom<Uint8Array>((v) => v instanceof Uint8Array, "must be bytes"),
+  nonce: z.custom<Uint8Array>(
+    (v) => v instanceof Uint8Array && v.length === CHALLENGE_NONCE_BYTES,
+    `must be ${CHALLENGE_NONCE_BYTES} bytes`,
+  ),
 });
 
 /**

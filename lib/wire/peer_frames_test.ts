@@ -200,3 +200,14 @@ Deno.test("new Bitfield(length, bytes) rejects a wrong length or bits past the l
   );
   assert.equal(new Bitfield(10, new Uint8Array([0, 0x40])).count, 1);
 });
+
+Deno.test("ChallengeSchema takes a nonce of exactly 32 bytes, so a downloader signs nothing else", () => {
+  const ok = decodeMessage(ChallengeSchema, encodeMessage({ nonce: new Uint8Array(32) }), "c");
+  assert.equal(ok.nonce.length, 32);
+  for (const length of [0, 31, 33, 1024]) {
+    assert.throws(
+      () => decodeMessage(ChallengeSchema, encodeMessage({ nonce: new Uint8Array(length) }), "c"),
+      (error: unknown) => error instanceof ProtocolError && error.code === "invalid_message",
+    );
+  }
+});

@@ -24,6 +24,7 @@ import { FrameType, MAX_QUEUED_REQUESTS, SeederRefusal, WireErrorCode } from "..
 import {
   allocatePieceFrame,
   Bitfield,
+  CHALLENGE_NONCE_BYTES,
   decodeIndex,
   encodeBitfieldFrame,
   encodeEmptyFrame,
@@ -35,8 +36,6 @@ import {
 import type { FileSwarm, SwarmMember } from "./file_swarm.ts";
 import type { PieceSource, ServedFiles } from "./served_files.ts";
 import { pieceSpan } from "../../common/hash.ts";
-
-const NONCE_BYTES = 32;
 
 /** Looks up a tracker's public ticket key by key id (the app refreshes unknown ones). */
 export interface TrackerKeyLookup {
@@ -211,7 +210,7 @@ export class SeederSession implements SwarmMember {
   }
 
   async #handshake(): Promise<{ source: PieceSource; port?: number } | Refusal> {
-    const nonce = crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
+    const nonce = crypto.getRandomValues(new Uint8Array(CHALLENGE_NONCE_BYTES));
     await this.wire.send(PeerFrame.CHALLENGE, { nonce });
     const frame = await this.wire.reader.read();
     if (frame === null) {
