@@ -330,7 +330,8 @@ export class Replicator {
         continue;
       }
       if (this.#dirtyPresence.size > 0) await this.#sendPresence(wire, false);
-      if (!await this.#waitForWork(wire)) {
+      const isWork = await this.#waitForWork(wire);
+      if (!isWork && !wire.isClosed) {
         // Idle: an empty batch, which the acceptor ACKs, so each side knows the other is there.
         await wire.send(ReplFrame.OPS, { ops: [] });
       }
