@@ -11,7 +11,7 @@ import { Logger, RateLimitedLog } from "../../common/logger.ts";
 import type { RateLimiter } from "../../common/rate.ts";
 import { acceptConnection, closeQuietly, HELLO_TIMEOUT_MS } from "../../wire/connection.ts";
 import type { TransportIdentity } from "../../wire/secure_conn.ts";
-import { SeederRefusal } from "../../wire/limits.ts";
+import { SeederRefusal, WireErrorCode } from "../../wire/limits.ts";
 import { PEER_FRAME_LIMIT_BYTES } from "../../wire/peer_frames.ts";
 import type { PieceSource, ServedFiles } from "./served_files.ts";
 import { SeederSession, type TrackerKeyLookup } from "./session.ts";
@@ -21,8 +21,15 @@ export { MAX_QUEUED_REQUESTS } from "../../wire/limits.ts";
 export type { TrackerKeyLookup } from "./session.ts";
 export { UPLOAD_SLOTS } from "./choker.ts";
 
-/** Connections served at once; more are closed on arrival so a flood cannot exhaust sockets. */
+/**
+ * Connections served at once; more are refused with `busy` (after their handshake, so the
+ * downloader reads why), or closed on arrival when that many refusals are under way already.
+ */
 export const MAX_SEEDER_CONNECTIONS = 64;
+/** Refusals (`busy`) under way at once; past this a connection over the cap is just closed. */
+const MAX_REFUSALS_IN_PROGRESS = 16;
+/** How long a refusal waits for the handshake and Hello it answers. */
+const REFUSAL_TIMEOUT_MS = 2_000;
 /** A connection with no request for this long is closed. */
 export const SEEDER_IDLE_TIMEOUT_MS = 60_000;
 /** How long a downloader may take to send its handshake after the challenge. */
@@ -73,6 +80,8 @@ export class SeederServer {
   readonly #connections = new Set<Deno.TcpConn>();
   readonly #sessions = new Set<SeederSession>();
   readonly #tasks = new Set<Promise<void>>();
+  /** Connections being refused with `busy`. */
+  readonly #refusing = new Set<Deno.TcpConn>();
   readonly #warned = new WeakSet<PieceSource>();
   /** The downloaders of each served file with at least one connected. */
   readonly #swarms = new Map<PieceSource, FileSwarm>();
@@ -133,6 +142,7 @@ export class SeederServer {
       }
       for (const session of this.#sessions) void session.close();
       for (const conn of this.#connections) closeQuietly(conn);
+      for (const conn of this.#refusing) closeQuietly(conn);
     }
     await this.#loop;
     await Promise.allSettled(this.#tasks);
@@ -154,8 +164,12 @@ export class SeederServer {
     const max = this.#options.maxConnections ?? MAX_SEEDER_CONNECTIONS;
     try {
       for await (const conn of this.#listener) {
-        if (this.#isClosed || this.#connections.size >= max) {
+        if (this.#isClosed) {
           closeQuietly(conn);
+          continue;
+        }
+        if (this.#connections.size >= max) {
+          this.#refuseBusy(conn, max);
           continue;
         }
         this.#connections.add(conn);
@@ -169,6 +183,32 @@ export class SeederServer {
       // close() makes a pending accept fail; anything else ends serving, with one line.
       if (!this.#isClosed) this.#logger.error(`Seeder stopped: ${describeError(error)}`);
     }
+  }
+
+  /** Tell a downloader over the cap that this seeder is full, inside the channel. */
+  #refuseBusy(conn: Deno.TcpConn, max: number): void {
+    if (this.#refusing.size >= MAX_REFUSALS_IN_PROGRESS) return closeQuietly(conn);
+    this.#refusing.add(conn);
+    const message = `Seeder busy: at its limit of ${max} connection(s); try again later`;
+    const task = acceptConnection(conn, {
+      role: "seeder",
+      id: this.#options.peerId,
+      identity: this.#options.transport,
+      timeoutMs: REFUSAL_TIMEOUT_MS,
+      limits: PEER_FRAME_LIMIT_BYTES,
+      check: () => ({ code: WireErrorCode.BUSY, message }),
+    }).then(
+      (wire) => wire.close(),
+      (error) => {
+        // The refusal itself, or a remote that left first: either way it is closed.
+        if (!(error instanceof Error)) throw error;
+      },
+    ).finally(() => {
+      this.#refusing.delete(conn);
+      closeQuietly(conn);
+      this.#tasks.delete(task);
+    });
+    this.#tasks.add(task);
   }
 
   async #serve(conn: Deno.TcpConn): Promise<void> {

@@ -122,6 +122,44 @@ Deno.test("SeederServer.listen() names the address when its port is in use", () 
   );
 });
 
+Deno.test("SeederServer over its connection cap tells the next downloader busy, in one line", async () => {
+  await using seeder = SeederServer.listen(LOCALHOST, {
+    peerId: SEEDER.peerId,
+    transport: SEEDER.transport,
+    served: new ServedFiles(),
+    trackerKeys: NO_KEYS,
+    logger: memoryLogger(),
+    maxConnections: 1,
+  });
+  const first = await openConnection(seeder.address, {
+    role: "peer",
+    id: "first",
+    identity: SEEDER.transport,
+    limits: PEER_FRAME_LIMIT_BYTES,
+  });
+  try {
+    await assert.rejects(
+      openConnection(seeder.address, {
+        role: "peer",
+        id: "second",
+        identity: SEEDER.transport,
+        limits: PEER_FRAME_LIMIT_BYTES,
+      }),
+      (error: unknown) => {
+        assert.ok(error instanceof RemoteError, String(error));
+        assert.equal(error.code, "busy");
+        assert.equal(
+          error.message,
+          "Seeder busy: at its limit of 1 connection(s); try again later",
+        );
+        return true;
+      },
+    );
+  } finally {
+    first.close();
+  }
+});
+
 Deno.test("SeederServer refuses a stranger with the magic and an error frame", async () => {
   const lines: string[] = [];
   await using seeder = SeederServer.listen(LOCALHOST, {
