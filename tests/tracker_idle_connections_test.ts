@@ -241,7 +241,7 @@ Deno.test("tracker keeps serving a logged-in connection left idle past the idle 
 Deno.test("tracker evicts an idle stranger at the per-address cap, then refuses with busy", async () => {
   await using dir = await tempDir();
   await using cluster = await Cluster.create(dir.path, 1, ["--max-connections-per-address", "3"]);
-  await cluster.start(1);
+  const tracker = await cluster.start(1);
   const port = cluster.ports[0]!;
   const clients = [await loggedIn(cluster, "u1"), await loggedIn(cluster, "u2")];
   const { transport } = await testIdentity();
@@ -252,6 +252,9 @@ Deno.test("tracker evicts an idle stranger at the per-address cap, then refuses 
     const frames = await reading;
     closeQuietly(quiet.secure);
     equal(errorCodeOf(frames), "evicted");
+    await tracker.stderr.waitFor((line) =>
+      line.includes("Closed 1 idle connection(s) not logged in to make room for one from 127.0.0.1")
+    );
 
     const me = await testIdentity();
     await rejects(

@@ -215,6 +215,12 @@ export class TrackerServer {
           this.#refuseBusy(conn, host, admission.message);
           continue;
         }
+        if (admission.evicted > 0) {
+          this.#badFrames.warn(
+            `Closed ${admission.evicted} idle connection(s) not logged in to make room for one ` +
+              `from ${host}`,
+          );
+        }
         const tracked = admission.connection;
         const task = this.#serve(conn, tracked).finally(() => {
           this.#connections.delete(conn);
