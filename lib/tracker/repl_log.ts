@@ -8,6 +8,7 @@ import { ProtocolError } from "../common/errors.ts";
 import type { Logger } from "../common/logger.ts";
 import { decodeMessage, REPL_BATCH_BYTES, ReplSnapshotSchema } from "../wire/mod.ts";
 import {
+  checkRow,
   type Entity,
   type HybridClock,
   keyOf,
@@ -99,9 +100,13 @@ export class ReplicatedLog {
     const base = store.baseVector();
     const covers = (origin: string) => (snapshot.vector[origin] ?? 0) >= (base[origin] ?? 0);
     if (!Object.keys(base).every(covers)) return;
-    const rows = snapshot.rows.map(([key, value]) =>
-      [key, decodeBody(value) as Entity] as [string, Entity]
-    );
+    // Every row is checked before any replaces our state, as operations are.
+    const rows = snapshot.rows.map(([key, value]) => {
+      const entity = decodeBody(value);
+      const why = checkRow(key, entity);
+      if (why) throw new ProtocolError("invalid_operation", `Snapshot refused: ${why}`);
+      return [key, entity as Entity] as [string, Entity];
+    });
     const checkpoint = State.load(rows, snapshot.requestIds, snapshot.point);
     store.installSnapshot(checkpoint, snapshot.point, snapshot.vector);
     state.rebuild(store.allOperations(), store.checkpoint());

@@ -39,3 +39,4 @@ export {
 export { keyOf, opId, orderKey, wallOfOrderKey } from "./ops.ts";
 export { type ApplyOutcome, MAX_ANSWERS_PER_USER, State } from "./state.ts";
 export { type TrackerView, trimPoint } from "./trim.ts";
+export { checkRow, EntitySchema, keyOfEntity } from "./entity_schema.ts";

@@ -4,6 +4,7 @@ import type { Hlc } from "./hlc.ts";
 import type { OpBody, Operation } from "./op_schema.ts";
 import { keyOf, opId, wallOfOrderKey } from "./ops.ts";
 import { MAX_ANSWERS_PER_USER, State } from "./state.ts";
+import { checkRow } from "./entity_schema.ts";
 
 const PARAMS = { N: 16, r: 1, p: 1 };
 
@@ -393,4 +394,15 @@ Deno.test("State keeps a tracker's latest address; one below the checkpoint only
   const other = new State();
   other.absorbLate(old);
   equal(other.trackerAddresses().get("T2"), "10.0.0.9:1", "but fills a missing row");
+});
+
+Deno.test("every row any operations make passes the snapshot row check", () => {
+  fc.assert(
+    fc.property(operationsArb, (ops) => {
+      for (const [key, row] of State.fromOperations(ops).rows()) {
+        equal(checkRow(key, row), null, `${key}: ${JSON.stringify(row)}`);
+      }
+    }),
+    { numRuns: 200 },
+  );
 });
