@@ -15,6 +15,7 @@ import {
   FRAME_LIMIT_BYTES,
   type Hello,
   PUBLIC_OPS,
+  refuseConnection,
   REPL_HANDSHAKE_LIMIT_BYTES,
   serveRequests,
   type ValidRequest,
@@ -307,22 +308,14 @@ export class TrackerServer {
     this.#badFrames.warn(`Refused a connection from ${host}: ${message}`);
     if (this.#refusals >= MAX_REFUSALS_IN_PROGRESS) return closeQuietly(conn);
     this.#refusals++;
-    const task = acceptConnection(conn, {
+    const task = refuseConnection(conn, {
       role: "tracker",
       id: this.trackerId,
       identity: this.#identity,
       timeoutMs: REFUSAL_TIMEOUT_MS,
-      check: () => ({ code: WireErrorCode.BUSY, message }),
-    }).then(
-      (wire) => wire.close(),
-      (error) => {
-        // The refusal itself, or a remote that left first: either way it is closed.
-        if (!(error instanceof Error)) throw error;
-      },
-    ).finally(() => {
+    }, { code: WireErrorCode.BUSY, message }).finally(() => {
       this.#refusals--;
       this.#connections.delete(conn);
-      closeQuietly(conn);
     });
     this.#connections.set(conn, task);
   }

@@ -346,3 +346,24 @@ async function refuse(
 function ignoreClosed(error: unknown): void {
   if (!(error instanceof Error)) throw error;
 }
+
+/**
+ * Refuse a connection with `refusal` (a full server's `busy`) the way every refusal of an
+ * opening goes: after the remote's handshake and Hello, so it reads the error frame inside the
+ * channel. Resolves once the socket is closed, whatever the remote did.
+ */
+export async function refuseConnection(
+  tcp: Deno.Conn,
+  options: HelloOptions,
+  refusal: { code: string; message: string },
+): Promise<void> {
+  try {
+    const wire = await acceptConnection(tcp, { ...options, check: () => refusal });
+    wire.close(); // not reached: the check refuses every Hello
+  } catch (error) {
+    // The refusal itself, or a remote that left first: either way it is closed.
+    if (!(error instanceof Error)) throw error;
+  } finally {
+    closeQuietly(tcp);
+  }
+}

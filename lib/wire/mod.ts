@@ -13,6 +13,7 @@ export {
   type HelloCheck,
   type HelloOptions,
   openConnection,
+  refuseConnection,
   RemoteError,
   WireConnection,
 } from "./connection.ts";

@@ -9,7 +9,12 @@ import { type Address, formatAddress } from "../../common/address.ts";
 import { describeError, ProtocolError } from "../../common/errors.ts";
 import { Logger, RateLimitedLog } from "../../common/logger.ts";
 import type { RateLimiter } from "../../common/rate.ts";
-import { acceptConnection, closeQuietly, HELLO_TIMEOUT_MS } from "../../wire/connection.ts";
+import {
+  acceptConnection,
+  closeQuietly,
+  HELLO_TIMEOUT_MS,
+  refuseConnection,
+} from "../../wire/connection.ts";
 import type { TransportIdentity } from "../../wire/secure_conn.ts";
 import { SeederRefusal, WireErrorCode } from "../../wire/limits.ts";
 import { PEER_FRAME_LIMIT_BYTES } from "../../wire/peer_frames.ts";
@@ -190,22 +195,14 @@ export class SeederServer {
     if (this.#refusing.size >= MAX_REFUSALS_IN_PROGRESS) return closeQuietly(conn);
     this.#refusing.add(conn);
     const message = `Seeder busy: at its limit of ${max} connection(s); try again later`;
-    const task = acceptConnection(conn, {
+    const task = refuseConnection(conn, {
       role: "seeder",
       id: this.#options.peerId,
       identity: this.#options.transport,
       timeoutMs: REFUSAL_TIMEOUT_MS,
       limits: PEER_FRAME_LIMIT_BYTES,
-      check: () => ({ code: WireErrorCode.BUSY, message }),
-    }).then(
-      (wire) => wire.close(),
-      (error) => {
-        // The refusal itself, or a remote that left first: either way it is closed.
-        if (!(error instanceof Error)) throw error;
-      },
-    ).finally(() => {
+    }, { code: WireErrorCode.BUSY, message }).finally(() => {
       this.#refusing.delete(conn);
-      closeQuietly(conn);
       this.#tasks.delete(task);
     });
     this.#tasks.add(task);
