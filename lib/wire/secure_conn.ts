@@ -9,6 +9,7 @@
  * framing above it does not change.
  */
 import { importPublicKey } from "../common/tickets.ts";
+import { sameBytes } from "../common/hash.ts";
 import { ProtocolError } from "../common/errors.ts";
 import { MAGIC, NOISE_MAGIC, WireErrorCode } from "./limits.ts";
 import {
@@ -215,10 +216,6 @@ function record(message: Uint8Array): Uint8Array {
   return out;
 }
 
-function isMagic(bytes: Uint8Array, magic: Uint8Array): boolean {
-  return bytes.every((byte, i) => byte === magic[i]);
-}
-
 /** The remote opened in clear, with protocol 1's magic: answered by the acceptor in clear. */
 export class PlaintextOpening extends ProtocolError {
   constructor() {
@@ -251,14 +248,14 @@ export async function secureConnect(
   opening.set(record(first), NOISE_MAGIC.length);
   await writer.write(opening);
   const magic = await reader.required(NOISE_MAGIC.length, "the remote's magic");
-  if (isMagic(magic, MAGIC)) {
+  if (sameBytes(magic, MAGIC)) {
     throw new ProtocolError(
       WireErrorCode.ENCRYPTION_REQUIRED,
       "The remote speaks PeerShare in clear (protocol 1, an older version) and cannot be " +
         "reached encrypted: upgrade it",
     );
   }
-  if (!isMagic(magic, NOISE_MAGIC)) {
+  if (!sameBytes(magic, NOISE_MAGIC)) {
     throw new ProtocolError(WireErrorCode.BAD_MAGIC, "Wrong magic: the remote is not PeerShare");
   }
   const second = await reader.handshakeRecord("handshake message 2");
@@ -283,8 +280,8 @@ export async function secureAccept(
   const writer = conn.writable.getWriter();
   try {
     const magic = await reader.required(NOISE_MAGIC.length, "the magic");
-    if (isMagic(magic, MAGIC)) throw new PlaintextOpening();
-    if (!isMagic(magic, NOISE_MAGIC)) {
+    if (sameBytes(magic, MAGIC)) throw new PlaintextOpening();
+    if (!sameBytes(magic, NOISE_MAGIC)) {
       throw new ProtocolError(
         WireErrorCode.BAD_MAGIC,
         "Wrong magic: this is not a PeerShare connection",

@@ -35,7 +35,7 @@ import {
 } from "../../wire/peer_frames.ts";
 import type { FileSwarm, SwarmMember } from "./file_swarm.ts";
 import type { PieceSource, ServedFiles } from "./served_files.ts";
-import { pieceSpan } from "../../common/hash.ts";
+import { pieceSpan, sameBytes } from "../../common/hash.ts";
 
 /** Looks up a tracker's public ticket key by key id (the app refreshes unknown ones). */
 export interface TrackerKeyLookup {
@@ -87,10 +87,13 @@ export class SeederSession implements SwarmMember {
   #isJoined = false;
   /** performance.now() of the last frame in or piece out. */
   lastActivity = performance.now();
+  /** The downloader's peer id: the fingerprint of the key it proved (not what its Hello says). */
+  readonly peerId: string;
 
   constructor(wire: WireConnection, context: SessionContext) {
     this.wire = wire;
     this.#context = context;
+    this.peerId = keyFingerprint(wire.remoteKey);
   }
 
   /** The file this connection was granted, once the handshake passed. */
@@ -101,11 +104,6 @@ export class SeederSession implements SwarmMember {
   /** Whether the handshake passed. */
   get isServing(): boolean {
     return this.#source !== null;
-  }
-
-  /** The downloader's peer id: the fingerprint of the key it proved (not what it says). */
-  get peerId(): string {
-    return keyFingerprint(this.wire.remoteKey);
   }
 
   get endpoint(): string | null {
@@ -233,7 +231,7 @@ export class SeederSession implements SwarmMember {
         message: `File ${claims.fileId} is not shared here`,
       };
     }
-    if (!equalBytes(claims.peerKey, this.wire.remoteKey)) {
+    if (!sameBytes(claims.peerKey, this.wire.remoteKey)) {
       return {
         code: WireErrorCode.WRONG_KEY,
         message: "The ticket was issued to another key than this connection proved",
@@ -404,8 +402,4 @@ export class SeederSession implements SwarmMember {
     new DataView(spare.buffer, spare.byteOffset).setUint32(5, index);
     return spare;
   }
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
