@@ -3,9 +3,7 @@
  * connection is served on its own task with a bounded number of requests in flight, so a client
  * that stops reading holds up only itself.
  */
-import { dirname } from "node:path";
 import { type Address, formatAddress } from "../common/address.ts";
-import type { TrackerEntry } from "../common/config.ts";
 import { describeError, ProtocolError } from "../common/errors.ts";
 import { FolderLock } from "../common/lock.ts";
 import { Logger, RateLimitedLog } from "../common/logger.ts";
@@ -23,76 +21,25 @@ import {
   WireErrorCode,
 } from "../wire/mod.ts";
 import { loadClusterKey } from "./cluster_key.ts";
+import { TRACKER_DEFAULTS, type TrackerOptions } from "./options.ts";
+import {
+  assemble,
+  listen,
+  lockFolder,
+  missingFolders,
+  removeFolders,
+  type TrackerParts,
+} from "./startup.ts";
 import { Commands } from "./commands/mod.ts";
 import { ConnectionTable, type TrackedConnection } from "./connections.ts";
 import { ReadDeadlines } from "./deadlines.ts";
-import { HybridClock, type State } from "./state/mod.ts";
-import { Presence, PRESENCE_LEASE_MS } from "./presence.ts";
-import { MAX_CLOCK_SKEW_MS, Replicator, TRIM_INTERVAL_MS } from "./replication.ts";
-import { loadSigningKeys } from "./signing.ts";
-import { createTransportIdentity, type TransportIdentity } from "../wire/secure_conn.ts";
 import { keyFingerprint } from "../common/ids.ts";
-import { HashStaging } from "./staging.ts";
-import { SessionKeys } from "./sessions.ts";
 import { Store } from "./store.ts";
-import { LoginThrottle } from "./throttle.ts";
+import type { State } from "./state/mod.ts";
+import type { Replicator } from "./replication.ts";
+import type { TransportIdentity } from "../wire/secure_conn.ts";
 
-/** Defaults for the flags of `tracker.ts`. */
-export const TRACKER_DEFAULTS = {
-  sessionTtlMs: 60 * 60 * 1000,
-  loginMaxFailures: 5,
-  loginWindowMs: 60_000,
-  maxConnections: 1024,
-  maxConnectionsPerAddress: 256,
-  idleTimeoutMs: 30_000,
-  frameTimeoutMs: 10_000,
-  maxInFlight: 32,
-  writeTimeoutMs: 30_000,
-  helloTimeoutMs: 10_000,
-  presenceLeaseMs: PRESENCE_LEASE_MS,
-  maxClockSkewMs: MAX_CLOCK_SKEW_MS,
-  trimIntervalMs: TRIM_INTERVAL_MS,
-} as const;
-
-/** Options of {@linkcode TrackerServer.start}. */
-export interface TrackerOptions {
-  /** Address to listen on (one line of tracker_info.txt). */
-  listen: Address;
-  /** Every tracker of tracker_info.txt, this one included: the others are replicated to. */
-  trackers?: readonly TrackerEntry[];
-  /** Operations stamped further ahead of our clock are refused. */
-  maxClockSkewMs?: number;
-  /** How often to trim log entries every tracker holds. */
-  trimIntervalMs?: number;
-  /** Shift this tracker's clock (to test clock skew between trackers). */
-  clockOffsetMs?: number;
-  /** Folder for the database and the lock. */
-  dataDir: string;
-  /** File with the cluster secret; made when missing. */
-  clusterKeyPath: string;
-  /** Session token lifetime. */
-  sessionTtlMs?: number;
-  /** Failed logins per user or address before throttling. */
-  loginMaxFailures?: number;
-  /** Throttle window. */
-  loginWindowMs?: number;
-  /** Open connections at most (at the cap, an idle one not logged in makes room, else `busy`). */
-  maxConnections?: number;
-  /** Open connections from one IP address at most. */
-  maxConnectionsPerAddress?: number;
-  /** A connection not logged in that sends no complete frame this long is closed (`idle`). */
-  idleTimeoutMs?: number;
-  /** A frame whose first byte arrived must be complete within this (`frame_timeout`). */
-  frameTimeoutMs?: number;
-  /** A reply not written within this closes the connection. */
-  writeTimeoutMs?: number;
-  /** How long a new connection may take to say Hello. */
-  helloTimeoutMs?: number;
-  /** Presence lease of a peer. */
-  presenceLeaseMs?: number;
-  /** Where log lines go. */
-  logger?: Logger;
-}
+export { TRACKER_DEFAULTS, type TrackerOptions } from "./options.ts";
 
 const CLIENT_ROLES = new Set(["peer", "status", "tracker"]);
 /**
@@ -104,18 +51,6 @@ const MAX_REFUSALS_IN_PROGRESS = 64;
 const REFUSAL_TIMEOUT_MS = 2_000;
 const EVICTED_MESSAGE =
   "Closed to make room for a new connection: this one was not logged in and idle";
-
-interface TrackerParts {
-  lock: FolderLock;
-  store: Store;
-  listener: Deno.TcpListener;
-  commands: Commands;
-  state: State;
-  presence: Presence;
-  replicator: Replicator;
-  /** Our transport key, signed by the ticket-signing key: what clients and trackers pin. */
-  identity: TransportIdentity;
-}
 
 /** A running tracker. */
 export class TrackerServer {
@@ -384,126 +319,7 @@ export class TrackerServer {
   }
 }
 
-/** The parts of a tracker over an open store, listener and lock; the replicator started. */
-async function assemble(
-  options: TrackerOptions,
-  opened: { lock: FolderLock; listener: Deno.TcpListener; store: Store; secret: Uint8Array },
-): Promise<TrackerParts> {
-  const { lock, listener, store, secret } = opened;
-  const state = store.loadState();
-  const offset = options.clockOffsetMs ?? 0;
-  const clock = new HybridClock(() => Date.now() + offset);
-  const lastHlc = store.maxHlc();
-  if (lastHlc) clock.observe(lastHlc);
-  const keys = await loadSigningKeys(store);
-  const identity = await createTransportIdentity(keys);
-  const presence = new Presence({
-    leaseMs: options.presenceLeaseMs ?? TRACKER_DEFAULTS.presenceLeaseMs,
-  });
-  const commands = new Commands({
-    store,
-    state,
-    clock,
-    presence,
-    staging: new HashStaging(),
-    signer: { keyId: store.trackerId, privateKey: keys.privateKey },
-    sessions: new SessionKeys(secret),
-    throttle: new LoginThrottle({
-      maxFailures: options.loginMaxFailures ?? TRACKER_DEFAULTS.loginMaxFailures,
-      windowMs: options.loginWindowMs ?? TRACKER_DEFAULTS.loginWindowMs,
-    }),
-    sessionTtlMs: options.sessionTtlMs ?? TRACKER_DEFAULTS.sessionTtlMs,
-  });
-  await commands.registerTrackerKey(keys.publicKey);
-  const advertised = advertisedAddress(options.listen, listener);
-  if (advertised) await commands.registerTrackerAddress(advertised);
-  const replicator = new Replicator({
-    trackerId: store.trackerId,
-    identity,
-    self: options.listen,
-    trackers: options.trackers ?? [],
-    secret,
-    store,
-    state,
-    clock,
-    presence,
-    logger: options.logger ?? new Logger("tracker"),
-    maxClockSkewMs: options.maxClockSkewMs ?? TRACKER_DEFAULTS.maxClockSkewMs,
-    trimIntervalMs: options.trimIntervalMs ?? TRACKER_DEFAULTS.trimIntervalMs,
-    now: () => Date.now() + offset,
-  });
-  commands.onCommit = () => replicator.notify();
-  replicator.start();
-  return { lock, store, listener, commands, state, presence, replicator, identity };
-}
-
-async function lockFolder(dir: string): Promise<FolderLock> {
-  try {
-    return await FolderLock.acquire(dir);
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotCapable)) throw error;
-    throw new Error(
-      `Cannot use data folder "${dir}": run with --allow-write for it ` +
-        "(deno task tracker may write under .peershare/ only)",
-    );
-  }
-}
-
-/** `dir` and each parent of it that does not exist yet, deepest first. */
-async function missingFolders(dir: string): Promise<string[]> {
-  const missing: string[] = [];
-  for (let path = dir; path !== dirname(path); path = dirname(path)) {
-    try {
-      await Deno.stat(path);
-      break;
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) break; // the lock will report it
-      missing.push(path);
-    }
-  }
-  return missing;
-}
-
-/**
- * Remove the folders a failed start made: the data folder with what we put in it, then each
- * parent we made, if nothing else has appeared in it meanwhile.
- */
-async function removeFolders(created: readonly string[]): Promise<void> {
-  for (const [i, path] of created.entries()) {
-    try {
-      await Deno.remove(path, { recursive: i === 0 });
-    } catch (error) {
-      // Best effort: the start-up error matters more than a folder left behind.
-      if (!(error instanceof Error)) throw error;
-      return;
-    }
-  }
-}
-
 function refuseNonClients(hello: Hello) {
   if (CLIENT_ROLES.has(hello.role)) return null;
   return { code: "role_refused", message: `Role "${hello.role}" is not served here yet` };
-}
-
-function listen(address: Address): Deno.TcpListener {
-  try {
-    return Deno.listen({ hostname: address.host, port: address.port });
-  } catch (error) {
-    if (error instanceof Deno.errors.AddrInUse) {
-      throw new Error(`Cannot listen on ${formatAddress(address)}: the port is already in use`);
-    }
-    if (error instanceof Deno.errors.NotCapable) {
-      throw new Error(`Cannot listen on ${formatAddress(address)}: run with --allow-net`);
-    }
-    throw new Error(`Cannot listen on ${formatAddress(address)}: ${describeError(error)}`);
-  }
-}
-
-/**
- * The address other trackers and peers should use for us: our tracker_info.txt line, with the
- * port we got when it said 0. None for a wildcard host, which names no one.
- */
-function advertisedAddress(listen: Address, listener: Deno.TcpListener): string | null {
-  if (listen.host === "0.0.0.0" || listen.host === "::") return null;
-  return formatAddress({ host: listen.host, port: listener.addr.port });
 }
