@@ -134,7 +134,8 @@ export class DemoPeer extends DemoProcess {
       "run",
       "--no-prompt",
       "--allow-net",
-      `--allow-read=${root}`,
+      // The peer's own code too: its piece worker is a module loaded at run time.
+      `--allow-read=${root},${ROOT}lib`,
       `--allow-write=${dir}`,
       `${ROOT}peer.ts`,
       "127.0.0.1:0",

@@ -53,7 +53,11 @@ Deno.test({
       true,
     );
     equal(
-      (await compile("peer.ts", peer, ["--allow-net", "--allow-read", "--allow-write"])).ok,
+      (await compile("peer.ts", peer, [
+        ...["--allow-net", "--allow-read", "--allow-write"],
+        // Loaded at run time (new Worker), so not found by following imports.
+        ...["--include", `${ROOT}lib/peer/engine/piece_worker.ts`],
+      ])).ok,
       true,
     );
     await using cluster = await Cluster.create(dir.path);

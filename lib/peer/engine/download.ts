@@ -9,15 +9,16 @@
  * - `LinkPool` (link_pool.ts): asks the `Swarm` for peers (every second at first, then every
  *   `peerRefreshMs`) and learns more from seeders' PEERS, keeps up to `maxPeers` `PeerLink`s,
  *   fills each unchoked one with up to `requestsPerPeer` requests chosen by the `PiecePicker`
- *   (picker.ts, rarest first with uniform random ties, endgame), checks every piece's SHA-1
- *   (verify.ts), strikes and bans seeders that send bad pieces, drops stalled ones, hands good
- *   pieces to the store, and sends a HAVE to every seeder for each piece written.
+ *   (picker.ts, rarest first with uniform random ties, endgame), hands every piece to the store
+ *   to be checked and written, strikes and bans seeders that send bad pieces, drops stalled
+ *   ones, and sends a HAVE to every seeder for each piece written.
  * - `PeerLink` (peer_link.ts): one connection: Hello, handshake with a ticket from the
  *   `TicketCache` and a proof, the two BITFIELDs, then a read loop that calls the pool back
  *   (pieces, HAVE, REJECT, CHOKE/UNCHOKE, PEERS).
- * - `PieceStore` (piece_store.ts): positional writes into `<destination>.part`, the bitfield,
- *   the resume record (resume.ts), the whole-file SHA-1 of the contiguous front
- *   (front_hash.ts) and the `PartialSource` registered in `ServedFiles`, through which our own
+ * - `PieceStore` (piece_store.ts): the bitfield, the resume record (resume.ts) and the
+ *   `PieceWriter` (piece_writer.ts), a worker thread that checks each piece's SHA-1 (verify.ts),
+ *   writes it at its offset in `<destination>.part` and hashes the contiguous front for the
+ *   whole-file SHA-1 (front_hash.ts), and the `PartialSource` registered in `ServedFiles`, through which our own
  *   seeder serves verified pieces (and sends HAVE) while we download.
  *
  * A file this peer already serves complete (a share) is copied from that source, piece by piece
@@ -25,8 +26,8 @@
  * announcement would replace the complete one at the tracker and take a seeder off the list.
  *
  * Bounded: connections (`maxPeers`); pieces in flight (`maxPeers × requestsPerPeer`, each read
- * into one buffer by the socket read and never copied); pending writes (`MAX_PENDING_WRITES`,
- * past which the delivering link stops reading); pieces held ahead of the hash front
+ * into one buffer by the socket read and never copied, then moved to the worker); pieces with
+ * the worker (`MAX_PENDING_WRITES`, past which the delivering link stops reading); pieces held ahead of the hash front
  * (`MAX_HELD_PIECES`). Nothing grows with the file size except the bitfields (1 bit a piece).
  */
 import { wholeFileMismatch } from "./verify.ts";
@@ -233,7 +234,7 @@ export class Download {
     if (this.#store.bitfield.isComplete) return void this.#finish();
     const target = {
       written: this.#store.bitfield,
-      write: (index: number, data: Uint8Array) => this.#store.write(index, data),
+      sink: this.#store,
       isRunning: () => !abort.signal.aborted && this.#state === "D",
       ...(this.#options.logger ? { logger: this.#options.logger } : {}),
     };
@@ -273,7 +274,7 @@ export class Download {
       requestTimeoutMs: options.requestTimeoutMs ?? DOWNLOAD_DEFAULTS.requestTimeoutMs,
       peerRefreshMs: options.peerRefreshMs ?? DOWNLOAD_DEFAULTS.peerRefreshMs,
       maxStrikes: options.maxStrikes ?? DOWNLOAD_DEFAULTS.maxStrikes,
-      onPiece: (index, data) => this.#store.write(index, data),
+      sink: this.#store,
       onEvent: (event) => this.#emit(event),
       onFatal: (reason) => void this.#fail(reason),
     });

@@ -3,13 +3,13 @@
  * refreshed every second for the first `FAST_REFRESHES` and then every `peerRefreshMs`, plus the
  * peers that seeders tell us of (PEERS), in random order, minus banned ones and ones that just
  * failed), what to ask each for (the picker, `requestsPerPeer` at a time, only while the seeder
- * has us unchoked), our HAVEs to every seeder, and what came back: every piece's SHA-1 is
- * checked here before the download sees it; a bad piece is a strike against its seeder, and
- * `maxStrikes` strikes ban it for the rest of the download. A seeder that leaves requests
+ * has us unchoked), our HAVEs to every seeder, and what came back: every piece goes to the
+ * {@linkcode PieceSink}, which checks its SHA-1 before writing it (on the piece worker's thread);
+ * a piece is done for the picker only once written, and a bad one is a strike against its
+ * seeder: `maxStrikes` strikes ban it for the rest of the download. A seeder that leaves requests
  * unanswered for `requestTimeoutMs` is dropped (no strike: it may just be slow) and its requests
  * go to the others.
  */
-import { isGoodPiece } from "./verify.ts";
 import { parseAddress } from "../../common/address.ts";
 import { sleep } from "../../common/async.ts";
 import { describeError, ProtocolError } from "../../common/errors.ts";
@@ -20,6 +20,7 @@ import type { RateLimiter } from "../../common/rate.ts";
 import type { DownloaderIdentity, DownloadEvent, PeerEndpoint, Swarm } from "./types.ts";
 import { type LinkHandler, PeerLink } from "./peer_link.ts";
 import type { PiecePicker } from "./picker.ts";
+import type { PutResult } from "./piece_writer.ts";
 import { finalRefusalReason, isFinalTicketError, TicketCache } from "./ticket_cache.ts";
 
 /** Stalled requests are looked for at least this often. */
@@ -51,6 +52,14 @@ export interface LinkInfo {
   readonly inflight: number;
 }
 
+/** Where pieces go: checked against their SHA-1, and written when good. */
+export interface PieceSink {
+  /** Check and write piece `index`; `data`'s buffer is handed over. */
+  put(index: number, data: Uint8Array): Promise<PutResult>;
+  /** A promise while the sink is backed up: the delivering link reads on once it settles. */
+  room(): Promise<unknown> | undefined;
+}
+
 /** Options of {@linkcode LinkPool}. */
 export interface LinkPoolOptions {
   swarm: Swarm;
@@ -71,8 +80,7 @@ export interface LinkPoolOptions {
   requestTimeoutMs: number;
   peerRefreshMs: number;
   maxStrikes: number;
-  /** A verified piece; the link reads on once the returned promise settles (back-pressure). */
-  onPiece(index: number, data: Uint8Array): Promise<void> | void;
+  sink: PieceSink;
   onEvent(event: DownloadEvent): void;
   /** The download cannot go on (the tracker refuses peer lists or tickets for good). */
   onFatal(reason: string): void;
@@ -90,6 +98,8 @@ export class LinkPool implements LinkHandler {
   /** Addresses whose last connection failed and was logged: the next failures are not. */
   readonly #failing = new Set<string>();
   readonly #tasks = new Set<Promise<void>>();
+  /** Pieces with the sink, not yet written or refused: a copy arriving meanwhile is dropped. */
+  readonly #checking = new Set<number>();
   #known: PeerEndpoint[] = [];
   #hasRefreshed = false;
   /** The last peer-list refresh failed (and that was said once). */
@@ -173,7 +183,7 @@ export class LinkPool implements LinkHandler {
   }
 
   async onPiece(link: PeerLink, index: number, data: Uint8Array): Promise<void> {
-    const { picker, file, limiter } = this.#options;
+    const { picker, limiter, sink } = this.#options;
     if (index >= picker.pieceCount) {
       throw new ProtocolError(WireErrorCode.INVALID_MESSAGE, `Piece ${index} is out of range`);
     }
@@ -182,21 +192,33 @@ export class LinkPool implements LinkHandler {
     const { peerId } = link.endpoint;
     receivedByPeer?.set(peerId, (receivedByPeer.get(peerId) ?? 0) + data.length);
     await limiter?.take(data.length, this.#abort.signal);
-    if (!picker.isDone(index)) {
-      if (!isGoodPiece(file, index, data)) return this.#strike(link, index);
-      for (const address of picker.markDone(index)) {
-        const other = this.#links.get(address);
-        other?.cancel(index);
-        if (other && other !== link) this.#fill(other);
-      }
-      await this.#options.onPiece(index, data);
+    if (this.#checking.has(index)) {
+      picker.release(link.address, index); // the copy being checked decides
+    } else if (!picker.isDone(index)) {
+      this.#checking.add(index);
+      void sink.put(index, data).then((result) => this.#onChecked(link, index, result));
+      await sink.room();
     }
     this.#fill(link);
+  }
+
+  #onChecked(link: PeerLink, index: number, result: PutResult): void {
+    this.#checking.delete(index);
+    if (result === "corrupt") return this.#strike(link, index);
+    if (result === "failed") return;
+    for (const address of this.#options.picker.markDone(index)) {
+      const other = this.#links.get(address);
+      other?.cancel(index);
+      if (other && other !== link) this.#fill(other);
+    }
+    this.#fill(link); // its checked pieces no longer count as its own (endgame)
   }
 
   #strike(link: PeerLink, index: number): void {
     const { picker, verdicts, maxStrikes } = this.#options;
     picker.release(link.address, index);
+    // Pieces still with the worker when the seeder was banned come back bad too: banned once.
+    if (verdicts.banned.has(link.address)) return;
     const strikes = (verdicts.strikes.get(link.address) ?? 0) + 1;
     verdicts.strikes.set(link.address, strikes);
     this.#log?.warn(`Piece ${index} from ${link.address} failed its SHA-1 check`);

@@ -1,7 +1,7 @@
 /**
  * A download of a file this peer already serves complete (a share) is a local copy: every
- * missing piece is read from that source and checked against its hash like a piece from the
- * network, and the download never announces itself as a partial seeder (that announcement would
+ * missing piece is read from that source and goes through the same check and write as a piece
+ * from the network (the piece worker), and the download never announces itself as a partial seeder (that announcement would
  * replace the complete one at the tracker and take a seeder off the list).
  */
 import { describeError } from "../../common/errors.ts";
@@ -10,7 +10,7 @@ import type { Logger } from "../../common/logger.ts";
 import type { Bitfield } from "../../wire/peer_frames.ts";
 import type { PieceSource, ServedFiles } from "../seeder/served_files.ts";
 import type { DownloadPlan } from "./types.ts";
-import { isGoodPiece } from "./verify.ts";
+import type { PieceSink } from "./link_pool.ts";
 
 /** A complete source of the plan's file that this peer serves already, other than `own`. */
 export function localSourceOf(
@@ -28,8 +28,8 @@ export function localSourceOf(
 export interface CopyTarget {
   /** The pieces written so far. */
   readonly written: Bitfield;
-  /** Write a checked piece; a promise to await when the writes are backed up. */
-  write(index: number, data: Uint8Array): Promise<void> | undefined;
+  /** Checks and writes each piece. */
+  readonly sink: PieceSink;
   /** Whether to go on (the download still runs). */
   isRunning(): boolean;
   logger?: Logger;
@@ -46,21 +46,29 @@ export async function copyLocally(
   target: CopyTarget,
 ): Promise<boolean> {
   const { size, pieceLength } = plan;
-  for (let index = 0; index < target.written.length; index++) {
-    if (!target.isRunning()) return false;
+  const puts = new Set<Promise<void>>();
+  let isIntact = true;
+  for (let index = 0; index < target.written.length && isIntact; index++) {
+    if (!target.isRunning()) break;
     if (target.written.has(index)) continue;
     const data = new Uint8Array(pieceSpan(index, size, pieceLength).length);
     try {
       await source.readPiece(index, data);
     } catch (error) {
       target.logger?.warn(`Cannot copy the shared file: ${describeError(error)}`);
-      return false;
+      isIntact = false;
+      break;
     }
-    if (!isGoodPiece(plan, index, data)) {
-      target.logger?.warn(`Piece ${index} of the shared file failed its SHA-1 check`);
-      return false;
-    }
-    await target.write(index, data);
+    const put: Promise<void> = target.sink.put(index, data).then((result) => {
+      if (result === "written") return;
+      if (result === "corrupt" && isIntact) {
+        target.logger?.warn(`Piece ${index} of the shared file failed its SHA-1 check`);
+      }
+      isIntact = false;
+    }).finally(() => puts.delete(put));
+    puts.add(put);
+    await target.sink.room();
   }
-  return true;
+  await Promise.all(puts);
+  return isIntact && target.written.isComplete;
 }

@@ -69,6 +69,12 @@ export class PartFile implements AsyncDisposable {
     }
   }
 
+  /** Which file this is (device and inode), so another thread can check it opened the same. */
+  async identity(): Promise<{ dev: number; ino: number }> {
+    const { dev, ino } = await this.#handle.stat();
+    return { dev, ino };
+  }
+
   /**
    * Fill `into` from `position`.
    *

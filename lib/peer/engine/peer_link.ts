@@ -4,8 +4,10 @@
  * BITFIELD, then ours; then a read loop that hands HAVE, PIECE, REJECT, CHOKE, UNCHOKE and PEERS
  * to its {@linkcode LinkHandler}. A link starts choked: no request goes out before the seeder's
  * UNCHOKE, and a CHOKE releases every request in flight (a piece already on its way is still
- * taken). Requests go out in batches (one socket write for several REQUEST frames); the pool
- * decides what to ask for and how many, and sends our HAVEs to every seeder.
+ * taken). Requests go out in batches (one socket write for several REQUEST frames), HAVEs ride
+ * with the next write or go out `HAVE_DELAY_MS` after the first of them (a write per piece per
+ * seeder costs the downloader more CPU than the piece's decryption); the pool decides what to
+ * ask for and how many, and sends our HAVEs to every seeder.
  */
 import { setImmediate } from "node:timers";
 import { parseAddress } from "../../common/address.ts";
@@ -30,6 +32,8 @@ import {
 } from "../../wire/peer_frames.ts";
 import type { DownloaderIdentity, PeerEndpoint } from "./types.ts";
 
+/** A HAVE waits this long for a request to ride with: one socket write for both, not two. */
+export const HAVE_DELAY_MS = 25;
 /** Cancelled requests remembered per link (a late piece for one of them is not a violation). */
 const MAX_CANCELLED_REMEMBERED = 64;
 
@@ -73,6 +77,9 @@ export class PeerLink {
   #waitingSince = performance.now();
   #isBusy = false;
   #isChoked = true;
+  /** HAVEs not sent yet (see `HAVE_DELAY_MS`). */
+  #haves: number[] = [];
+  #haveTimer: ReturnType<typeof setTimeout> | undefined;
 
   private constructor(endpoint: PeerEndpoint, wire: WireConnection, bitfield: Bitfield) {
     this.endpoint = endpoint;
@@ -159,7 +166,9 @@ export class PeerLink {
 
   /** Tell the seeder we got a piece (its swarm counts copies and, super-seeding, reveals more). */
   sendHave(index: number): void {
-    if (!this.isClosed) this.#send(encodeIndexFrame(PeerFrame.HAVE, index));
+    if (this.isClosed) return;
+    this.#haves.push(index);
+    this.#haveTimer ??= setTimeout(() => this.#send(new Uint8Array(0)), HAVE_DELAY_MS);
   }
 
   /**
@@ -218,6 +227,9 @@ export class PeerLink {
 
   /** Close the connection; safe to call more than once. */
   close(): void {
+    clearTimeout(this.#haveTimer);
+    this.#haveTimer = undefined;
+    this.#haves = [];
     this.#wire.close();
   }
 
@@ -279,7 +291,23 @@ export class PeerLink {
     }
   }
 
+  /** Write `bytes` after the HAVEs waiting, in one write. */
   #send(bytes: Uint8Array): void {
+    if (this.#haves.length > 0) {
+      clearTimeout(this.#haveTimer);
+      this.#haveTimer = undefined;
+      const frames = this.#haves.map((index) => encodeIndexFrame(PeerFrame.HAVE, index));
+      this.#haves = [];
+      const size = frames.reduce((sum, frame) => sum + frame.length, bytes.length);
+      const joined = new Uint8Array(size);
+      let at = 0;
+      for (const frame of [...frames, bytes]) {
+        joined.set(frame, at);
+        at += frame.length;
+      }
+      bytes = joined;
+    }
+    if (bytes.length === 0 || this.isClosed) return;
     // A failed write means the connection is gone; the read loop ends and the pool cleans up.
     this.#wire.sendRaw(bytes).catch(() => this.close());
   }

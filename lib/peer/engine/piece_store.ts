@@ -1,22 +1,24 @@
 /**
  * A download's pieces on disk: the `.part` file, the bitfield of pieces verified and written,
- * the resume record beside it, the whole-file hash of the contiguous front, and the partial
- * source that serves the written pieces. The link pool has checked each piece's SHA-1 before
- * `write` is called; the bit is set, the source told and the record marked dirty only once the
- * positional write is done. At most `MAX_PENDING_WRITES` writes run at once: past that, `write`
- * returns a promise, and the link that delivered the piece stops reading until it settles.
+ * the resume record beside it, and the partial source that serves the written pieces. Pieces
+ * from the network go to the piece worker (piece_writer.ts), which checks each one's SHA-1,
+ * writes the good ones and keeps the whole-file hash of the contiguous front, on a thread of its
+ * own; the bit is set, the source told and the record marked dirty once the worker has written
+ * the piece. At most `MAX_PENDING_WRITES` pieces are with the worker at once: past that,
+ * {@linkcode PieceStore.room} is a promise, and the link that delivered the piece stops reading
+ * until it settles.
  */
 import type { Logger } from "../../common/logger.ts";
 import { describeError } from "../../common/errors.ts";
 import { Bitfield } from "../../wire/peer_frames.ts";
 import type { DownloadPlan } from "./types.ts";
-import { FrontHasher } from "./front_hash.ts";
+import { PieceWriter, type PutResult } from "./piece_writer.ts";
 import { PartialSource } from "./partial_source.ts";
 import { loadResume, removeResume, RESUME_SUFFIX, ResumeSaver, verifyPieces } from "./resume.ts";
 import { linkInPlace, PART_SUFFIX, PartFile, removeIfPresent } from "./part_file.ts";
 import { pieceSpan } from "../../common/hash.ts";
 
-/** Piece writes in flight at once (8 MiB of 512 KiB pieces). */
+/** Pieces with the worker at once (8 MiB of 512 KiB pieces). */
 export const MAX_PENDING_WRITES = 16;
 
 /** Options of {@linkcode PieceStore}. */
@@ -37,9 +39,9 @@ export class PieceStore {
   readonly #plan: DownloadPlan;
   readonly #options: PieceStoreOptions;
   readonly #saver: ResumeSaver;
-  readonly #writes = new Set<Promise<void>>();
+  readonly #writes = new Set<Promise<PutResult>>();
   #part: PartFile | null = null;
-  #hasher: FrontHasher | null = null;
+  #writer: PieceWriter | null = null;
   #bytes = 0;
 
   constructor(plan: DownloadPlan, options: PieceStoreOptions) {
@@ -71,57 +73,73 @@ export class PieceStore {
     });
     this.#part = part;
     if (part.isNew) this.#forgetAll();
-    const hasher = new FrontHasher({
-      pieceCount: this.bitfield.length,
-      pieceLength: plan.pieceLength,
-      size: plan.size,
-      isWritten: (index) => this.bitfield.has(index),
-      read: (index, into) => part.read(index * plan.pieceLength, into),
-    });
-    this.#hasher = hasher;
-    if (listed === null) return hasher.wake();
-    const kept = await verifyPieces(part, listed, {
-      ...plan,
-      onVerified: (index, data) => hasher.add(index, data, { canKeep: false }),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    for (let index = 0; index < kept.length; index++) if (kept.has(index)) this.#setWritten(index);
-    if (kept.count < listed.count) {
-      this.#options.logger?.info(`${listed.count - kept.count} piece(s) on disk were corrupt`);
+    if (listed !== null) {
+      const kept = await verifyPieces(part, listed, {
+        ...plan,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      for (let index = 0; index < kept.length; index++) {
+        if (kept.has(index)) this.#setWritten(index);
+      }
+      if (kept.count < listed.count) {
+        this.#options.logger?.info(`${listed.count - kept.count} piece(s) on disk were corrupt`);
+      }
+      this.#saver.markDirty();
     }
-    this.#saver.markDirty();
-    hasher.wake();
+    this.#writer = await PieceWriter.open({
+      path: this.partPath,
+      size: plan.size,
+      pieceLength: plan.pieceLength,
+      pieceHashes: plan.pieceHashes,
+      identity: await part.identity(),
+    }, this.bitfield);
   }
 
-  /** Write a verified piece; a promise while too many writes are under way. */
-  write(index: number, data: Uint8Array): Promise<void> | undefined {
-    const part = this.#part;
-    if (!part) throw new Error("The partial file is not open");
-    const { position } = pieceSpan(index, this.#plan.size, this.#plan.pieceLength);
-    const write: Promise<void> = part.write(position, data).then(
-      () => {
+  /**
+   * Check piece `index` and write it when good (`data`'s buffer moves to the worker). Resolves
+   * `"corrupt"` when the bytes are not the piece, `"failed"` when the write failed (`onError`
+   * was told: the download cannot go on).
+   */
+  put(index: number, data: Uint8Array): Promise<PutResult> {
+    const writer = this.#writer;
+    if (!writer) throw new Error("The partial file is not open");
+    const { length } = data;
+    const put: Promise<PutResult> = writer.put(index, data).then(
+      (isWritten): PutResult => {
+        if (!isWritten) return "corrupt";
         this.#setWritten(index);
-        this.#hasher?.add(index, data, { canKeep: true });
-        this.#options.onWritten(index, data.length);
+        this.#options.onWritten(index, length);
+        return "written";
       },
-      (error) => this.#options.onError(error),
-    ).finally(() => this.#writes.delete(write));
-    this.#writes.add(write);
-    if (this.#writes.size < MAX_PENDING_WRITES) return undefined;
-    return Promise.race(this.#writes);
+      (error): PutResult => {
+        this.#options.onError(error);
+        return "failed";
+      },
+    ).finally(() => this.#writes.delete(put));
+    this.#writes.add(put);
+    return put;
+  }
+
+  /** A promise while `MAX_PENDING_WRITES` pieces are with the worker: wait for it to read on. */
+  room(): Promise<unknown> | undefined {
+    return this.#writes.size < MAX_PENDING_WRITES ? undefined : Promise.race(this.#writes);
   }
 
   /** The hex SHA-1 of the whole file, once every piece is written. */
   async digest(): Promise<string> {
-    if (!this.#hasher) throw new Error("The partial file is not open");
-    return await this.#hasher.digest();
+    if (!this.#writer) throw new Error("The partial file is not open");
+    return await this.#writer.digest();
   }
 
   /** End a run: wait for writes, save progress, close the `.part` (the source keeps serving). */
   async close(): Promise<void> {
     while (this.#writes.size > 0) await Promise.allSettled([...this.#writes]);
-    await this.#hasher?.stop();
-    this.#hasher = null;
+    try {
+      await this.#writer?.close();
+    } catch (error) {
+      this.#options.logger?.warn(`Could not close the piece worker: ${describeError(error)}`);
+    }
+    this.#writer = null;
     try {
       await this.#saver.flush();
     } catch (error) {

@@ -1,0 +1,106 @@
+/**
+ * The piece worker's thread (started by piece_writer.ts, which describes the messages): opens
+ * the download's `.part` (refusing any file but the one the main thread opened), and for each
+ * piece given it checks length and SHA-1 (verify.ts), writes a good piece at its offset and
+ * feeds it to the whole-file hash of the contiguous front (front_hash.ts). Messages are taken
+ * in order, one at a time; a write is done when it is answered.
+ */
+/// <reference lib="deno.worker" />
+import { closeSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
+import { describeError } from "../../common/errors.ts";
+import { pieceSpan } from "../../common/hash.ts";
+import { Bitfield } from "../../wire/peer_frames.ts";
+import { FrontHasher } from "./front_hash.ts";
+import type { FromWorker, PieceFile, ToWorker } from "./piece_writer.ts";
+import { isGoodPiece } from "./verify.ts";
+
+/** The `.part` this worker writes, with its bitfield and whole-file hash. */
+class OpenPart {
+  readonly file: PieceFile;
+  readonly written: Bitfield;
+  readonly hasher: FrontHasher;
+  readonly #fd: number;
+
+  constructor(file: PieceFile, written: Uint8Array) {
+    this.file = file;
+    const pieceCount = Math.ceil(file.size / file.pieceLength);
+    this.written = new Bitfield(pieceCount, written);
+    this.#fd = openSync(file.path, "r+");
+    const { dev, ino } = fstatSync(this.#fd);
+    if (dev !== file.identity.dev || ino !== file.identity.ino) {
+      closeSync(this.#fd);
+      throw new Error(`"${file.path}" was replaced while the download opened it`);
+    }
+    this.hasher = new FrontHasher({
+      pieceCount,
+      pieceLength: file.pieceLength,
+      size: file.size,
+      isWritten: (index) => this.written.has(index),
+      read: (index, into) => Promise.resolve(this.#read(index * file.pieceLength, into)),
+    });
+    this.hasher.wake();
+  }
+
+  /** Check piece `index`; write it and hash it when good. */
+  put(index: number, data: Uint8Array): boolean {
+    if (!isGoodPiece(this.file, index, data)) return false;
+    const { position } = pieceSpan(index, this.file.size, this.file.pieceLength);
+    for (let done = 0; done < data.length;) {
+      done += writeSync(this.#fd, data, done, data.length - done, position + done);
+    }
+    this.written.set(index);
+    this.hasher.add(index, data, { canKeep: true });
+    return true;
+  }
+
+  async close(): Promise<void> {
+    await this.hasher.stop();
+    closeSync(this.#fd);
+  }
+
+  #read(position: number, into: Uint8Array): void {
+    for (let done = 0; done < into.length;) {
+      const read = readSync(this.#fd, into, done, into.length - done, position + done);
+      if (read === 0) throw new RangeError(`"${this.file.path}" ends before byte ${position}`);
+      done += read;
+    }
+  }
+}
+
+let part: OpenPart | null = null;
+
+async function handle(message: ToWorker): Promise<boolean | string | undefined> {
+  switch (message.type) {
+    case "open":
+      part = new OpenPart(message.file, message.written);
+      return undefined;
+    case "put":
+      return opened().put(
+        message.index,
+        new Uint8Array(message.buffer, message.offset, message.length),
+      );
+    case "digest":
+      return await opened().hasher.digest();
+    case "close":
+      await part?.close();
+      part = null;
+      return undefined;
+  }
+}
+
+function opened(): OpenPart {
+  if (!part) throw new Error("The piece worker has no file open");
+  return part;
+}
+
+self.onmessage = async (event: MessageEvent<ToWorker>) => {
+  const { id } = event.data;
+  let answer: FromWorker;
+  try {
+    const value = await handle(event.data);
+    answer = value === undefined ? { id, ok: true } : { id, ok: true, value };
+  } catch (error) {
+    answer = { id, ok: false, error: describeError(error) };
+  }
+  self.postMessage(answer);
+};
