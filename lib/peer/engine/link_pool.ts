@@ -71,8 +71,11 @@ export interface LinkPoolOptions {
   requestTimeoutMs: number;
   peerRefreshMs: number;
   maxStrikes: number;
-  /** A verified piece; the link reads on once the returned promise settles (back-pressure). */
-  onPiece(index: number, data: Uint8Array): Promise<void> | void;
+  /**
+   * A verified piece from the seeder at address `from`; the link reads on once the returned
+   * promise settles (back-pressure).
+   */
+  onPiece(index: number, data: Uint8Array, from: string): Promise<void> | void;
   onEvent(event: DownloadEvent): void;
   /** The download cannot go on (the tracker refuses peer lists or tickets for good). */
   onFatal(reason: string): void;
@@ -189,7 +192,7 @@ export class LinkPool implements LinkHandler {
         other?.cancel(index);
         if (other && other !== link) this.#fill(other);
       }
-      await this.#options.onPiece(index, data);
+      await this.#options.onPiece(index, data, link.address);
     }
     this.#fill(link);
   }
