@@ -39,7 +39,7 @@ function sourcesOf({ shell, app, client, output }: DashboardParts): DashboardSou
         const fields = reply.ok ? {} : { code: reply.code };
         output.event(
           "dashboard_command",
-          { command: name, ok: reply.ok, ...fields },
+          { action: name, ok: reply.ok, ...fields },
           `Dashboard: ${reply.text}`,
         );
       }

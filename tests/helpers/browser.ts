@@ -102,3 +102,17 @@ export class Browser implements AsyncDisposable {
     }
   }
 }
+
+/** The dashboard address a peer started with `--web` printed (`{"event":"dashboard",…}`). */
+export async function dashboardUrl(
+  peer: { event(name: string): Promise<Record<string, unknown>> },
+) {
+  const { url } = await peer.event("dashboard");
+  if (typeof url !== "string") throw new Error(`No dashboard address: ${JSON.stringify(url)}`);
+  return url;
+}
+
+/** The dashboard's address without its #token=… part. */
+export function withoutToken(url: string): string {
+  return url.replace(/#.*$/, "");
+}

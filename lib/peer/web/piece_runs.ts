@@ -32,8 +32,8 @@ export class PieceStates {
    * @returns the runs that changed, `[start, length, value, …]`, and the seeders first named
    */
   update(map: PieceMap): { changes: number[]; newSources: string[] } {
-    const next = this.#valuesOf(map);
     const before = this.sources.length;
+    const next = this.#valuesOf(map);
     const changes = changedRuns(this.states, next);
     this.states.set(next);
     return { changes, newSources: this.sources.slice(before) };

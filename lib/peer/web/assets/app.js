@@ -14,8 +14,9 @@ const GROUPS_REFRESH_MS = 15_000;
 const LOG_LINES = 30;
 /** Events after which the tracker lists are fetched again at once. */
 const REFRESHING_EVENTS = new Set([
-  "join_accepted",
-  "join_rejected",
+  "group_joined",
+  "group_rejected",
+  "join_request_ended",
   "share_stopped",
   "download_finished",
   "tracker_connected",

@@ -139,21 +139,25 @@ function detailParts(id, details) {
     summary,
     legend,
     el(
-      "table",
-      { class: "peers" },
-      el("caption", {}, "Peers"),
+      "div",
+      { class: "table-wrap" },
       el(
-        "thead",
-        {},
+        "table",
+        { class: "peers" },
+        el("caption", {}, "Peers"),
         el(
-          "tr",
+          "thead",
           {},
-          ...["Address", "Down", "Up", "Received", "Sent", "State"].map((h) =>
-            el("th", { scope: "col" }, h)
+          el(
+            "tr",
+            {},
+            ...["Address", "Down", "Up", "Received", "Sent", "State"].map((h) =>
+              el("th", { scope: "col" }, h)
+            ),
           ),
         ),
+        peers,
       ),
-      peers,
     ),
     banned,
     path,

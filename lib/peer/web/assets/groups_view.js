@@ -142,19 +142,23 @@ function filesTable(group, folderInput, act) {
     )
   );
   return el(
-    "table",
-    { class: "files" },
-    el("caption", {}, `Files in ${group.id}`),
+    "div",
+    { class: "table-wrap" },
     el(
-      "thead",
-      {},
+      "table",
+      { class: "files" },
+      el("caption", {}, `Files in ${group.id}`),
       el(
-        "tr",
+        "thead",
         {},
-        ...["Name", "Size", "Seeders", "Partial", ""].map((h) => el("th", { scope: "col" }, h)),
+        el(
+          "tr",
+          {},
+          ...["Name", "Size", "Seeders", "Partial", ""].map((h) => el("th", { scope: "col" }, h)),
+        ),
       ),
+      el("tbody", {}, ...rows),
     ),
-    el("tbody", {}, ...rows),
   );
 }
 

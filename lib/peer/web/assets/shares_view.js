@@ -9,20 +9,24 @@ export function sharesView(root, act) {
   root.append(
     el("h2", {}, "Shares"),
     el(
-      "table",
-      { class: "shares" },
+      "div",
+      { class: "table-wrap" },
       el(
-        "thead",
-        {},
+        "table",
+        { class: "shares" },
         el(
-          "tr",
+          "thead",
           {},
-          ...["Group", "File", "Size", "State", "Uploaded", "Ratio", ""].map((h) =>
-            el("th", { scope: "col" }, h)
+          el(
+            "tr",
+            {},
+            ...["Group", "File", "Size", "State", "Uploaded", "Ratio", ""].map((h) =>
+              el("th", { scope: "col" }, h)
+            ),
           ),
         ),
+        body,
       ),
-      body,
     ),
     totals,
   );
