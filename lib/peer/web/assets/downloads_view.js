@@ -203,8 +203,12 @@ function mapSummary(states) {
 }
 
 function drawLegend(legend, sources) {
-  const item = (colour, text) =>
-    el("li", {}, el("span", { class: "swatch", style: `background:${colour}` }), text);
+  const item = (colour, text) => {
+    // Through the CSSOM: the Content-Security-Policy refuses inline style attributes.
+    const swatch = el("span", { class: "swatch" });
+    swatch.style.backgroundColor = colour;
+    return el("li", {}, swatch, text);
+  };
   replaceChildren(
     legend,
     item(colourOf(0), "missing"),
