@@ -7,6 +7,7 @@
  *   common ← wire ← tracker, peer          (tracker and peer never import each other)
  *   tracker/state: the pure core — common, wire and itself only
  *   peer: support ← seeder ← engine; support ← client; share ← download; shell takes types only
+ *   peer/web: the dashboard; like the shell it takes types only, and the shell's helpers
  *   peer/testing: fakes and fixtures, imported only by tests
  *
  * Usage: deno run --allow-read scripts/check_layers.ts [ROOT]
@@ -24,6 +25,7 @@ const PEER_ROOMS: readonly string[] = [
   "peer/share",
   "peer/download",
   "peer/shell",
+  "peer/web",
 ];
 
 /** Rooms a room's production code may import values from (besides itself). */
@@ -47,6 +49,7 @@ const VALUE_RULES: Record<string, readonly string[]> = {
     "peer/share",
   ],
   "peer/shell": ["common", "wire", "peer/support"],
+  "peer/web": ["common", "wire", "peer/support", "peer/shell"],
   "peer/app": PEER_ROOMS,
   "peer/testing": [...PEER_ROOMS, "peer/app"],
 };
@@ -54,6 +57,7 @@ const VALUE_RULES: Record<string, readonly string[]> = {
 /** Rooms whose types (only) a room may also import: the shell sees the services' shapes. */
 const TYPE_RULES: Record<string, readonly string[]> = {
   "peer/shell": ["peer/client", "peer/download", "peer/engine", "peer/share", "peer/seeder"],
+  "peer/web": ["peer/client", "peer/download", "peer/engine", "peer/share", "peer/seeder"],
 };
 
 /** Single files of a room whose types another room may import. */

@@ -10,6 +10,7 @@ import { parseTrackerInfo, type TrackerEntry } from "../common/config.ts";
 import { parseRate } from "../common/rate.ts";
 import { CONNECT_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from "./client/api.ts";
 import { UPLOAD_SLOTS } from "./seeder/choker.ts";
+import { parseWebAddress } from "./web/web_address.ts";
 
 export { CONNECT_TIMEOUT_MS, REQUEST_TIMEOUT_MS };
 
@@ -51,13 +52,15 @@ Flags:
   --upload-slots N           downloaders served at once per file, plus one optimistic (default ${UPLOAD_SLOTS})
   --no-super-seed            show a new file's every piece at once (default: super-seed it)
   --progress-interval-ms MS  redraw status lines (or, with --json, download_progress events) (default ${PROGRESS_INTERVAL_MS}; 0: off)
+  --web [IP:]PORT            serve the web dashboard there; IP 127.0.0.1 unless given; prints its address with the access token (default off)
   -h, --help                 show this text
 
 Config file (every key optional; flags override it; paths are relative to the current folder):
   {"listen": "127.0.0.1:6001", "trackers": ["127.0.0.1:7001", "127.0.0.1:7002"],
    "stateDir": "...", "json": false, "uploadLimit": "20MiB/s", "downloadLimit": "5MiB/s",
    "requestTimeoutMs": ${REQUEST_TIMEOUT_MS}, "connectTimeoutMs": ${CONNECT_TIMEOUT_MS}, "pieceTimeoutMs": ${PIECE_TIMEOUT_MS},
-   "peerRefreshMs": ${PEER_REFRESH_MS}, "uploadSlots": ${UPLOAD_SLOTS}, "superSeed": true, "progressIntervalMs": ${PROGRESS_INTERVAL_MS}}
+   "peerRefreshMs": ${PEER_REFRESH_MS}, "uploadSlots": ${UPLOAD_SLOTS}, "superSeed": true, "progressIntervalMs": ${PROGRESS_INTERVAL_MS},
+   "web": "127.0.0.1:8080"}
   ("trackers" may also name a tracker_info.txt file.)
 
 Example:
@@ -93,6 +96,8 @@ export interface PeerConfig {
   isSuperSeeding: boolean;
   /** Status lines (terminal) or download_progress events (--json) this often; 0: none. */
   progressIntervalMs: number;
+  /** Where the web dashboard listens (`--web`); absent: no dashboard. */
+  web?: Address;
 }
 
 /** What the command line asks for: run a peer, or print the usage. */
@@ -121,7 +126,8 @@ type StringFlag =
   | "piece-timeout-ms"
   | "peer-refresh-ms"
   | "upload-slots"
-  | "progress-interval-ms";
+  | "progress-interval-ms"
+  | "web";
 
 /**
  * Parse the peer's command line (without the program name), over the config file's values.
@@ -173,6 +179,7 @@ export function parsePeerArgs(
         raw["progress-interval-ms"],
         name("--progress-interval-ms"),
       ),
+      ...(raw.web === undefined ? {} : { web: parseWebAddress(raw.web, name("--web")) }),
     },
   };
 }
@@ -191,6 +198,7 @@ const FLAGS = {
   "upload-slots": { type: "string" },
   "no-super-seed": { type: "boolean" },
   "progress-interval-ms": { type: "string" },
+  web: { type: "string" },
 } as const;
 
 function parseStrict(argv: readonly string[]) {
@@ -230,6 +238,7 @@ const CONFIG_KEYS: Record<string, { flag: string; type: "string" | "number" | "b
   uploadSlots: { flag: "upload-slots", type: "number" },
   superSeed: { flag: "no-super-seed", type: "boolean" },
   progressIntervalMs: { flag: "progress-interval-ms", type: "number" },
+  web: { flag: "web", type: "string" },
 };
 
 /** A config file read and checked. */

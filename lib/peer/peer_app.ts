@@ -7,7 +7,7 @@ import { CommandError, describeError } from "../common/errors.ts";
 import { ErrorCode } from "../wire/messages.ts";
 import type { Logger } from "../common/logger.ts";
 import type { TrackerApi } from "./client/api.ts";
-import type { DownloadStatus } from "./engine/types.ts";
+import type { DownloadStatus, PieceMap } from "./engine/types.ts";
 import type { Downloads, StartOutcome } from "./download/manager.ts";
 import { PresenceLoop } from "./client/presence.ts";
 import { shareAgain } from "./share/reshare.ts";
@@ -83,6 +83,11 @@ export class PeerApp implements PeerServices {
 
   downloads(): DownloadStatus[] {
     return this.#options.downloads.statuses();
+  }
+
+  /** A running download's piece map, for the dashboard (null when it has no engine here). */
+  pieceMap(id: string): PieceMap | null {
+    return this.#options.downloads.pieceMap(id);
   }
 
   pauseDownload(id: string): Promise<void> {

@@ -25,6 +25,7 @@ import { Output } from "./shell/output.ts";
 import { percentOf, plural } from "./shell/format.ts";
 import { progressFields, progressLine } from "./shell/progress.ts";
 import { PeerApp } from "./peer_app.ts";
+import { startDashboard } from "./dashboard.ts";
 import { SeederServer } from "./seeder/server.ts";
 import { ServedFiles } from "./seeder/served_files.ts";
 import { ShareStore } from "./share/share_store.ts";
@@ -147,6 +148,9 @@ export async function runPeer(config: PeerConfig): Promise<void> {
     services: app,
     progressIntervalMs: config.progressIntervalMs,
   });
+  await using _dashboard = config.web
+    ? startDashboard(config.web, { shell, app, client, output })
+    : null;
   await runShell(shell, { app, client, output, logger, config, closing });
 }
 

@@ -10,7 +10,7 @@ import { fetchPlan, type FileInfo } from "./plan.ts";
 import type { DownloadRecord, DownloadStore, RecordState } from "./download_store.ts";
 import { announceEvent } from "./events.ts";
 import { type EngineKit, type Running, RunningDownloads } from "./runs.ts";
-import type { DownloadEvent, DownloadPlan, DownloadStatus } from "../engine/types.ts";
+import type { DownloadEvent, DownloadPlan, DownloadStatus, PieceMap } from "../engine/types.ts";
 import type { FinishedFile } from "../share/sharing.ts";
 import type { EventSink } from "../client/tracker_client.ts";
 import { PIECE_SIZE_BYTES, pieceCount, pieceSpan } from "../../common/hash.ts";
@@ -119,6 +119,11 @@ export class Downloads {
       const running = this.#running.get(record.id);
       return running ? running.engine.status() : idleStatus(record, this.#recorded.get(record.id));
     });
+  }
+
+  /** The piece map of a download with an engine in this process (null otherwise). */
+  pieceMap(id: string): PieceMap | null {
+    return this.#running.get(id)?.engine.pieceMap?.() ?? null;
   }
 
   /** Downloads with an engine in this process that are not complete: their pieces are served. */

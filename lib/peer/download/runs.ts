@@ -14,6 +14,7 @@ import type {
   DownloadOptions,
   DownloadPlan,
   DownloadStatus,
+  PieceMap,
 } from "../engine/types.ts";
 import type { ServedFiles } from "../seeder/served_files.ts";
 import { TrackerSwarm } from "./tracker_swarm.ts";
@@ -28,6 +29,8 @@ export interface DownloadHandle {
   /** End as failed with `reason` (keeping the `.part`), emitting a "failed" event. */
   fail(reason: string): unknown;
   status(): DownloadStatus;
+  /** Where each piece is, for the dashboard (an engine without it shows no piece map). */
+  pieceMap?(): PieceMap;
 }
 
 /** Makes an engine for a plan; run.ts passes the real one. */

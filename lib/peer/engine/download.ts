@@ -40,6 +40,7 @@ import type {
   DownloadState,
   DownloadStatus,
   PeerStatus,
+  PieceMap,
 } from "./types.ts";
 import { LinkPool, type PeerVerdicts } from "./link_pool.ts";
 import { PieceStore } from "./piece_store.ts";
@@ -89,6 +90,9 @@ export class Download {
   /** The first run re-checked what a resume record listed. */
   #hasVerified = false;
   #pool: LinkPool | null = null;
+  #picker: PiecePicker | null = null;
+  /** Which seeder sent each piece received since this object was made (the piece map). */
+  readonly #sentBy = new Map<number, string>();
   #runAbort: AbortController | null = null;
   #lifecycle: Promise<void> = Promise.resolve();
   #finishing: Promise<void> | null = null;
@@ -181,6 +185,16 @@ export class Download {
     };
   }
 
+  /** Verified, requested and missing pieces, and who sent each, for the dashboard. */
+  pieceMap(): PieceMap {
+    const isRunning = this.#state === "D" && this.#pool !== null;
+    return {
+      done: this.#store.bitfield,
+      inflight: isRunning ? this.#picker?.requested() ?? [] : [],
+      sentBy: this.#sentBy,
+    };
+  }
+
   #peerStatuses(isReceiving: boolean): PeerStatus[] {
     this.#meters.sampleReceived(this.#received);
     const isRunning = this.#state === "D";
@@ -249,6 +263,7 @@ export class Download {
   #makePool(): LinkPool {
     const options = this.#options;
     const picker = new PiecePicker(this.#store.bitfield.length);
+    this.#picker = picker;
     const written = this.#store.bitfield;
     for (let index = 0; index < written.length; index++) {
       if (written.has(index)) picker.markDone(index);
@@ -275,6 +290,7 @@ export class Download {
       peerRefreshMs: options.peerRefreshMs ?? DOWNLOAD_DEFAULTS.peerRefreshMs,
       maxStrikes: options.maxStrikes ?? DOWNLOAD_DEFAULTS.maxStrikes,
       sink: this.#store,
+      onWritten: (index, from) => void this.#sentBy.set(index, from),
       onEvent: (event) => this.#emit(event),
       onFatal: (reason) => void this.#fail(reason),
     });

@@ -81,6 +81,8 @@ export interface LinkPoolOptions {
   peerRefreshMs: number;
   maxStrikes: number;
   sink: PieceSink;
+  /** Piece `index` from the seeder at address `from` is verified and written. */
+  onWritten?(index: number, from: string): void;
   onEvent(event: DownloadEvent): void;
   /** The download cannot go on (the tracker refuses peer lists or tickets for good). */
   onFatal(reason: string): void;
@@ -206,6 +208,7 @@ export class LinkPool implements LinkHandler {
     this.#checking.delete(index);
     if (result === "corrupt") return this.#strike(link, index);
     if (result === "failed") return;
+    this.#options.onWritten?.(index, link.address);
     for (const address of this.#options.picker.markDone(index)) {
       const other = this.#links.get(address);
       other?.cancel(index);

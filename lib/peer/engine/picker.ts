@@ -76,6 +76,11 @@ export class PiecePicker {
     return this.#done.has(index);
   }
 
+  /** The pieces asked of some peer now, in no particular order. */
+  requested(): number[] {
+    return [...this.#assigned.keys()];
+  }
+
   /** A peer's whole bitfield (on connect); replaces what was known of it. */
   addBitfield(peer: string, bitfield: Bitfield): void {
     this.removePeer(peer);

@@ -111,6 +111,19 @@ export interface PeerStatus {
   readonly inflight?: number;
 }
 
+/**
+ * Where each piece of a download is, for the dashboard's piece map: verified, asked of a seeder
+ * now, or missing, and which seeder sent each piece received since the peer started.
+ */
+export interface PieceMap {
+  /** Verified pieces (written to the `.part`, or the whole file once complete). */
+  readonly done: { readonly length: number; has(index: number): boolean };
+  /** Pieces asked of some seeder now (none while the download does not run). */
+  readonly inflight: readonly number[];
+  /** Address of the seeder each piece came from; pieces found on disk or copied locally have none. */
+  readonly sentBy: ReadonlyMap<number, string>;
+}
+
 /** A snapshot for show_downloads. */
 export interface DownloadStatus {
   readonly id: string;

@@ -90,6 +90,20 @@ export function parseCommandLine<C extends CommandSyntax>(
 ): ParsedCommand<C> | null {
   const [name, ...args] = tokenizeCommandLine(line);
   if (name === undefined) return null;
+  return checkCommand(name, args, commands);
+}
+
+/**
+ * Check a command's name and arguments against a table, as {@linkcode parseCommandLine} does
+ * for a typed line (the dashboard sends them already split).
+ *
+ * @throws {CommandError} `unknown_command`, or `bad_arguments` with the usage
+ */
+export function checkCommand<C extends CommandSyntax>(
+  name: string,
+  args: readonly string[],
+  commands: ReadonlyMap<string, C>,
+): ParsedCommand<C> {
   const command = commands.get(name);
   if (!command) {
     const guess = suggestName(name, [...commands.keys()]);

@@ -30,6 +30,23 @@ export function writeStdout(text: string): void {
   }
 }
 
+/** What one JSON line holds: a command's result or refusal, or an event. */
+export type JsonLine = Record<string, unknown>;
+
+/** The JSON line of a command that succeeded: `{"ok":true,"command":…,…fields}`. */
+export function resultLine(command: string, outcome: CommandOutcome): JsonLine {
+  return { ok: true, command, ...outcome.fields };
+}
+
+/** The JSON line of a refused command: `{"ok":false,"command":…,"code":…,"error":…}`. */
+export function errorLine(command: string, error: unknown): JsonLine {
+  const { code, message } = toCommandError(error);
+  return { ok: false, command, code, error: message };
+}
+
+/** Receives every event as its JSON line, whether or not `--json` prints it. */
+export type EventListener = (line: JsonLine) => void;
+
 /**
  * Prints command results, errors and events: human text by default, or exactly one JSON line
  * each with `--json`. Nothing else writes to stdout; logs go to stderr.
@@ -39,6 +56,7 @@ export class Output {
   readonly isJson: boolean;
   readonly #write: TextSink;
   #aroundEvent: { before: () => void; after: () => void } | null = null;
+  readonly #listeners = new Set<EventListener>();
 
   /** Write to stdout unless `write` is given (tests collect lines). */
   constructor(options: { isJson: boolean; write?: TextSink }) {
@@ -48,20 +66,34 @@ export class Output {
 
   /** A command succeeded. */
   result(command: string, outcome: CommandOutcome): void {
-    this.#line({ ok: true, command, ...outcome.fields }, outcome.text);
+    this.#line(resultLine(command, outcome), outcome.text);
   }
 
   /** A command failed: one line with its code; never a stack trace. */
   error(command: string, error: unknown): void {
-    const { code, message } = toCommandError(error);
-    this.#line({ ok: false, command, code, error: message }, `Error: ${message}`);
+    this.#line(errorLine(command, error), `Error: ${toCommandError(error).message}`);
   }
 
-  /** Something happened that no command asked for; its JSON line has an `event` key. */
+  /**
+   * Something happened that no command asked for; its JSON line has an `event` key. Every
+   * listener (the dashboard) gets the same line.
+   */
   event(name: string, fields: Record<string, unknown>, text: string): void {
+    const line = { event: name, ...fields };
     this.#aroundEvent?.before();
-    this.#line({ event: name, ...fields }, text);
+    this.#line(line, text);
     this.#aroundEvent?.after();
+    for (const listener of this.#listeners) listener(line);
+  }
+
+  /**
+   * Call `listener` with every event from now on.
+   *
+   * @returns a function that stops it
+   */
+  onEvent(listener: EventListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /**

@@ -5,9 +5,9 @@
  * downloads show in status lines under the prompt.
  */
 import { createInterface, type Interface } from "node:readline";
-import { firstWord, parseCommandLine } from "./command_line.ts";
+import { checkCommand, firstWord, parseCommandLine } from "./command_line.ts";
 import type { TrackerApi } from "../client/api.ts";
-import type { Output } from "./output.ts";
+import { errorLine, type JsonLine, type Output, resultLine } from "./output.ts";
 import type { PeerServices } from "../services.ts";
 import { type CommandContext, type CommandSpec } from "./command_spec.ts";
 import { JoinWatch } from "./join_watch.ts";
@@ -21,6 +21,9 @@ export const START_HINT = 'Type "help" for the commands; Ctrl-D or "quit" to lea
 export const CTRL_C_HINT = '(Ctrl-C clears the line; Ctrl-D or "quit" leaves)';
 /** Lines a terminal shell remembers. */
 export const HISTORY_SIZE = 500;
+
+/** A command's JSON line (what `--json` prints) and the text the shell prints for it. */
+export type CommandReplyLine = JsonLine & { ok: boolean; command: string; text: string };
 
 /** Options of {@linkcode Shell}. */
 export interface ShellOptions {
@@ -163,6 +166,27 @@ export class Shell {
     } catch (error) {
       this.#clearTypeahead();
       output.error(firstWord(line), error);
+    }
+  }
+
+  /**
+   * Run one command for another front end (the dashboard), with the same table, argument checks
+   * and context as a typed line, beside the lines the shell runs. Nothing is printed: the caller
+   * gets the command's JSON line (what `--json` would print) and its text; never throws.
+   */
+  async runCommand(name: string, args: readonly string[]): Promise<CommandReplyLine> {
+    try {
+      const { command } = checkCommand(name, args, this.#options.commands);
+      const outcome = await command.run(args, this.#context);
+      return {
+        ...resultLine(command.name, outcome),
+        ok: true,
+        command: command.name,
+        text: outcome.text,
+      };
+    } catch (error) {
+      const line = errorLine(name, error);
+      return { ...line, ok: false, command: name, text: `Error: ${line.error}` };
     }
   }
 
