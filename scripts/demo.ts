@@ -121,7 +121,12 @@ async function downloadAll(downloaders: DemoPeer[], dir: string): Promise<number
   while (true) {
     const lines = await Promise.all(downloaders.map(progressOf));
     view.draw(lines);
-    if (lines.every((line) => line.state === "C")) return (performance.now() - started) / 1000;
+    if (lines.every((line) => line.state === "C")) {
+      const seconds = (performance.now() - started) / 1000;
+      // A download shows C before its file is shared; download_finished comes once it is.
+      await Promise.all(downloaders.map((peer) => peer.event("download_finished")));
+      return seconds;
+    }
     if (performance.now() - started > DOWNLOAD_TIMEOUT_MS) throw new Error("Downloads too slow");
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
