@@ -35,7 +35,9 @@ for (const seed of SEEDS) {
       const count = (type: string) => writes.filter((e) => e.type === type).length;
       const rules = new Map<string, number>();
       for (const line of report.superseded) {
-        const rule = line.slice(line.indexOf("): ") + 3).split(/:| \(/)[0]!;
+        // The rule is what comes before its first colon ("set aside: x by a former owner: …").
+        const [first, second] = line.slice(line.indexOf("): ") + 3).split(":");
+        const rule = first === "set aside" ? `${first}:${second}` : first!;
         rules.set(rule, (rules.get(rule) ?? 0) + 1);
       }
       console.log(

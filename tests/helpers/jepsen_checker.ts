@@ -25,6 +25,7 @@ export interface HistoryEntry {
   tracker: number;
   op: string;
   user?: string;
+  password?: string;
   args: Record<string, unknown>;
   requestId?: string;
   /** Ms since the run started. */
@@ -119,7 +120,9 @@ export function checkHistory(
     const missing = finals.filter((f) => !f.state.hasRequest(entry.requestId!));
     if (missing.length > 0) {
       problems.push(
-        `lost write: ${name(entry)} was acknowledged, tracker ${missing.map((f) => f.n)} lacks it`,
+        `lost write: ${name(entry)} was acknowledged, not held by tracker ${
+          missing.map((f) => f.n).join(", ")
+        }`,
       );
       continue;
     }
@@ -272,7 +275,9 @@ function checkTold(
       : undefined;
     if (author && c.finals[0]!.state.user(author.user)?.creation !== author.creation) continue;
     const told = c.history.some((e) =>
-      e.client === entry.client && e.user === entry.user && e.start >= entry.end &&
+      // A lost user name is another creation's: only its own creator's session can be told.
+      (e.client === entry.client || b.type !== "create_user") && e.user === entry.user &&
+      e.start >= entry.end &&
       (e.code === expected ||
         (b.type === "create_user" && /^login: (?!unreachable)/.test(e.code ?? "")))
     );

@@ -20,6 +20,8 @@ function inHost(host: Host, args: string[], stdin = false): Child {
 /** Trackers 1..N on hosts of their own, sharing one cluster key, their logs never trimmed. */
 export class Trackers implements AsyncDisposable {
   readonly #running = new Map<number, Child>();
+  /** Trackers started and listening (not yet killed). */
+  readonly #listening = new Set<number>();
 
   constructor(readonly dir: string, readonly hosts: readonly Host[]) {}
 
@@ -32,8 +34,9 @@ export class Trackers implements AsyncDisposable {
     return `${this.hosts[n - 1]!.ip}:${TRACKER_PORT}`;
   }
 
+  /** Whether tracker n listens (started, not killed since). */
   isUp(n: number): boolean {
-    return this.#running.has(n);
+    return this.#listening.has(n);
   }
 
   async writeInfo(): Promise<void> {
@@ -51,6 +54,7 @@ export class Trackers implements AsyncDisposable {
     ]);
     this.#running.set(n, child);
     await child.stdout.waitFor((line) => line.includes("listening on"));
+    this.#listening.add(n);
   }
 
   /** SIGKILL tracker n and wait until it is gone. */
@@ -58,6 +62,7 @@ export class Trackers implements AsyncDisposable {
     const child = this.#running.get(n);
     if (!child) throw new Error(`Tracker ${n} is not running`);
     this.#running.delete(n);
+    this.#listening.delete(n);
     child.kill(signal);
     await child.exited();
   }

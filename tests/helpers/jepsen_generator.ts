@@ -34,10 +34,16 @@ export interface Intent {
 const GROUPS = ["g0", "g1", "g2", "g3", "g4", "g5"];
 const FILES = ["f0", "f1"];
 const USERS_PER_ROUND = 3;
+/** The password of users every client may act as. */
+const SHARED = "shared";
 
 /** What the clients were told: acknowledged results only, as each client saw them. */
 export class Knowledge {
-  /** User name → the clients that created it (and so know its password). */
+  /**
+   * User name → who may log in as it: the clients that created it (a contested name's password
+   * is its creator's name), or `SHARED` (every client knows the password, so one user acts on
+   * both sides of a cut: an owner leaves on one and answers a request on the other).
+   */
   readonly users = new Map<string, Set<string>>();
   readonly owners = new Map<string, string>();
   readonly members = new Map<string, Set<string>>();
@@ -73,14 +79,48 @@ export class Knowledge {
     if (op === "stop_share") set(this.shares, `${group}/${args.name}`).delete(user);
   }
 
+  /**
+   * Add what another view learnt: a rough union, as the generator needs no exact truth. Each
+   * side of a cut works from a copy (so an owner who left on one side still answers requests
+   * on the other), and the copies are joined again at the heal.
+   */
+  absorb(other: Knowledge): this {
+    const sets = [
+      [this.users, other.users],
+      [this.members, other.members],
+      [this.pending, other.pending],
+      [this.shares, other.shares],
+    ] as const;
+    for (const [mine, theirs] of sets) {
+      for (const [key, values] of theirs) {
+        const set = mine.get(key) ?? new Set();
+        mine.set(key, set);
+        for (const value of values) set.add(value);
+      }
+    }
+    for (const [group, owner] of other.owners) this.owners.set(group, owner);
+    return this;
+  }
+
+  /** Learn from a refusal what the tracker knew (a pending request, a member, no such group). */
+  learnRefusal(intent: Intent, code: string): void {
+    const group = String(intent.args.group ?? "");
+    const user = intent.user ?? "";
+    if (code === "request_pending") this.pending.get(group)?.add(user);
+    if (code === "already_member") this.members.get(group)?.add(user);
+    if (code === "not_member") this.members.get(group)?.delete(user);
+    if (code === "no_such_group") this.owners.delete(group);
+  }
+
   /** A client told its user lost its name (or can no longer log in as it) stops using it. */
   forget(client: string, user: string): void {
     this.users.get(user)?.delete(client);
   }
 
-  /** The users `client` created (its password is the client's name). */
+  /** The users `client` may log in as. */
   usersOf(client: string): string[] {
-    return [...this.users].filter(([, by]) => by.has(client)).map(([name]) => name);
+    return [...this.users].filter(([, by]) => by.has(client) || by.has(SHARED))
+      .map(([name]) => name);
   }
 }
 
@@ -92,16 +132,18 @@ export function nextIntent(
 ): Intent {
   const { knowledge: k, round } = context;
   const mine = k.usersOf(client);
-  const password = client;
   const roll = random();
   if (mine.length === 0 || roll < 0.1) {
     // Half the time a name every client of the round may take (contested across a cut).
-    const user = random() < 0.5
+    const isContested = random() < 0.5;
+    const user = isContested
       ? `r${round}u${Math.floor(random() * USERS_PER_ROUND)}`
       : `r${round}${client}u${mine.length}`;
+    const password = isContested ? client : SHARED;
     return { op: "create_user", user, password, args: { user, password } };
   }
   const user = pick(random, mine);
+  const password = k.users.get(user)?.has(SHARED) ? SHARED : client;
   const as = (op: string, args: Record<string, unknown>): Intent => ({
     op,
     user,

@@ -61,8 +61,8 @@ export function whySetAside(state: State, op: Operation, who: Describe): string 
         userLost(state, b.user, b.userCreation);
       if (gone) return gone;
       const group = state.group(b.group)!;
-      if (listed(group.members, b.user)) return "already a member at its place (accepted first)";
-      if (listed(group.requests, b.user)) return "already asked at its place (asked twice)";
+      if (listed(group.members, b.user)) return "already a member: accepted at its place already";
+      if (listed(group.requests, b.user)) return "already asked: asked twice, on both sides";
       return undefined;
     }
     case "resolve_request": {
@@ -70,7 +70,7 @@ export function whySetAside(state: State, op: Operation, who: Describe): string 
       if (gone) return gone;
       const group = state.group(b.group)!;
       if (!listed(group.requests, b.user)) {
-        return `request of "${b.user}" no longer pending at its place (answered or gone first)`;
+        return `no longer pending: the request of "${b.user}" was answered or gone at its place`;
       }
       if (b.owner !== undefined && state.get(`setaside/${b.ownerCreation}/${b.group}/${b.user}`)) {
         const verb = b.accept ? "accept" : "reject";
@@ -83,7 +83,7 @@ export function whySetAside(state: State, op: Operation, who: Describe): string 
         userLost(state, b.user, b.userCreation);
       if (gone) return gone;
       if (!listed(state.group(b.group)!.members, b.user)) {
-        return `not a member at its place: "${b.user}" had left "${b.group}" already`;
+        return `already left: "${b.user}" was no longer a member of "${b.group}" at its place`;
       }
       return undefined;
     }
@@ -106,7 +106,7 @@ function shareSetAside(state: State, b: Body<"share_file">): string | undefined 
     userLost(state, b.user, b.userCreation);
   if (gone) return gone;
   if (!listed(state.group(b.group)!.members, b.user)) {
-    return `set aside: "${b.user}" was no longer a member of "${b.group}" at its place`;
+    return `not a member: "${b.user}" was no longer a member of "${b.group}" at its place`;
   }
   const file = state.file(b.group, b.name);
   if (file && file.fileId !== b.fileId) {

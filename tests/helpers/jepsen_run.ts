@@ -59,7 +59,9 @@ export async function runWorkload(dir: string, options: WorkloadOptions): Promis
     }
   }
   const history: HistoryEntry[] = [];
-  const knowledge = new Knowledge();
+  let knowledge = new Knowledge();
+  /** What each client's side of the cut learnt this round, by home tracker. */
+  const views = new Map<number, Knowledge>();
   const began = performance.now();
   let requests = 0;
   /** Send one command and record it. */
@@ -85,9 +87,11 @@ export async function runWorkload(dir: string, options: WorkloadOptions): Promis
       ...(code === undefined ? {} : { code }),
       ...(result === undefined ? {} : { result }),
     });
-    if (type === "ok") knowledge.learn(intent, result ?? {});
+    const view = views.get(member.home) ?? knowledge;
+    if (type === "ok") view.learn(intent, result ?? {});
+    if (type === "fail") view.learnRefusal(intent, code ?? "");
     if (code === "name_taken" || code?.startsWith("login: ") && !code.includes("unreachable")) {
-      knowledge.forget(member.client.name, intent.user ?? "");
+      view.forget(member.client.name, intent.user ?? "");
     }
     return reply;
   };
@@ -103,6 +107,10 @@ export async function runWorkload(dir: string, options: WorkloadOptions): Promis
   let kills = 0;
   for (let round = 1; round <= options.rounds; round++) {
     const sides = splitSides(random, all);
+    for (const side of sides) {
+      const view = new Knowledge().absorb(knowledge);
+      for (const n of side) views.set(n, view);
+    }
     await net.partition(
       sides.map((side) => side.flatMap((n) => [trackerHosts[n - 1]!, net.hosts[count + n - 1]!])),
     );
@@ -111,11 +119,14 @@ export async function runWorkload(dir: string, options: WorkloadOptions): Promis
     const write = async (member: (typeof team)[number]) => {
       const side = sides.find((s) => s.includes(member.home))!;
       while (performance.now() < stopAt) {
-        const intent = nextIntent(member.random, member.client.name, { round, knowledge });
+        const intent = nextIntent(member.random, member.client.name, {
+          round,
+          knowledge: views.get(member.home)!,
+        });
         const up = side.filter((n) => trackers.isUp(n));
-        const tracker = up.length > 0 && member.random() < 0.5
-          ? pick(member.random, up)
-          : member.home;
+        // Mostly its own tracker while it is up, else another of its side.
+        const home = up.includes(member.home) && member.random() < 0.6;
+        const tracker = home || up.length === 0 ? member.home : pick(member.random, up);
         await perform(member, tracker, intent);
         await delay(20 + member.random() * 80); // pacing, not synchronisation
       }
@@ -131,22 +142,25 @@ export async function runWorkload(dir: string, options: WorkloadOptions): Promis
     };
     await Promise.all([...team.map(write), nemesis()]);
     await net.join();
+    knowledge = new Knowledge();
+    for (const view of new Set(views.values())) knowledge.absorb(view);
+    views.clear();
     const healed = performance.now();
     await waitUntil(`round ${round} converges after the heal`, converged, {
       timeoutMs: CONVERGE_TIMEOUT_MS,
     });
     healMs.push(performance.now() - healed);
   }
-  // Every client asks every tracker as each of its users: losers of a name are told so.
+  // Every client asks every tracker as each user it acted as: losers of a name are told so.
   for (const member of team) {
-    for (const user of knowledge.usersOf(member.client.name)) {
+    const name = member.client.name;
+    const used = new Map(
+      history.filter((e) => e.client === name && e.user && e.password)
+        .map((e) => [e.user!, e.password!]),
+    );
+    for (const [user, password] of used) {
       for (const n of all) {
-        await perform(member, n, {
-          op: "list_groups",
-          user,
-          password: member.client.name,
-          args: {},
-        });
+        await perform(member, n, { op: "list_groups", user, password, args: {} });
       }
     }
   }
