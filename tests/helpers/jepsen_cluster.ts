@@ -11,6 +11,8 @@ import type { TrackerFinal } from "./jepsen_checker.ts";
 
 export const TRACKER_PORT = 7001;
 const CLIENT_REPLY_TIMEOUT_MS = 15_000;
+/** A process asked to stop that is still there after this long is killed. */
+const STOP_DEADLINE_MS = 5000;
 
 /** `deno <args>` inside `host`'s namespace (`ip netns exec` execs, so the pid is deno's). */
 function inHost(host: Host, args: string[], stdin = false): Child {
@@ -57,14 +59,16 @@ export class Trackers implements AsyncDisposable {
     this.#listening.add(n);
   }
 
-  /** SIGKILL tracker n and wait until it is gone. */
+  /** Signal tracker n (SIGKILL by default) and wait until it is gone (SIGKILL after 5 s). */
   async kill(n: number, signal: Deno.Signal = "SIGKILL"): Promise<void> {
     const child = this.#running.get(n);
     if (!child) throw new Error(`Tracker ${n} is not running`);
     this.#running.delete(n);
     this.#listening.delete(n);
     child.kill(signal);
+    const timer = setTimeout(() => child.kill("SIGKILL"), STOP_DEADLINE_MS);
     await child.exited();
+    clearTimeout(timer);
   }
 
   /** Stop every tracker (SIGTERM) and read back each one's state and log. */
@@ -132,7 +136,7 @@ export class Client implements AsyncDisposable {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.#child.closeStdin();
-    const timer = setTimeout(() => this.#child.kill("SIGKILL"), 5000);
+    const timer = setTimeout(() => this.#child.kill("SIGKILL"), STOP_DEADLINE_MS);
     await this.#child.exited();
     clearTimeout(timer);
   }
