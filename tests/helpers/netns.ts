@@ -4,7 +4,8 @@
  * routes are never touched. Each host has a veth pair (`veth0` in the host, `h<N>` on the
  * bridge), an address in 10.77.0.0/16 and, when a rate is given, its upload (the egress of
  * `veth0`) capped by a tbf qdisc. A host can be cut off the bridge and plugged back
- * (`cut`/`heal`): its packets are dropped, its connections stay open, as in a real partition.
+ * (`cut`/`heal`), or the hosts split into sides on bridges of their own (`partition`/`join`):
+ * packets across the cut are dropped, connections stay open, as in a real partition.
  * Namespaces are named `<prefix>-h<N>` and `<prefix>-br`; removing them removes their veths.
  *
  * ```ts
@@ -82,6 +83,8 @@ export class Network implements AsyncDisposable {
   readonly prefix: string;
   readonly hosts: Host[] = [];
   readonly bridgeNs: string;
+  /** Bridges made by `partition`, besides `br0`. */
+  readonly #bridges = new Set<string>();
 
   private constructor(prefix: string) {
     this.prefix = prefix;
@@ -118,6 +121,32 @@ export class Network implements AsyncDisposable {
   /** Plug `host` back into the bridge. */
   async heal(host: Host): Promise<void> {
     await sh(["-n", this.bridgeNs, "link", "set", `h${host.index}`, "up"]);
+  }
+
+  /**
+   * Split the network: the hosts of `sides[i]` move to a bridge of their own (`br<i+1>`), so
+   * packets between sides are dropped while each side's hosts still reach each other; their
+   * connections stay open, as in a real partition. Hosts named in no side stay on `br0`.
+   */
+  async partition(sides: readonly (readonly Host[])[]): Promise<void> {
+    for (const [i, side] of sides.entries()) {
+      const bridge = `br${i + 1}`;
+      if (!this.#bridges.has(bridge)) {
+        await sh(["-n", this.bridgeNs, "link", "add", bridge, "type", "bridge"]);
+        await sh(["-n", this.bridgeNs, "link", "set", bridge, "up"]);
+        this.#bridges.add(bridge);
+      }
+      for (const host of side) {
+        await sh(["-n", this.bridgeNs, "link", "set", `h${host.index}`, "master", bridge]);
+      }
+    }
+  }
+
+  /** Undo `partition`: every host back on `br0`. */
+  async join(): Promise<void> {
+    for (const host of this.hosts) {
+      await sh(["-n", this.bridgeNs, "link", "set", `h${host.index}`, "master", "br0"]);
+    }
   }
 
   /** Delete every namespace with this prefix (their veths go with them). */
