@@ -12,7 +12,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { open } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { hashFile } from "../lib/common/hash.ts";
+import { hashFile } from "../lib/common/file_hash.ts";
 import { flashCrowd } from "./loopback_swarm.ts";
 import { Cluster } from "../tests/helpers/cluster.ts";
 import { PeerProcess } from "../tests/helpers/peer.ts";

@@ -57,6 +57,7 @@ Deno.test({
         ...["--allow-net", "--allow-read", "--allow-write"],
         // Loaded at run time (new Worker), so not found by following imports.
         ...["--include", `${ROOT}lib/peer/engine/piece_worker.ts`],
+        ...["--include", `${ROOT}lib/common/file_hash_worker.ts`],
       ])).ok,
       true,
     );

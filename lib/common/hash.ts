@@ -3,7 +3,6 @@
  * BitTorrent's info hash: the same content is the same file id under any name, in any group.
  */
 import { createHash } from "node:crypto";
-import { open } from "node:fs/promises";
 
 /** Bytes of one SHA-1 digest. */
 export const SHA1_BYTES = 20;
@@ -72,45 +71,4 @@ export interface FileHashes {
   fileId: string;
   /** Modification time when hashing started, to tell later whether the file changed. */
   mtimeMs: number;
-}
-
-/**
- * Hash a file piece by piece with positional reads, holding one piece in memory at a time.
- *
- * @throws {Error} when the file changed size while it was read
- */
-export async function hashFile(
-  path: string,
-  options: { pieceLength: number; signal?: AbortSignal },
-): Promise<FileHashes> {
-  const { pieceLength } = options;
-  await using handle = await open(path, "r");
-  const stat = await handle.stat();
-  const size = stat.size;
-  const count = pieceCount(size, pieceLength);
-  const pieceHashes = new Uint8Array(count * SHA1_BYTES);
-  const whole = createHash("sha1");
-  const buffer = new Uint8Array(Math.min(pieceLength, Math.max(size, 1)));
-  for (let index = 0; index < count; index++) {
-    options.signal?.throwIfAborted();
-    const position = index * pieceLength;
-    const length = Math.min(pieceLength, size - position);
-    const piece = buffer.subarray(0, length);
-    let read = 0;
-    while (read < length) {
-      const { bytesRead } = await handle.read(piece, read, length - read, position + read);
-      if (bytesRead === 0) throw new Error(`File "${path}" shrank while it was hashed`);
-      read += bytesRead;
-    }
-    pieceHashes.set(sha1(piece), index * SHA1_BYTES);
-    whole.update(piece);
-  }
-  return {
-    size,
-    pieceLength,
-    pieceHashes,
-    sha1: whole.digest("hex"),
-    fileId: computeFileId(size, pieceLength, pieceHashes),
-    mtimeMs: stat.mtimeMs,
-  };
 }

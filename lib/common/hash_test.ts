@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { toHex } from "./base64.ts";
-import { computeFileId, HASHES_PER_CHUNK, hashFile, pieceCount, sha1, SHA1_BYTES } from "./hash.ts";
+import { computeFileId, HASHES_PER_CHUNK, pieceCount, sha1, SHA1_BYTES } from "./hash.ts";
 
 const bytesOf = (text: string) => new TextEncoder().encode(text);
 
@@ -30,40 +30,4 @@ Deno.test("pieceCount() rounds up, and an empty file has no piece", () => {
   assert.equal(pieceCount(4, 4), 1);
   assert.equal(pieceCount(5, 4), 2);
   assert.equal(HASHES_PER_CHUNK * SHA1_BYTES, 20 * 1024);
-});
-
-Deno.test("hashFile() hashes each piece, the whole file, and derives the file id", async () => {
-  const path = await Deno.makeTempFile();
-  try {
-    for (const size of [0, 1, 7, 8, 9, 30]) {
-      const content = new Uint8Array(size).map((_, i) => (i * 7 + 3) & 0xff);
-      await Deno.writeFile(path, content);
-      const result = await hashFile(path, { pieceLength: 8 });
-      const count = Math.ceil(size / 8);
-      const expected = new Uint8Array(count * SHA1_BYTES);
-      for (let i = 0; i < count; i++) {
-        expected.set(sha1(content.subarray(i * 8, (i + 1) * 8)), i * SHA1_BYTES);
-      }
-      assert.equal(result.size, size);
-      assert.equal(result.pieceLength, 8);
-      assert.deepStrictEqual(result.pieceHashes, expected, `size ${size}`);
-      assert.equal(result.sha1, toHex(sha1(content)));
-      assert.equal(result.fileId, computeFileId(size, 8, expected));
-    }
-  } finally {
-    await Deno.remove(path);
-  }
-});
-
-Deno.test("hashFile() stops when its signal is aborted", async () => {
-  const path = await Deno.makeTempFile();
-  try {
-    await Deno.writeFile(path, new Uint8Array(64));
-    await assert.rejects(
-      hashFile(path, { pieceLength: 8, signal: AbortSignal.abort() }),
-      (error: unknown) => (error as Error).name === "AbortError",
-    );
-  } finally {
-    await Deno.remove(path);
-  }
 });

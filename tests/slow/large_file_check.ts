@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { equal } from "node:assert/strict";
 import { open } from "node:fs/promises";
-import { hashFile } from "../../lib/common/hash.ts";
+import { hashFile } from "../../lib/common/file_hash.ts";
 import { Cluster } from "../helpers/cluster.ts";
 import { assertOk, PeerProcess } from "../helpers/peer.ts";
 import { tempDir } from "../helpers/processes.ts";

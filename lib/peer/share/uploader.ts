@@ -1,18 +1,14 @@
 /**
- * The upload_file flow: check the name, hash the file piece by piece (one piece in memory at a
- * time), then register it with the tracker. The tracker answers `need_hashes` until it holds the
+ * The upload_file flow: check the name, hash the file piece by piece (common/file_hash.ts: on
+ * two threads, a few pieces in memory), then register it with the tracker. The tracker answers `need_hashes` until it holds the
  * piece-hash list, which travels in chunks of at most 1024 hashes (`stage_hashes`), so no
  * message grows with the file.
  */
 import { basename, resolve } from "node:path";
 import { stat } from "node:fs/promises";
 import { CommandError } from "../../common/errors.ts";
-import {
-  type FileHashes,
-  HASH_CHUNK_BYTES,
-  hashFile,
-  PIECE_SIZE_BYTES,
-} from "../../common/hash.ts";
+import { type FileHashes, HASH_CHUNK_BYTES, PIECE_SIZE_BYTES } from "../../common/hash.ts";
+import { hashFile } from "../../common/file_hash.ts";
 import { isSafeFileName } from "../../common/ids.ts";
 import { type ArgsOf, ErrorCode } from "../../wire/messages.ts";
 import { PeerErrorCode } from "../support/codes.ts";

@@ -3,7 +3,8 @@
  * random files, a tracker key that signs real tickets, real seeders serving a file, and a fake
  * {@linkcode Swarm} that lists them. Everything is disposable (`await using`).
  */
-import { type FileHashes, hashFile, PIECE_SIZE_BYTES } from "../../common/hash.ts";
+import { type FileHashes, PIECE_SIZE_BYTES } from "../../common/hash.ts";
+import { hashFile } from "../../common/file_hash.ts";
 import { Logger } from "../../common/logger.ts";
 import { generateSigningKeys, signTicket, type TicketClaims } from "../../common/tickets.ts";
 import { SimpleFileSource } from "./simple_file_source.ts";
