@@ -24,6 +24,11 @@ export interface FileSourceOptions {
   readonly handles: FileHandles;
   /** Bytes uploaded before (a source made again after a logout keeps counting). */
   readonly uploaded?: number;
+  /**
+   * The source this one takes over from (a finished download's): connections opened before the
+   * handover keep serving from it, and what they upload counts here too.
+   */
+  readonly earlier?: { readonly uploaded: number };
   /** Called once, the first time the file is found changed. */
   onChanged(source: FileSource, detail: string): void;
 }
@@ -55,7 +60,7 @@ export class FileSource implements PieceSource {
 
   /** Bytes of pieces sent to other peers. */
   get uploaded(): number {
-    return this.#uploaded;
+    return this.#uploaded + (this.#options.earlier?.uploaded ?? 0);
   }
 
   /** Why the file is no longer served, or null while it is unchanged. */

@@ -202,7 +202,17 @@ export class Sharing {
       ...record,
       pieceLength: PIECE_SIZE_BYTES,
       handles: this.#options.handles,
-      uploaded: (this.#uploadedBefore.get(key) ?? 0) + uploadedOf(previous),
+      uploaded: this.#uploadedBefore.get(key) ?? 0,
+      // Connections opened before this source keep serving from the previous one.
+      ...(previous
+        ? {
+          earlier: {
+            get uploaded() {
+              return uploadedOf(previous);
+            },
+          },
+        }
+        : {}),
       onChanged: (changed, detail) => this.#onChanged(record, changed, detail),
     });
     this.#uploadedBefore.delete(key);
