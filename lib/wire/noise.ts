@@ -8,6 +8,7 @@
  * XX: `-> e`, `<- e, ee, s, es`, `-> s, se`. Both sides learn each other's static key during
  * the handshake, encrypted, and each static key is proven by a key exchange with it.
  */
+import { releaseBuffer } from "../common/memory.ts";
 import {
   createCipheriv,
   createDecipheriv,
@@ -162,7 +163,9 @@ export class CipherState {
       authTagLength: TAG_BYTES,
     });
     if (ad.length > 0) cipher.setAAD(ad, { plaintextLength: plaintext.length });
-    target.set(cipher.update(plaintext), offset);
+    const ciphertext = cipher.update(plaintext);
+    target.set(ciphertext, offset);
+    releaseBuffer(ciphertext);
     cipher.final();
     target.set(cipher.getAuthTag(), offset + plaintext.length);
   }

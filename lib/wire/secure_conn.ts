@@ -10,6 +10,7 @@
  */
 import { importPublicKey } from "../common/tickets.ts";
 import { sameBytes } from "../common/hash.ts";
+import { releaseBuffer } from "../common/memory.ts";
 import { ProtocolError } from "../common/errors.ts";
 import { MAGIC, NOISE_MAGIC, WireErrorCode } from "./limits.ts";
 import {
@@ -355,7 +356,9 @@ export class SecureConn implements ByteConn {
 }
 
 function decryptingStream(reader: RawReader, cipher: CipherState): ReadableStream<Uint8Array> {
-  let pending: Uint8Array = new Uint8Array(0);
+  /** The last record decrypted, and the part of it not yet read. */
+  let record: Uint8Array = new Uint8Array(0);
+  let pending: Uint8Array = record;
   return new ReadableStream({
     type: "bytes",
     async pull(controller) {
@@ -366,12 +369,12 @@ function decryptingStream(reader: RawReader, cipher: CipherState): ReadableStrea
           controller.byobRequest?.respond(0);
           return;
         }
-        pending = cipher.decrypt(message);
+        pending = record = cipher.decrypt(message);
       }
       const request = controller.byobRequest;
       if (!request?.view) {
-        controller.enqueue(pending);
-        pending = new Uint8Array(0);
+        controller.enqueue(pending); // the reader's now: never released here
+        pending = record = new Uint8Array(0);
         return;
       }
       const view = new Uint8Array(
@@ -385,11 +388,13 @@ function decryptingStream(reader: RawReader, cipher: CipherState): ReadableStrea
         const n = Math.min(view.length - filled, pending.length);
         view.set(pending.subarray(0, n), filled);
         pending = pending.subarray(n);
+        // A record copied out in full is freed now, not at the next garbage collection.
+        if (pending.length === 0) releaseBuffer(record);
         filled += n;
         if (filled === view.length) break;
         const message = reader.bufferedRecord();
         if (message === null) break;
-        pending = cipher.decrypt(message);
+        pending = record = cipher.decrypt(message);
       }
       request.respond(filled);
     },
@@ -419,6 +424,7 @@ function encryptingStream(
           offset += RECORD_HEADER_BYTES + length;
         }
         await writer.write(batch);
+        releaseBuffer(batch); // written: freed now, not at the next garbage collection
       }
     },
     async close() {

@@ -7,9 +7,10 @@
  * the download and mostly hit the page cache.
  */
 import { createHash, type Hash } from "node:crypto";
+import { releaseOwnedBuffer } from "../../common/memory.ts";
 
-/** Verified pieces ahead of the front kept in memory (16 MiB of 512 KiB pieces). */
-export const MAX_HELD_PIECES = 32;
+/** Verified pieces ahead of the front kept in memory (4 MiB of 512 KiB pieces). */
+export const MAX_HELD_PIECES = 8;
 /** Pieces read back from disk in one read (8 MiB of 512 KiB pieces). */
 export const READ_BACK_PIECES = 16;
 
@@ -55,17 +56,22 @@ export class FrontHasher {
 
   /**
    * Piece `index` was verified and written. `data` is hashed now if it is at the front, held if
-   * it is a little ahead and `canKeep` (the caller will not reuse the buffer), else dropped and
-   * read back later.
+   * it is a little ahead and `canKeep` (the caller gives up the buffer under it, which is freed
+   * once hashed), else dropped and read back later.
+   *
+   * @returns whether `data` is held (else the caller may free it at once)
    */
-  add(index: number, data: Uint8Array, options: { canKeep: boolean }): void {
-    if (index < this.#next || this.#isStopped) return;
+  add(index: number, data: Uint8Array, options: { canKeep: boolean }): boolean {
+    if (index < this.#next || this.#isStopped) return false;
+    let isHeld = false;
     if (index === this.#next && this.#pump === null) {
       this.#update(data);
     } else if (options.canKeep && this.#held.size < (this.#options.maxHeld ?? MAX_HELD_PIECES)) {
       this.#held.set(index, data);
+      isHeld = true;
     }
     this.#drain();
+    return isHeld;
   }
 
   /** Pieces were marked written behind the hasher's back (resume): read them back. */
@@ -98,6 +104,7 @@ export class FrontHasher {
       const data = this.#held.get(this.#next)!;
       this.#held.delete(this.#next);
       this.#update(data);
+      releaseOwnedBuffer(data); // held means the caller gave its buffer up: freed now
     }
     if (this.#next === pieceCount) {
       this.#finished.resolve(this.#hash.digest("hex"));

@@ -8,6 +8,7 @@
 /// <reference lib="deno.worker" />
 import { closeSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
 import { describeError } from "../../common/errors.ts";
+import { releaseOwnedBuffer } from "../../common/memory.ts";
 import { pieceSpan } from "../../common/hash.ts";
 import { Bitfield } from "../../wire/peer_frames.ts";
 import { FrontHasher } from "./front_hash.ts";
@@ -49,7 +50,9 @@ class OpenPart {
       done += writeSync(this.#fd, data, done, data.length - done, position + done);
     }
     this.written.set(index);
-    this.hasher.add(index, data, { canKeep: true });
+    // This thread allocates little, so its garbage collector seldom runs: a piece it is done
+    // with is freed now (a zero-length transfer releases the memory), not when a GC comes.
+    if (!this.hasher.add(index, data, { canKeep: true })) releaseOwnedBuffer(data);
     return true;
   }
 
