@@ -22,6 +22,9 @@ import { PIECE_SIZE_BYTES } from "../common/hash.ts";
 import { z } from "zod";
 import { ProtocolError } from "../common/errors.ts";
 import { FRAME_HEADER_BYTES, FrameType, WireErrorCode } from "./limits.ts";
+import { Bitfield } from "./bitfield.ts";
+
+export { Bitfield };
 
 /** Frame type ids of the peer protocol. */
 export const PeerFrame = {
@@ -160,69 +163,4 @@ export function decodePiece(payload: Uint8Array): { index: number; data: Uint8Ar
   }
   const index = new DataView(payload.buffer, payload.byteOffset, 4).getUint32(0);
   return { index, data: payload.subarray(4) };
-}
-
-/** Bitfields: piece i is bit (7 - i % 8) of byte i / 8, as in BitTorrent. */
-export class Bitfield {
-  readonly bytes: Uint8Array;
-  readonly length: number;
-  #count = 0;
-
-  constructor(length: number, bytes?: Uint8Array) {
-    this.length = length;
-    this.bytes = new Uint8Array(Math.ceil(length / 8));
-    if (bytes) {
-      if (bytes.length !== this.bytes.length) {
-        throw new ProtocolError(
-          WireErrorCode.INVALID_MESSAGE,
-          `Bitfield of ${bytes.length} bytes for ${length} pieces`,
-        );
-      }
-      this.bytes.set(bytes);
-      const spare = this.bytes.length * 8 - length;
-      if (spare > 0 && (this.bytes[this.bytes.length - 1]! & ((1 << spare) - 1)) !== 0) {
-        throw new ProtocolError(
-          WireErrorCode.INVALID_MESSAGE,
-          "Bitfield has bits past the last piece",
-        );
-      }
-      for (let i = 0; i < length; i++) if (this.has(i)) this.#count++;
-    }
-  }
-
-  has(index: number): boolean {
-    return (this.bytes[index >> 3]! & (0x80 >> (index & 7))) !== 0;
-  }
-
-  /** Set a bit; returns whether it was newly set. */
-  set(index: number): boolean {
-    if (index < 0 || index >= this.length) throw new RangeError(`Piece ${index} out of range`);
-    if (this.has(index)) return false;
-    this.bytes[index >> 3]! |= 0x80 >> (index & 7);
-    this.#count++;
-    return true;
-  }
-
-  /** Clear a bit (a piece found corrupt on disk). */
-  clear(index: number): void {
-    if (!this.has(index)) return;
-    this.bytes[index >> 3]! &= ~(0x80 >> (index & 7));
-    this.#count--;
-  }
-
-  /** Number of bits set. */
-  get count(): number {
-    return this.#count;
-  }
-
-  get isComplete(): boolean {
-    return this.#count === this.length;
-  }
-
-  /** A bitfield with every piece set. */
-  static full(length: number): Bitfield {
-    const field = new Bitfield(length);
-    for (let i = 0; i < length; i++) field.set(i);
-    return field;
-  }
 }

@@ -10,7 +10,7 @@ import { closeSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
 import { describeError } from "../../common/errors.ts";
 import { releaseOwnedBuffer } from "../../common/memory.ts";
 import { pieceSpan } from "../../common/hash.ts";
-import { Bitfield } from "../../wire/peer_frames.ts";
+import { Bitfield } from "../../wire/bitfield.ts";
 import { FrontHasher } from "./front_hash.ts";
 import type { FromWorker, PieceFile, ToWorker } from "./piece_writer.ts";
 import { isGoodPiece } from "./verify.ts";
