@@ -72,6 +72,11 @@ Deno.test("dashboard: a download started from the page completes, pauses and res
   await assertOk(alice, "accept_request team bob");
   const row = page.locator('.group[data-group="team"] tr[data-file="report.bin"]');
   await row.waitFor({ timeout: 30_000 });
+  // Let in, bob sees who is in the group by name (list_members), the owner marked.
+  const members = page.locator('.group[data-group="team"] .members');
+  await members.locator('li[data-member="bob"]').waitFor();
+  equal(await members.locator('li[data-member="alice"] .badge').textContent(), "owner");
+  equal(await members.locator('li[data-member="bob"] .badge').count(), 0);
   await page.fill("#download-folder", dir.path + "/into");
   await Deno.mkdir(`${dir.path}/into`);
   await row.locator("button", { hasText: "Download" }).click();

@@ -60,6 +60,7 @@ export const REQUEST_ARGS = {
   join_group: z.strictObject({ group: name }),
   leave_group: z.strictObject({ group: name }),
   list_requests: z.strictObject({ group: name, cursor }),
+  list_members: z.strictObject({ group: name, cursor }),
   accept_request: z.strictObject({ group: name, user: name }),
   reject_request: z.strictObject({ group: name, user: name }),
   my_requests: z.strictObject({ cursor }),
@@ -152,6 +153,11 @@ export const REQUEST_STATES = ["pending", "accepted", "rejected"] as const;
 /** The state of a join request, as `my_requests` gives it. */
 export type RequestState = typeof REQUEST_STATES[number];
 
+/** A member's place in a group, as `list_members` gives it. */
+export const MEMBER_ROLES = ["owner", "member"] as const;
+/** The role of a group member. */
+export type MemberRole = typeof MEMBER_ROLES[number];
+
 /** Result of each op, validated by the client. */
 export const RESULTS = {
   status: z.strictObject({
@@ -177,6 +183,15 @@ export const RESULTS = {
   join_group: z.strictObject({}),
   leave_group: z.strictObject({ removed: z.boolean(), newOwner: name.optional() }),
   list_requests: z.strictObject({ requests: page(name), next: cursor }),
+  list_members: z.strictObject({
+    members: page(z.strictObject({
+      user: name,
+      role: z.enum(MEMBER_ROLES),
+      /** When the user became a member (created the group, or was let in), in ms since the epoch. */
+      since: z.number().int().min(0),
+    })),
+    next: cursor,
+  }),
   accept_request: z.strictObject({}),
   reject_request: z.strictObject({}),
   my_requests: z.strictObject({

@@ -45,6 +45,7 @@ const VALID_ARGS: { [O in Op]: ArgsOf<O> } = {
   join_group: { group: "g1" },
   leave_group: { group: "g1" },
   list_requests: { group: "g1", cursor: "bob" },
+  list_members: { group: "g1", cursor: "ana" },
   accept_request: { group: "g1", user: "bob" },
   reject_request: { group: "g1", user: "bob" },
   my_requests: { cursor: "g1" },
@@ -107,6 +108,7 @@ const INVALID_ARGS: { [O in Op]: Record<string, unknown>[] } = {
     { group: "g1", cursor: 3 },
     { group: "g1", cursor: null },
   ],
+  list_members: [{}, { cursor: "a" }, { group: "g 1" }, { group: "g1", cursor: null }],
   accept_request: [{ group: "g1" }, { user: "bob" }, { group: "g1", user: "" }],
   reject_request: [{ group: "g1" }, { group: "g1", user: "b b" }],
   my_requests: [{ cursor: 1 }, { cursor: null }, { group: "g1" }],
@@ -168,6 +170,13 @@ const VALID_RESULTS: { [O in Op]: ResultOf<O> } = {
   join_group: {},
   leave_group: { removed: false, newOwner: "bob" },
   list_requests: { requests: ["bob", "cy"], next: "cy" },
+  list_members: {
+    members: [
+      { user: "ana", role: "owner", since: 1_700_000_000_000 },
+      { user: "bob", role: "member", since: 0 },
+    ],
+    next: "bob",
+  },
   accept_request: {},
   reject_request: {},
   my_requests: {
@@ -229,6 +238,20 @@ const INVALID_RESULTS: { [O in Op]: Record<string, unknown>[] } = {
     {},
     { requests: ["bad name"] },
     { requests: Array.from({ length: MAX_PAGE_ITEMS + 1 }, (_, i) => `u${i}`) },
+  ],
+  list_members: [
+    {},
+    { members: ["ana"] },
+    { members: [{ user: "ana", role: "admin", since: 1 }] },
+    { members: [{ user: "ana", role: "owner" }] },
+    { members: [{ user: "ana", role: "owner", since: -1 }] },
+    { members: [{ user: "bad name", role: "member", since: 1 }] },
+    {
+      members: Array.from(
+        { length: MAX_PAGE_ITEMS + 1 },
+        (_, i) => ({ user: `u${i}`, role: "member", since: 1 }),
+      ),
+    },
   ],
   accept_request: [],
   reject_request: [],
@@ -512,6 +535,18 @@ Deno.test("RESULTS reject a schema-invalid result of every op as invalid_message
 Deno.test("RESULTS accept a page of exactly MAX_PAGE_ITEMS", () => {
   const requests = Array.from({ length: MAX_PAGE_ITEMS }, (_, i) => `u${i}`);
   assert.equal(roundTrip(RESULTS.list_requests, { requests }).requests.length, MAX_PAGE_ITEMS);
+});
+
+Deno.test("RESULTS: a full list_members page of the longest names fits a response frame", () => {
+  const members = Array.from({ length: MAX_PAGE_ITEMS }, (_, i) => ({
+    user: `${i}`.padStart(64, "u"),
+    role: "member" as const,
+    since: Number.MAX_SAFE_INTEGER,
+  }));
+  const response = { rid: 0xffffffff, ok: true, result: { members, next: "u".repeat(64) } };
+  const limit = FRAME_LIMIT_BYTES.get(FrameType.RESPONSE) ?? 0;
+  assert.ok(encodeMessage(response).length <= limit);
+  assert.equal(roundTrip(RESULTS.list_members, response.result).members.length, MAX_PAGE_ITEMS);
 });
 
 Deno.test("ResponseSchema round-trips a refusal and rejects mixed envelopes", () => {

@@ -1,6 +1,7 @@
 /**
- * The shell's command table: every command of the seed's table plus `help` and `quit`, built
- * from the account, group, share and download tables.
+ * The shell's command table: every command of the seed's table plus `help` and `quit` (and a
+ * few additions such as `list_members`), built from the account, group, share and download
+ * tables.
  */
 import { CommandError } from "../../common/errors.ts";
 import { ACCOUNT_COMMANDS } from "./account_commands.ts";

@@ -20,7 +20,7 @@ function run(api: FakeApi, name: string, ...args: string[]) {
   return COMMANDS.get(name)!.run(args, context(api));
 }
 
-Deno.test("COMMANDS has the seed's commands, help and quit", () => {
+Deno.test("COMMANDS has the seed's commands, help, quit and list_members", () => {
   assert.deepEqual([...COMMANDS.keys()].sort(), [
     "accept_request",
     "cancel_download",
@@ -33,6 +33,7 @@ Deno.test("COMMANDS has the seed's commands, help and quit", () => {
     "leave_group",
     "list_files",
     "list_groups",
+    "list_members",
     "list_requests",
     "login",
     "logout",
@@ -93,6 +94,27 @@ Deno.test("list_requests and list_files give their lists, or say they are empty"
   assert.deepEqual(files.fields, { files: [file] });
   assert.match(files.text, /^NAME +SIZE +PIECES +SEEDERS +SHA1\na\.iso +1\.5 KiB +1 +2 +abab/);
   assert.equal((await run(api, "list_files", "g2")).text, 'No files shared in group "g2"');
+});
+
+Deno.test("list_members follows the cursors and marks the owner", async () => {
+  const api = new FakeApi({
+    list_members: ({ cursor }) =>
+      cursor === undefined
+        ? { members: [{ user: "alice", role: "owner", since: 5 }], next: "alice" }
+        : { members: [{ user: "bob", role: "member", since: 9 }] },
+  });
+  const outcome = await run(api, "list_members", "g1");
+  assert.deepEqual(api.calls.map((call) => call.args), [
+    { group: "g1", cursor: undefined },
+    { group: "g1", cursor: "alice" },
+  ]);
+  assert.equal(outcome.text, 'Members of group "g1":\n  alice (owner)\n  bob');
+  assert.deepEqual(outcome.fields, {
+    members: [
+      { user: "alice", role: "owner", since: 5 },
+      { user: "bob", role: "member", since: 9 },
+    ],
+  });
 });
 
 Deno.test("leave_group says who owns the group now", async () => {

@@ -1,6 +1,6 @@
 /**
  * The shell's group commands: create_group, join_group, leave_group, list_requests,
- * accept_request, reject_request, list_groups, list_files.
+ * accept_request, reject_request, list_groups, list_members, list_files.
  */
 import { CommandError } from "../../common/errors.ts";
 import { formatTable } from "./output.ts";
@@ -16,7 +16,7 @@ function truncationNote(isTruncated: boolean, count: number): string {
   return isTruncated ? `\n(only the first ${count} shown)` : "";
 }
 
-/** The group commands of the seed, plus reject_request. */
+/** The group commands of the seed, plus reject_request and list_members. */
 export const GROUP_COMMANDS: readonly CommandSpec[] = [
   {
     name: "create_group",
@@ -102,6 +102,12 @@ export const GROUP_COMMANDS: readonly CommandSpec[] = [
   },
   { name: "list_groups", args: [], summary: "List every group", run: listGroups },
   {
+    name: "list_members",
+    args: [GROUP],
+    summary: "List the members of a group you are in, the owner marked",
+    run: listMembers,
+  },
+  {
     name: "list_files",
     args: [GROUP],
     summary: "List the files shared in a group",
@@ -135,6 +141,20 @@ async function listGroups(_args: readonly string[], { tracker, signal }: Command
   return {
     text: text + truncationNote(isTruncated, items.length),
     fields: { groups: items, ...(isTruncated ? { truncated: true } : {}) },
+  };
+}
+
+async function listMembers([group]: readonly string[], { tracker, signal }: CommandContext) {
+  const { items, isTruncated } = await collectPages(async (cursor) => {
+    const page = await tracker.request("list_members", { group: group!, cursor }, { signal });
+    return { items: page.members, next: page.next };
+  });
+  const lines = items.map((m) => `  ${m.user}${m.role === "owner" ? " (owner)" : ""}`);
+  // A group always has its owner as a member, so an empty list only comes from a bad tracker.
+  const text = `Members of group "${group}":\n` + lines.join("\n");
+  return {
+    text: text + truncationNote(isTruncated, items.length),
+    fields: { members: items, ...(isTruncated ? { truncated: true } : {}) },
   };
 }
 

@@ -16,6 +16,7 @@ export const WEB_COMMANDS: ReadonlySet<string> = new Set([
   "accept_request",
   "reject_request",
   "list_groups",
+  "list_members",
   "list_files",
   "upload_file",
   "download_file",

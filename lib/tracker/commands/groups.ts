@@ -1,6 +1,6 @@
 /**
- * Group commands: create_group, join_group, leave_group, list_requests, accept_request,
- * reject_request, my_requests and list_groups.
+ * Group commands: create_group, join_group, leave_group, list_requests, list_members,
+ * accept_request, reject_request, my_requests and list_groups.
  */
 import { CommandError } from "../../common/errors.ts";
 import { ErrorCode, type ResultOf } from "../../wire/mod.ts";
@@ -88,6 +88,26 @@ export function listRequests(
   const names = group.requests.map((r) => r.user).sort();
   const { items, next } = page(names, args.cursor, (name) => name);
   return { requests: items, next };
+}
+
+/**
+ * list_members: a page of the members of a group the caller is in, by name, the owner marked,
+ * each with when it became a member.
+ */
+export function listMembers(
+  core: CommandCore,
+  { args, session }: SessionCall<"list_members">,
+): ResultOf<"list_members"> {
+  const group = core.memberGroup(args.group, session);
+  const all = group.members
+    .map((m) => ({
+      user: m.user,
+      role: m.user === group.owner ? "owner" as const : "member" as const,
+      since: wallOfOrderKey(m.since),
+    }))
+    .sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0));
+  const { items, next } = page(all, args.cursor, (member) => member.user);
+  return { members: items, next };
 }
 
 /** accept_request: the owner lets a user in. */

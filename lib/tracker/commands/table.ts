@@ -26,6 +26,7 @@ export const COMMANDS: CommandTable = {
   join_group: { isPublic: false, run: groups.joinGroup },
   leave_group: { isPublic: false, run: groups.leaveGroup },
   list_requests: { isPublic: false, run: groups.listRequests },
+  list_members: { isPublic: false, run: groups.listMembers },
   accept_request: { isPublic: false, run: groups.acceptRequest },
   reject_request: { isPublic: false, run: groups.rejectRequest },
   my_requests: { isPublic: false, run: groups.myRequests },

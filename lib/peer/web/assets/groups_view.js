@@ -1,5 +1,5 @@
-// Groups, their files and, for owners, pending requests; the forms that create, join, upload
-// and start downloads. Tracker lists are fetched with the shell's own list_ commands.
+// Groups, their members and files and, for owners, pending requests; the forms that create,
+// join, upload and start downloads. Tracker lists are fetched with the shell's own list_ commands.
 import { el, replaceChildren } from "./dom.js";
 import { formatBytes } from "./format.js";
 
@@ -61,7 +61,7 @@ export function groupsView(root, act) {
   const context = { act, folderInput };
   let shown = "";
   return {
-    /** `groups`: [{id, owner, members, files?, requests?, isMember}], from refreshGroups. */
+    /** `groups`: [{id, owner, members, names?, files?, requests?, isMember}], from fetchGroups. */
     update(groups, user) {
       const text = JSON.stringify([groups, user]);
       if (text === shown) return; // unchanged: keep focus and scroll where they are
@@ -95,6 +95,7 @@ function groupCard(group, user, { act, folderInput }) {
       ? button("Leave", "leave_group", [group.id], { "aria-label": `Leave group ${group.id}` })
       : button("Ask to join", "join_group", [group.id], { "aria-label": `Join group ${group.id}` }),
   );
+  const members = group.isMember ? membersList(group) : null;
   const files = group.isMember ? filesTable(group, folderInput, act) : null;
   const requests = isOwner && group.requests?.length
     ? el(
@@ -111,7 +112,26 @@ function groupCard(group, user, { act, folderInput }) {
       ),
     )
     : null;
-  return el("section", { class: "group", "data-group": group.id }, head, requests, files);
+  return el("section", { class: "group", "data-group": group.id }, head, members, requests, files);
+}
+
+/** The names list_members gave, the owner marked (only members may list them). */
+function membersList(group) {
+  if (!group.names?.length) return null;
+  const items = group.names.map((member) =>
+    el(
+      "li",
+      { "data-member": member.user },
+      member.user,
+      member.role === "owner" ? el("span", { class: "badge" }, "owner") : null,
+    )
+  );
+  return el(
+    "div",
+    { class: "members" },
+    el("span", { class: "muted", "aria-hidden": "true" }, "Members:"),
+    el("ul", { "aria-label": `Members of ${group.id}` }, ...items),
+  );
 }
 
 function filesTable(group, folderInput, act) {
@@ -163,8 +183,8 @@ function filesTable(group, folderInput, act) {
 }
 
 /**
- * Fetch the groups and, for those the user is in, their files and (owners) requests, with the
- * shell's list_groups, list_files and list_requests.
+ * Fetch the groups and, for those the user is in, their members, files and (owners) requests,
+ * with the shell's list_groups, list_files, list_members and list_requests.
  */
 export async function fetchGroups(run, user) {
   const listed = await run("list_groups", []);
@@ -173,12 +193,14 @@ export async function fetchGroups(run, user) {
   return await Promise.all(groups.map(async (group) => {
     const files = await run("list_files", [group.id]);
     const isMember = files.ok;
-    const requests = isMember && group.owner === user
-      ? await run("list_requests", [group.id])
-      : null;
+    const [members, requests] = await Promise.all([
+      isMember ? run("list_members", [group.id]) : null,
+      isMember && group.owner === user ? run("list_requests", [group.id]) : null,
+    ]);
     return {
       ...group,
       isMember,
+      names: members?.ok ? members.members : [],
       files: isMember ? files.files : [],
       requests: requests?.ok ? requests.requests : [],
     };
