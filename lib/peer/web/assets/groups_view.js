@@ -89,7 +89,9 @@ function groupCard(group, user, { act, folderInput }) {
     el(
       "span",
       { class: "muted" },
-      `owner ${group.owner} · ${group.members} members · you: ${role}`,
+      `owner ${group.owner} · ${group.members} ${
+        group.members === 1 ? "member" : "members"
+      } · you: ${role}`,
     ),
     group.isMember
       ? button("Leave", "leave_group", [group.id], { "aria-label": `Leave group ${group.id}` })
