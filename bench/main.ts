@@ -1,0 +1,99 @@
+/**
+ * `deno task bench`: the benchmark suite. Every part runs real processes and measures each figure
+ * beside a baseline in the same run; at the end it prints one table and writes every figure, with
+ * the machine's description, to `bench/results/bench-<ISO>.json`. Parts, in the order they run:
+ *
+ * - `transfer`: 1 GiB 4 → 1 and 1 → 1, PeerShare vs the ideal pipeline (over Noise and in
+ *   clear) and a plain local copy (bench/transfer.ts)
+ * - `upload`: upload_file of 1 GiB vs sha1sum and openssl (bench/upload.ts)
+ * - `tracker`: 200 concurrent clients, reads, durable writes and mixed, one tracker and two,
+ *   vs SQLite's own commit rate (bench/tracker_bench.ts)
+ * - `rss`: peak memory of the uploader, a seeder and the downloader of 2 GiB vs 100 MiB
+ *   (bench/rss.ts)
+ * - `sizes`: 64 MiB, 256 MiB and 1 GiB 4 → 1, time per GiB (bench/sizes.ts)
+ * - `crowd`: 1 → 8 on loopback, the seeder's upload ÷ file (bench/loopback_swarm.ts)
+ * - `swarm`: the shaped-network swarm (bench/swarm.ts; skips unless root)
+ *
+ * Flags: `--quick` (smaller sizes, one round, 5 s loops: under 2 minutes), `--only a,b`,
+ * `--transfer-only` (= `--only transfer`), `--rounds N`.
+ */
+import { parseArgs } from "node:util";
+import { BenchContext, type PartResult } from "./context.ts";
+import { formatTable, type Row, writeSuite } from "./report.ts";
+import { transferPart } from "./transfer.ts";
+
+type Part = (ctx: BenchContext) => Promise<PartResult>;
+
+const PARTS: Record<string, Part> = {
+  transfer: transferPart,
+};
+
+interface Settings {
+  readonly parts: string[];
+  readonly isQuick: boolean;
+  readonly rounds: number;
+}
+
+function settings(args: string[]): Settings {
+  const { values } = parseArgs({
+    args,
+    options: {
+      quick: { type: "boolean" },
+      only: { type: "string" },
+      "transfer-only": { type: "boolean" },
+      rounds: { type: "string" },
+    },
+  });
+  const isQuick = values.quick ?? false;
+  const only = values["transfer-only"] ? "transfer" : values.only;
+  const parts = only === undefined ? Object.keys(PARTS) : only.split(",").map((p) => p.trim());
+  const unknown = parts.filter((part) => !(part in PARTS));
+  if (unknown.length > 0) {
+    throw new TypeError(
+      `Unknown part "${unknown[0]}": choose from ${Object.keys(PARTS).join(", ")}`,
+    );
+  }
+  const rounds = Number(values.rounds ?? (isQuick ? 1 : 3));
+  if (!Number.isInteger(rounds) || rounds < 1) throw new RangeError("Use --rounds with 1 or more");
+  return { parts, isQuick, rounds };
+}
+
+async function main(args: string[]): Promise<number> {
+  const started = new Date();
+  const { parts, isQuick, rounds } = settings(args);
+  const rows: Row[] = [];
+  const details: Record<string, unknown> = {};
+  const failures: string[] = [];
+  {
+    await using ctx = await BenchContext.create({ isQuick, rounds });
+    for (const part of parts) {
+      console.log(`\n== ${part}`);
+      const partStarted = performance.now();
+      try {
+        const result = await PARTS[part]!(ctx);
+        rows.push(...result.rows);
+        details[part] = result.details;
+      } catch (error) {
+        const message = error instanceof Error ? error.message.split("\n")[0]! : String(error);
+        console.log(`${part} failed: ${message}`);
+        failures.push(`${part}: ${message}`);
+      }
+      console.log(`(${part}: ${((performance.now() - partStarted) / 1000).toFixed(0)} s)`);
+    }
+  }
+  console.log(`\n${formatTable(rows)}`);
+  console.log("÷ = figure ÷ baseline (time: above 1 is slower; rate: below 1 is slower)");
+  const path = await writeSuite({ started, args, rows, details, failures });
+  console.log(`Results: ${path}`);
+  for (const failure of failures) console.log(`FAILED ${failure}`);
+  return failures.length === 0 ? 0 : 1;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main(Deno.args));
+  } catch (error) {
+    console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+    Deno.exit(1);
+  }
+}
