@@ -20,6 +20,8 @@ export interface SourceFile {
 export interface PartResult {
   readonly rows: Row[];
   readonly details: unknown;
+  /** Lines printed under the table (a part that skipped says why). */
+  readonly notes?: string[];
 }
 
 /** "256 MiB", "1 GiB". */

@@ -20,12 +20,15 @@
 import { parseArgs } from "node:util";
 import { BenchContext, type PartResult } from "./context.ts";
 import { formatTable, type Row, writeSuite } from "./report.ts";
+import { crowdPart, swarmPart } from "./swarm_parts.ts";
 import { transferPart } from "./transfer.ts";
 
 type Part = (ctx: BenchContext) => Promise<PartResult>;
 
 const PARTS: Record<string, Part> = {
   transfer: transferPart,
+  crowd: crowdPart,
+  swarm: swarmPart,
 };
 
 interface Settings {
@@ -64,6 +67,7 @@ async function main(args: string[]): Promise<number> {
   const rows: Row[] = [];
   const details: Record<string, unknown> = {};
   const failures: string[] = [];
+  const notes: string[] = [];
   {
     await using ctx = await BenchContext.create({ isQuick, rounds });
     for (const part of parts) {
@@ -73,6 +77,7 @@ async function main(args: string[]): Promise<number> {
         const result = await PARTS[part]!(ctx);
         rows.push(...result.rows);
         details[part] = result.details;
+        notes.push(...result.notes ?? []);
       } catch (error) {
         const message = error instanceof Error ? error.message.split("\n")[0]! : String(error);
         console.log(`${part} failed: ${message}`);
@@ -83,7 +88,8 @@ async function main(args: string[]): Promise<number> {
   }
   console.log(`\n${formatTable(rows)}`);
   console.log("÷ = figure ÷ baseline (time: above 1 is slower; rate: below 1 is slower)");
-  const path = await writeSuite({ started, args, rows, details, failures });
+  for (const note of notes) console.log(note);
+  const path = await writeSuite({ started, args, rows, details, failures, notes });
   console.log(`Results: ${path}`);
   for (const failure of failures) console.log(`FAILED ${failure}`);
   return failures.length === 0 ? 0 : 1;

@@ -35,6 +35,7 @@ export interface SuiteRun {
   /** Part → the details it measured (per-run figures, settings), as JSON. */
   readonly details: Record<string, unknown>;
   readonly failures: string[];
+  readonly notes: string[];
 }
 
 const HEADER = ["part", "scenario", "figure", "median (best)", "baseline", "median (best)", "÷"];
@@ -138,6 +139,7 @@ export async function writeSuite(run: SuiteRun): Promise<string> {
     rows: run.rows.map((row) => ({ ...row, ratio: ratioOf(row) })),
     details: run.details,
     failures: run.failures,
+    notes: run.notes,
   };
   await Deno.writeTextFile(path, JSON.stringify(doc, null, 2) + "\n");
   return path;
