@@ -21,12 +21,14 @@ import { parseArgs } from "node:util";
 import { BenchContext, type PartResult } from "./context.ts";
 import { formatTable, type Row, writeSuite } from "./report.ts";
 import { crowdPart, swarmPart } from "./swarm_parts.ts";
+import { trackerPart } from "./tracker_bench.ts";
 import { transferPart } from "./transfer.ts";
 
 type Part = (ctx: BenchContext) => Promise<PartResult>;
 
 const PARTS: Record<string, Part> = {
   transfer: transferPart,
+  tracker: trackerPart,
   crowd: crowdPart,
   swarm: swarmPart,
 };
