@@ -23,11 +23,13 @@ import { formatTable, type Row, writeSuite } from "./report.ts";
 import { crowdPart, swarmPart } from "./swarm_parts.ts";
 import { trackerPart } from "./tracker_bench.ts";
 import { transferPart } from "./transfer.ts";
+import { uploadPart } from "./upload.ts";
 
 type Part = (ctx: BenchContext) => Promise<PartResult>;
 
 const PARTS: Record<string, Part> = {
   transfer: transferPart,
+  upload: uploadPart,
   tracker: trackerPart,
   crowd: crowdPart,
   swarm: swarmPart,
