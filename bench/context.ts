@@ -5,6 +5,7 @@
  */
 import { sha1OfFile, writeLargeFile, writeRandomFile } from "../tests/helpers/files.ts";
 import type { Row } from "./report.ts";
+import type { Runs } from "./stats.ts";
 
 export const MIB = 1024 * 1024;
 export const GIB = 1024 * MIB;
@@ -34,6 +35,8 @@ export class BenchContext implements AsyncDisposable {
   readonly dir: string;
   readonly isQuick: boolean;
   readonly rounds: number;
+  /** Transfers measured so far, by `<seeders>:<bytes>`, then pipeline: later parts reuse them. */
+  readonly transfers = new Map<string, Map<string, Runs>>();
   readonly #files = new Map<string, SourceFile>();
 
   private constructor(dir: string, options: { isQuick: boolean; rounds: number }) {

@@ -20,6 +20,8 @@
 import { parseArgs } from "node:util";
 import { BenchContext, type PartResult } from "./context.ts";
 import { formatTable, type Row, writeSuite } from "./report.ts";
+import { rssPart } from "./rss.ts";
+import { sizesPart } from "./sizes.ts";
 import { crowdPart, swarmPart } from "./swarm_parts.ts";
 import { trackerPart } from "./tracker_bench.ts";
 import { transferPart } from "./transfer.ts";
@@ -31,6 +33,8 @@ const PARTS: Record<string, Part> = {
   transfer: transferPart,
   upload: uploadPart,
   tracker: trackerPart,
+  rss: rssPart,
+  sizes: sizesPart,
   crowd: crowdPart,
   swarm: swarmPart,
 };
@@ -91,7 +95,10 @@ async function main(args: string[]): Promise<number> {
     }
   }
   console.log(`\n${formatTable(rows)}`);
-  console.log("÷ = figure ÷ baseline (time: above 1 is slower; rate: below 1 is slower)");
+  console.log(
+    "÷ = figure ÷ baseline, same unit (time: above 1 is slower; rate: below 1 is slower; " +
+      "memory: below 1 is within the bound)",
+  );
   for (const note of notes) console.log(note);
   const path = await writeSuite({ started, args, rows, details, failures, notes });
   console.log(`Results: ${path}`);

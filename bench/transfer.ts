@@ -72,7 +72,10 @@ export async function measureTransfer(
       times.get(pipeline)!.push(seconds);
     }
   }
-  return new Map([...times].map(([p, runs]) => [p, summarize(runs)]));
+  const measured = new Map([...times].map(([p, runs]) => [p, summarize(runs)]));
+  const key = `${options.seeders}:${file.size}`;
+  ctx.transfers.set(key, new Map([...ctx.transfers.get(key) ?? [], ...measured]));
+  return measured;
 }
 
 /** A pipeline's seconds as a table measure. */
