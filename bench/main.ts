@@ -14,8 +14,9 @@
  * - `crowd`: 1 → 8 on loopback, the seeder's upload ÷ file (bench/loopback_swarm.ts)
  * - `swarm`: the shaped-network swarm (bench/swarm.ts; skips unless root)
  *
- * Flags: `--quick` (smaller sizes, one round, 5 s loops: under 2 minutes), `--only a,b`,
- * `--transfer-only` (= `--only transfer`), `--rounds N`.
+ * Flags: `--quick` (256 MiB transfers, 64 MiB for memory, 3 s tracker loops, one round: under 2
+ * minutes), `--only a,b`, `--transfer-only` (= `--only transfer`), `--rounds N` (default 3).
+ * A part that fails is reported in one line and the others still run; the exit code is then 1.
  */
 import { parseArgs } from "node:util";
 import { BenchContext, type PartResult } from "./context.ts";

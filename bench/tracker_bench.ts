@@ -84,7 +84,7 @@ function rowsOf(target: string, run: LoadRun, sqlite: { single: Measure; batched
 
 /** SQLite, one tracker, two trackers, SQLite again. */
 export async function trackerPart(ctx: BenchContext): Promise<PartResult> {
-  const seconds = ctx.isQuick ? 5 : 15;
+  const seconds = ctx.isQuick ? 3 : 15;
   const sqliteSeconds = ctx.isQuick ? 1 : 3;
   const before = await sqliteRate(ctx, 1, sqliteSeconds);
   const one = await load(ctx, 1, seconds);
