@@ -72,6 +72,7 @@ function settings(args: string[]): Settings {
 
 async function main(args: string[]): Promise<number> {
   const started = new Date();
+  const loadAtStart = Deno.loadavg();
   const { parts, isQuick, rounds } = settings(args);
   const rows: Row[] = [];
   const details: Record<string, unknown> = {};
@@ -101,7 +102,9 @@ async function main(args: string[]): Promise<number> {
       "memory: below 1 is within the bound)",
   );
   for (const note of notes) console.log(note);
-  const path = await writeSuite({ started, args, rows, details, failures, notes });
+  const load = (values: number[]) => values.map((v) => v.toFixed(1)).join(" ");
+  console.log(`Load average at start ${load(loadAtStart)}, at end ${load(Deno.loadavg())}`);
+  const path = await writeSuite({ started, loadAtStart, args, rows, details, failures, notes });
   console.log(`Results: ${path}`);
   for (const failure of failures) console.log(`FAILED ${failure}`);
   return failures.length === 0 ? 0 : 1;

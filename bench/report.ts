@@ -30,6 +30,8 @@ export interface Row {
 /** Everything one run of the suite wrote. */
 export interface SuiteRun {
   readonly started: Date;
+  /** The 1, 5 and 15 minute load averages when the run started. */
+  readonly loadAtStart: number[];
   readonly args: string[];
   readonly rows: Row[];
   /** Part → the details it measured (per-run figures, settings), as JSON. */
@@ -100,9 +102,10 @@ async function cpuModel(): Promise<string | null> {
   return /^model name\s*:\s*(.+)$/m.exec(new TextDecoder().decode(stdout))?.[1] ?? null;
 }
 
-/** What the figures were measured on. */
+/** What the figures were measured on (the load average says whether the machine was busy). */
 export async function machineInfo(): Promise<Record<string, unknown>> {
   return {
+    loadAverage: Deno.loadavg(),
     cores: navigator.hardwareConcurrency,
     cpu: await cpuModel(),
     memoryBytes: Deno.systemMemoryInfo().total,
@@ -133,6 +136,7 @@ export async function writeSuite(run: SuiteRun): Promise<string> {
     started: run.started.toISOString(),
     finished: new Date().toISOString(),
     args: run.args,
+    loadAtStart: run.loadAtStart,
     machine: await machineInfo(),
     ratio: "figure ÷ baseline, same unit (time: > 1 is slower; rate: < 1 is slower; " +
       "memory: < 1 is within the bound)",
