@@ -15,6 +15,8 @@ import { summarize } from "./stats.ts";
 import type { LoadResult } from "./tracker_load.ts";
 
 const CLIENTS = 200;
+/** 200 users' scrypt hashes and handshakes, on a busy machine. */
+const SETUP_TIMEOUT_MS = 180_000;
 
 interface SqliteRate {
   singleCommitsPerS: number;
@@ -50,21 +52,69 @@ async function sqliteRate(ctx: BenchContext, n: number, seconds: number): Promis
   }
 }
 
-/** `trackers` trackers of a fresh cluster in `ctx.dir`, loaded by one generator process. */
-async function load(ctx: BenchContext, trackers: number, seconds: number): Promise<LoadRun> {
-  const dir = `${ctx.dir}/trackers-${trackers}`;
-  await Deno.mkdir(dir);
-  await using cluster = await Cluster.create(dir, trackers);
-  for (let n = 1; n <= trackers; n++) await cluster.start(n);
-  console.log(`  ${trackers} tracker(s), ${CLIENTS} clients, ${seconds} s per workload…`);
-  const args = [cluster.ports.join(","), String(CLIENTS), String(seconds)];
-  const run = await jsonOf<LoadRun>("tracker_load.ts", args);
-  const errors = run.results.reduce((sum, r) => sum + r.errors, 0);
-  if (errors > 0) {
-    const first = run.results.find((r) => r.errors > 0)!.firstErrors[0];
-    throw new Error(`${errors} tracker requests failed under load, the first: ${first}`);
+/**
+ * A fresh cluster of `trackers` trackers in `ctx.dir` and its load generator process, set up
+ * (users made, logged in) but not loading until {@linkcode LoadTarget.run}.
+ */
+class LoadTarget implements AsyncDisposable {
+  readonly trackers: number;
+  readonly #cluster: Cluster;
+  readonly #generator: Child;
+
+  private constructor(trackers: number, cluster: Cluster, generator: Child) {
+    this.trackers = trackers;
+    this.#cluster = cluster;
+    this.#generator = generator;
   }
-  return run;
+
+  /** Start the trackers and the generator; {@linkcode ready} resolves once it is set up. */
+  static async start(ctx: BenchContext, trackers: number, seconds: number): Promise<LoadTarget> {
+    const dir = `${ctx.dir}/trackers-${trackers}`;
+    await Deno.mkdir(dir);
+    const cluster = await Cluster.create(dir, trackers);
+    try {
+      for (let n = 1; n <= trackers; n++) await cluster.start(n);
+    } catch (error) {
+      await cluster[Symbol.asyncDispose]();
+      throw error;
+    }
+    const args = [cluster.ports.join(","), String(CLIENTS), String(seconds)];
+    const script = `${ROOT}bench/tracker_load.ts`;
+    const generator = new Child(["run", ...BENCH_PERMISSIONS, script, ...args], { stdin: true });
+    return new LoadTarget(trackers, cluster, generator);
+  }
+
+  async ready(): Promise<void> {
+    await this.#generator.stdout.waitFor((line) => line === "ready", 0, SETUP_TIMEOUT_MS)
+      .catch(() => {
+        throw new Error(
+          `bench/tracker_load.ts did not set up: ${this.#generator.stderr.lines.at(-1)}`,
+        );
+      });
+  }
+
+  /** Run the loops; every request must have succeeded. */
+  async run(): Promise<LoadRun> {
+    console.log(`  ${this.trackers} tracker(s), ${CLIENTS} clients…`);
+    await this.#generator.write("go");
+    const status = await this.#generator.exited();
+    if (!status.success) {
+      throw new Error(`bench/tracker_load.ts failed: ${this.#generator.stderr.lines.at(-1)}`);
+    }
+    const run = JSON.parse(this.#generator.stdout.lines.at(-1)!) as LoadRun;
+    const failed = run.results.find((r) => r.errors > 0);
+    if (failed) {
+      throw new Error(
+        `${failed.errors} ${failed.workload} requests failed: ${failed.firstErrors[0]}`,
+      );
+    }
+    return run;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.#generator[Symbol.asyncDispose]();
+    await this.#cluster[Symbol.asyncDispose]();
+  }
 }
 
 const OP_NAMES = { read: "list_groups", write: "create_group", mixed: "mixed, ½ writes" };
@@ -82,10 +132,18 @@ function rowsOf(target: string, run: LoadRun, sqlite: { single: Measure; batched
   });
 }
 
+/** One target: set up, loaded, stopped. */
+async function load(ctx: BenchContext, trackers: number, seconds: number): Promise<LoadRun> {
+  console.log(`  setting up ${trackers} tracker(s) and ${CLIENTS} clients…`);
+  await using target = await LoadTarget.start(ctx, trackers, seconds);
+  await target.ready();
+  return await target.run();
+}
+
 /** SQLite, one tracker, two trackers, SQLite again. */
 export async function trackerPart(ctx: BenchContext): Promise<PartResult> {
   const seconds = ctx.isQuick ? 3 : 15;
-  const sqliteSeconds = ctx.isQuick ? 1 : 3;
+  const sqliteSeconds = ctx.isQuick ? 0.5 : 3;
   const before = await sqliteRate(ctx, 1, sqliteSeconds);
   const one = await load(ctx, 1, seconds);
   const two = await load(ctx, 2, seconds);

@@ -2,15 +2,18 @@
  * The tracker load generator, a process of its own: `clients` real encrypted connections, each
  * the peer's own TrackerClient (lib/peer/client/tracker_client.ts) with its own key, user and
  * session, spread over the given trackers (client i prefers tracker i mod n, as
- * tests/cluster_load_test.ts). After the set-up (create_user and login, not timed) each client
- * runs a closed loop, one request at a time, for `seconds` per workload:
+ * tests/cluster_load_test.ts). The set-up, not timed: create_user, login and one create_group per
+ * client (so that list_groups answers a full first page of 200 groups), `SETUP_BATCH` clients at
+ * a time. It prints `ready` and waits for a line on stdin; then each client runs a closed loop,
+ * one request at a time, for `seconds` per workload, in this order:
  *
+ * - `read`: list_groups, its first page
+ * - `mixed`: create_group and list_groups alternating, half writes (list_groups' cost grows with
+ *   the groups, so this runs before `write` makes thousands)
  * - `write`: create_group with a unique name, each answered after the tracker's COMMIT
- * - `read`: list_groups (its first page: up to 200 groups, once the writes have made them)
- * - `mixed`: the two alternating, half writes
  *
- * Writes run first, so reads list a full page. Prints one JSON line: per workload the completed
- * ops, ops/s, p50 and p99 latency in ms, and the errors (the first few quoted).
+ * Then it prints one JSON line: per workload the completed ops, ops/s, p50 and p99 latency in ms,
+ * and the errors (the first few quoted).
  *
  * Usage: tracker_load.ts <port,port…> <clients> <seconds>
  */
@@ -36,7 +39,7 @@ export type Workload = "write" | "read" | "mixed";
 const WORKLOADS: Workload[] = ["read", "mixed", "write"];
 const REQUEST_TIMEOUT_MS = 30_000;
 const KEPT_ERRORS = 3;
-const SETUP_BATCH = 20;
+const SETUP_BATCH = 50;
 
 /** One client, its user made and logged in. */
 async function connectOne(ports: number[], i: number, run: string): Promise<TrackerClient> {
@@ -116,6 +119,16 @@ async function measure(clients: TrackerClient[], workload: Workload, seconds: nu
   return result;
 }
 
+/** The first line (or end) of stdin. */
+async function goSignal(): Promise<void> {
+  const reader = Deno.stdin.readable.getReader();
+  try {
+    await reader.read();
+  } finally {
+    reader.releaseLock();
+  }
+}
+
 async function main(args: string[]): Promise<void> {
   const [portsText, clientsText, secondsText] = args;
   const ports = (portsText ?? "").split(",").map(Number);
@@ -128,6 +141,8 @@ async function main(args: string[]): Promise<void> {
   const connected = await connect(ports, clients);
   const setupSeconds = (performance.now() - setupStarted) / 1000;
   try {
+    console.log("ready");
+    await goSignal();
     const results: LoadResult[] = [];
     for (const workload of WORKLOADS) results.push(await measure(connected, workload, seconds));
     console.log(JSON.stringify({ clients, seconds, setupSeconds, results }));
