@@ -30,6 +30,8 @@ import { uploadPart } from "./upload.ts";
 
 type Part = (ctx: BenchContext) => Promise<PartResult>;
 
+const SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+
 const PARTS: Record<string, Part> = {
   transfer: transferPart,
   upload: uploadPart,
@@ -70,32 +72,79 @@ function settings(args: string[]): Settings {
   return { parts, isQuick, rounds };
 }
 
+/** What the parts measured, and which failed. */
+interface Outcome {
+  rows: Row[];
+  details: Record<string, unknown>;
+  failures: string[];
+  notes: string[];
+}
+
+/** Each part in turn; a failure is kept as one line and the next part runs. */
+async function runParts(ctx: BenchContext, parts: string[]): Promise<Outcome> {
+  const outcome: Outcome = { rows: [], details: {}, failures: [], notes: [] };
+  for (const part of parts) {
+    console.log(`\n== ${part}`);
+    const partStarted = performance.now();
+    try {
+      const result = await PARTS[part]!(ctx);
+      outcome.rows.push(...result.rows);
+      outcome.details[part] = result.details;
+      outcome.notes.push(...result.notes ?? []);
+    } catch (error) {
+      const message = error instanceof Error ? error.message.split("\n")[0]! : String(error);
+      console.log(`${part} failed: ${message}`);
+      outcome.failures.push(`${part}: ${message}`);
+    }
+    console.log(`(${part}: ${((performance.now() - partStarted) / 1000).toFixed(0)} s)`);
+  }
+  return outcome;
+}
+
+/** Our own child processes' pids (`ps --ppid`): what to stop when we are interrupted. */
+function childPids(): number[] {
+  const { stdout } = new Deno.Command("ps", { args: ["-o", "pid=", "--ppid", String(Deno.pid)] })
+    .outputSync();
+  return new TextDecoder().decode(stdout).split("\n").map(Number).filter((pid) => pid > 0);
+}
+
+/**
+ * On Ctrl-C or SIGTERM: stop our child processes by pid (a SIGTERM reaches only us, and the
+ * helpers' clean-up does not run on exit), remove the temporary folder, exit 130.
+ */
+function cleanUpOnSignal(dir: string): () => void {
+  const onSignal = () => {
+    console.error(`bench: interrupted; stopping its processes and removing ${dir}`);
+    for (const pid of childPids()) {
+      try {
+        Deno.kill(pid, "SIGKILL");
+      } catch (error) {
+        // Gone meanwhile (or the ps process itself): nothing to stop.
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      }
+    }
+    Deno.removeSync(dir, { recursive: true });
+    Deno.exit(130);
+  };
+  for (const signal of SIGNALS) Deno.addSignalListener(signal, onSignal);
+  return () => SIGNALS.forEach((signal) => Deno.removeSignalListener(signal, onSignal));
+}
+
 async function main(args: string[]): Promise<number> {
   const started = new Date();
   const loadAtStart = Deno.loadavg();
   const { parts, isQuick, rounds } = settings(args);
-  const rows: Row[] = [];
-  const details: Record<string, unknown> = {};
-  const failures: string[] = [];
-  const notes: string[] = [];
+  let outcome: Outcome;
   {
     await using ctx = await BenchContext.create({ isQuick, rounds });
-    for (const part of parts) {
-      console.log(`\n== ${part}`);
-      const partStarted = performance.now();
-      try {
-        const result = await PARTS[part]!(ctx);
-        rows.push(...result.rows);
-        details[part] = result.details;
-        notes.push(...result.notes ?? []);
-      } catch (error) {
-        const message = error instanceof Error ? error.message.split("\n")[0]! : String(error);
-        console.log(`${part} failed: ${message}`);
-        failures.push(`${part}: ${message}`);
-      }
-      console.log(`(${part}: ${((performance.now() - partStarted) / 1000).toFixed(0)} s)`);
+    const stopWatching = cleanUpOnSignal(ctx.dir);
+    try {
+      outcome = await runParts(ctx, parts);
+    } finally {
+      stopWatching();
     }
   }
+  const { rows, failures, notes } = outcome;
   console.log(`\n${formatTable(rows)}`);
   console.log(
     "÷ = figure ÷ baseline, same unit (time: above 1 is slower; rate: below 1 is slower; " +
@@ -104,7 +153,7 @@ async function main(args: string[]): Promise<number> {
   for (const note of notes) console.log(note);
   const load = (values: number[]) => values.map((v) => v.toFixed(1)).join(" ");
   console.log(`Load average at start ${load(loadAtStart)}, at end ${load(Deno.loadavg())}`);
-  const path = await writeSuite({ started, loadAtStart, args, rows, details, failures, notes });
+  const path = await writeSuite({ started, loadAtStart, args, ...outcome });
   console.log(`Results: ${path}`);
   for (const failure of failures) console.log(`FAILED ${failure}`);
   return failures.length === 0 ? 0 : 1;
