@@ -31,6 +31,10 @@ import { uploadPart } from "./upload.ts";
 type Part = (ctx: BenchContext) => Promise<PartResult>;
 
 const SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+/** How long children get to stop on SIGTERM before SIGKILL (bench/swarm.ts sweeps namespaces). */
+const GRACE_MS = 3000;
+/** Set by a signal: no further part starts. */
+let isInterrupted = false;
 
 const PARTS: Record<string, Part> = {
   transfer: transferPart,
@@ -84,6 +88,7 @@ interface Outcome {
 async function runParts(ctx: BenchContext, parts: string[]): Promise<Outcome> {
   const outcome: Outcome = { rows: [], details: {}, failures: [], notes: [] };
   for (const part of parts) {
+    if (isInterrupted) break;
     console.log(`\n== ${part}`);
     const partStarted = performance.now();
     try {
@@ -108,22 +113,35 @@ function childPids(): number[] {
   return new TextDecoder().decode(stdout).split("\n").map(Number).filter((pid) => pid > 0);
 }
 
+function signalAll(pids: number[], signal: Deno.Signal): void {
+  for (const pid of pids) {
+    try {
+      Deno.kill(pid, signal);
+    } catch (error) {
+      // Gone meanwhile (or the ps process itself): nothing to stop.
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+}
+
 /**
  * On Ctrl-C or SIGTERM: stop our child processes by pid (a SIGTERM reaches only us, and the
- * helpers' clean-up does not run on exit), remove the temporary folder, exit 130.
+ * helpers' clean-up does not run on exit), SIGTERM first so that bench/swarm.ts removes its
+ * namespaces, SIGKILL after `GRACE_MS`; remove the temporary folder; exit 130.
  */
 function cleanUpOnSignal(dir: string): () => void {
-  const onSignal = () => {
+  const onSignal = async () => {
+    isInterrupted = true;
     console.error(`bench: interrupted; stopping its processes and removing ${dir}`);
-    for (const pid of childPids()) {
-      try {
-        Deno.kill(pid, "SIGKILL");
-      } catch (error) {
-        // Gone meanwhile (or the ps process itself): nothing to stop.
-        if (!(error instanceof Deno.errors.NotFound)) throw error;
-      }
+    signalAll(childPids(), "SIGTERM");
+    await new Promise((resolve) => setTimeout(resolve, GRACE_MS));
+    signalAll(childPids(), "SIGKILL");
+    try {
+      Deno.removeSync(dir, { recursive: true });
+    } catch (error) {
+      // The suite's own clean-up may have removed it meanwhile.
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
-    Deno.removeSync(dir, { recursive: true });
     Deno.exit(130);
   };
   for (const signal of SIGNALS) Deno.addSignalListener(signal, onSignal);

@@ -84,8 +84,8 @@ export async function swarmPart(ctx: BenchContext): Promise<PartResult> {
   }
   const path = /^Results: (.*)$/m.exec(text)?.[1];
   if (!isOk || path === undefined) {
-    const last = text.trim().split("\n").at(-1) ?? "no output";
-    throw new Error(`bench/swarm.ts failed: ${last}`);
+    // Its error line went to stderr, shown as it ran.
+    throw new Error("bench/swarm.ts failed: its output and error are above");
   }
   const doc = JSON.parse(await Deno.readTextFile(path));
   return { rows: swarmRows(doc.scenarios), details: { file: path, scenarios: doc.scenarios } };
