@@ -1,232 +1,117 @@
 /**
- * `deno task bench`: move one file from 4 seeder peers to 1 downloader, with PeerShare and with
- * the ideal pipeline (bench/ideal_*.ts: the same loopback connections, requests in flight,
- * SHA-1 per piece and positional writes, nothing else), in the same run, on the same file.
- * The ideal pipeline runs twice: in clear, and over PeerShare's Noise channel (the same cipher
- * PeerShare pays for). Prints the times and the throughput ratios. `--quick` uses 256 MiB
- * instead of 1 GiB. Then a flash crowd on loopback (bench/loopback_swarm.ts: 1 seeder → 8 downloaders of 256 MiB, or
- * 64 MiB with `--quick`, the seeder's upload ÷ the file), and the swarm benchmark in a shaped
- * network (bench/swarm.ts, `--quick` passed on), which skips unless run as root.
- * `--transfer-only` stops after the 4 → 1 transfer.
+ * The transfer part: one file from 4 seeders to 1 downloader and from 1 to 1, with PeerShare
+ * (a tracker and real peer processes) beside three baselines on the same file in the same run:
+ * the ideal pipeline over PeerShare's Noise channel (the same cipher), the ideal pipeline in
+ * clear, and a plain local copy (bench/local_copy.ts: no network, no hashing, no fsync, as
+ * PeerShare). Rounds alternate the pipelines, in a rotating order (whichever runs second finds
+ * the file in the page cache and the disk flushing the first copy); the table gives the median
+ * and the best. Every copy of the first round is checked against the source's SHA-1.
  */
-import { createHash, randomBytes } from "node:crypto";
-import { open } from "node:fs/promises";
-import { parseArgs } from "node:util";
-import { hashFile } from "../lib/common/file_hash.ts";
-import { flashCrowd } from "./loopback_swarm.ts";
-import { Cluster } from "../tests/helpers/cluster.ts";
-import { PeerProcess } from "../tests/helpers/peer.ts";
-import { Child, freePort, ROOT, tempDir } from "../tests/helpers/processes.ts";
+import { type BenchContext, GIB, type PartResult, sizeName, type SourceFile } from "./context.ts";
+import { peershareTransfer } from "./peers.ts";
+import { idealTransfer, localCopy, writeHashes } from "./pipelines.ts";
+import { fromRuns, type Measure, type Row } from "./report.ts";
+import { type Runs, summarize } from "./stats.ts";
 
-const MIB = 1024 * 1024;
-const PIECE_BYTES = 512 * 1024;
-const SEEDERS = 4;
-const ROUNDS = 2;
-const BENCH_PERMISSIONS = ["--no-prompt", "--allow-net=127.0.0.1", "--allow-read", "--allow-write"];
-/** What `deno task bench:swarm` gives bench/swarm.ts (its peers listen on namespace addresses). */
-const SWARM_PERMISSIONS = [
-  ...["--no-prompt", "--allow-run", "--allow-net", "--allow-read", "--allow-write"],
-  ...["--allow-env", "--allow-sys"],
-];
+/** One way of moving the file. */
+export type Pipeline = "copy" | "plain" | "noise" | "peershare";
 
-async function makeFile(path: string, bytes: number): Promise<void> {
-  await using file = await open(path, "w");
-  for (let at = 0; at < bytes; at += 4 * MIB) {
-    const block = randomBytes(Math.min(4 * MIB, bytes - at));
-    await file.write(block, 0, block.length, at);
-  }
+const NAMES: Record<Pipeline, string> = {
+  copy: "local copy",
+  plain: "ideal, in clear",
+  noise: "ideal over Noise",
+  peershare: "PeerShare",
+};
+
+/** Options of {@linkcode measureTransfer}. */
+export interface TransferOptions {
+  readonly seeders: number;
+  readonly pipelines: readonly Pipeline[];
 }
 
-async function sha1File(path: string): Promise<string> {
-  const hash = createHash("sha1");
-  await using file = await open(path, "r");
-  const buffer = new Uint8Array(4 * MIB);
-  let at = 0;
-  while (true) {
-    const { bytesRead } = await file.read(buffer, 0, buffer.length, at);
-    if (bytesRead === 0) break;
-    hash.update(buffer.subarray(0, bytesRead));
-    at += bytesRead;
+async function runOnce(
+  ctx: BenchContext,
+  file: SourceFile,
+  options: { pipeline: Pipeline; seeders: number; hashes: string; tag: string },
+): Promise<number> {
+  const { pipeline, seeders, hashes, tag } = options;
+  const output = `${ctx.dir}/out-${tag}.bin`;
+  if (pipeline === "copy") return await localCopy(file.path, output);
+  if (pipeline === "peershare") {
+    return await peershareTransfer(`${ctx.dir}/${tag}`, file.path, { seeders, output });
   }
-  return hash.digest("hex");
+  return await idealTransfer(file.path, output, {
+    mode: pipeline,
+    seeders,
+    size: file.size,
+    hashes,
+  });
 }
 
 /**
- * The ideal pipeline: 4 seeder processes, one downloader process; with `noise`, over
- * PeerShare's Noise channel (the same handshake and cipher as every PeerShare connection).
+ * Each pipeline `ctx.rounds` times on `file`, rounds alternating.
+ *
+ * @returns each pipeline's runs in seconds
  */
-async function ideal(
-  dir: string,
-  source: string,
-  size: number,
-  mode: "plain" | "noise",
-): Promise<number> {
-  const { pieceHashes } = await hashFile(source, { pieceLength: PIECE_BYTES });
-  await Deno.writeFile(`${dir}/hashes.bin`, pieceHashes);
-  await Deno.remove(`${dir}/ideal.out`).catch(() => {}); // a previous round's copy, if any
-  const ports = Array.from({ length: SEEDERS }, () => freePort());
-  const seeders = ports.map((port) =>
-    new Child([
-      "run",
-      ...BENCH_PERMISSIONS,
-      `${ROOT}bench/ideal_seeder.ts`,
-      mode,
-      source,
-      String(port),
-    ])
-  );
-  try {
-    for (const seeder of seeders) await seeder.stdout.waitFor((line) => line === "ready");
-    const download = new Child([
-      "run",
-      ...BENCH_PERMISSIONS,
-      `${ROOT}bench/ideal_download.ts`,
-      mode,
-      `${dir}/hashes.bin`,
-      String(size),
-      `${dir}/ideal.out`,
-      ...ports.map(String),
-    ]);
-    const status = await download.exited();
-    if (!status.success) throw new Error(`Ideal download failed:\n${download.stderr.text()}`);
-    return JSON.parse(download.stdout.lines.at(-1)!).seconds;
-  } finally {
-    for (const seeder of seeders) await seeder[Symbol.asyncDispose]();
-  }
-}
-
-async function expectOk(peer: PeerProcess, line: string, timeoutMs = 120_000) {
-  const reply = await peer.command(line, timeoutMs);
-  if (reply.ok !== true) throw new Error(`"${line}" failed: ${JSON.stringify(reply)}`);
-  return reply;
-}
-
-/** PeerShare: a tracker, 4 seeder peers sharing the file, one downloader. */
-async function peershare(base: string, source: string, round: number): Promise<number> {
-  const dir = `${base}/round-${round}`;
-  await Deno.mkdir(dir);
-  await Deno.remove(`${base}/peershare.out`).catch(() => {}); // a previous round's copy, if any
-  await using cluster = await Cluster.create(dir, 1);
-  await cluster.start(1);
-  const peers: PeerProcess[] = [];
-  try {
-    for (let i = 0; i <= SEEDERS; i++) {
-      peers.push(await PeerProcess.start(cluster.infoPath, `${dir}/peer-${i}`));
+export async function measureTransfer(
+  ctx: BenchContext,
+  file: SourceFile,
+  options: TransferOptions,
+): Promise<Map<Pipeline, Runs>> {
+  const hashes = await writeHashes(ctx.dir, file.path);
+  const times = new Map<Pipeline, number[]>(options.pipelines.map((p) => [p, []]));
+  const scenario = `${sizeName(file.size)} ${options.seeders}→1`;
+  for (let round = 0; round < ctx.rounds; round++) {
+    const shift = round % options.pipelines.length;
+    const order = [...options.pipelines.slice(shift), ...options.pipelines.slice(0, shift)];
+    for (const pipeline of order) {
+      const tag = `${pipeline}-${options.seeders}-${file.size}-${round}`;
+      console.log(`  ${scenario}, round ${round + 1}/${ctx.rounds}: ${NAMES[pipeline]}…`);
+      const seconds = await runOnce(ctx, file, { ...options, pipeline, hashes, tag });
+      await ctx.settle(`${ctx.dir}/out-${tag}.bin`, file, round === 0);
+      times.get(pipeline)!.push(seconds);
     }
-    const [downloader, ...seeders] = peers as [PeerProcess, ...PeerProcess[]];
-    await expectOk(downloader, "create_user getter pw");
-    await expectOk(downloader, "login getter pw");
-    await expectOk(downloader, "create_group bench");
-    await Promise.all(seeders.map(async (seeder, i) => {
-      await expectOk(seeder, `create_user seeder${i} pw`);
-      await expectOk(seeder, `login seeder${i} pw`);
-      await expectOk(seeder, "join_group bench");
-      await expectOk(downloader, `accept_request bench seeder${i}`);
-      await expectOk(seeder, `upload_file ${source} bench`);
-    }));
-    const name = source.split("/").at(-1)!;
-    await expectOk(downloader, `download_file bench ${name} ${base}/peershare.out`);
-    const finished = await downloader.event("download_finished", 600_000);
-    return Number(finished.seconds);
-  } finally {
-    for (const peer of peers) await peer[Symbol.asyncDispose]();
   }
+  const measured = new Map([...times].map(([p, runs]) => [p, summarize(runs)]));
+  const key = `${options.seeders}:${file.size}`;
+  ctx.transfers.set(key, new Map([...ctx.transfers.get(key) ?? [], ...measured]));
+  return measured;
 }
 
-/** bench/swarm.ts in a process of its own, its output on ours; it skips where it cannot run. */
-async function swarm(isQuick: boolean): Promise<boolean> {
-  console.log("\nSwarm in a shaped network (deno task bench:swarm)...");
-  const args = [
-    "run",
-    ...SWARM_PERMISSIONS,
-    `${ROOT}bench/swarm.ts`,
-    ...(isQuick ? ["--quick"] : []),
+/** A pipeline's seconds as a table measure. */
+export function measureOf(pipeline: Pipeline, runs: Map<Pipeline, Runs>): Measure {
+  return fromRuns(NAMES[pipeline], "s", runs.get(pipeline)!);
+}
+
+function rowsOf(scenario: string, runs: Map<Pipeline, Runs>): Row[] {
+  const part = "transfer";
+  const peershare = measureOf("peershare", runs);
+  const noise = measureOf("noise", runs);
+  return [
+    { part, scenario, figure: peershare, baseline: noise, note: "(same cipher)" },
+    { part, scenario, figure: peershare, baseline: measureOf("plain", runs) },
+    { part, scenario, figure: peershare, baseline: measureOf("copy", runs) },
+    { part, scenario, figure: noise, baseline: measureOf("plain", runs), note: "(cipher's cost)" },
   ];
-  const child = new Deno.Command(Deno.execPath(), { args, stdin: "null" }).spawn();
-  return (await child.status).success;
 }
 
-/** 1 seeder → 8 downloaders on loopback: how much of the crowd's data the seeder sent itself. */
-async function crowd(base: string, size: number): Promise<void> {
-  const downloaders = 8;
-  const source = `${base}/crowd-${size / MIB}MiB.bin`;
-  await makeFile(source, size);
-  console.log(
-    `\nFlash crowd on loopback: 1 seeder -> ${downloaders} downloaders, ${size / MIB} MiB...`,
-  );
-  await Deno.mkdir(`${base}/crowd`);
-  const result = await flashCrowd(`${base}/crowd`, source, {
-    downloaders,
-    size,
-    sha1: await sha1File(source),
-  });
-  console.log(
-    `crowd         ${result.seconds.toFixed(2)} s until the last copy; the seeder uploaded ` +
-      `${result.seederUploadRatio.toFixed(2)}x the file (one copy is the floor; target <= 1.5)`,
-  );
-}
-
-function rate(bytes: number, seconds: number): string {
-  return `${(bytes / MIB / seconds).toFixed(1)} MiB/s`;
-}
-
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: { quick: { type: "boolean" }, "transfer-only": { type: "boolean" } },
-  });
-  const size = values.quick ? 256 * MIB : 1024 * MIB;
-  await using dir = await tempDir();
-  const source = `${dir.path}/bench-${size / MIB}MiB.bin`;
-  console.log(`Generating ${size / MIB} MiB of random data...`);
-  await makeFile(source, size);
-  const expected = await sha1File(source);
-  // Whichever runs second finds the file in the page cache and the disk busy flushing the first
-  // copy: alternate, twice each, and keep each pipeline's best time.
-  const clearTimes: number[] = [];
-  const noiseTimes: number[] = [];
-  const peerTimes: number[] = [];
-  for (let round = 1; round <= ROUNDS; round++) {
-    console.log(`Round ${round}: ideal pipeline in clear, ${SEEDERS} seeders -> 1 downloader...`);
-    clearTimes.push(await ideal(dir.path, source, size, "plain"));
-    const clearOk = (await sha1File(`${dir.path}/ideal.out`)) === expected;
-    console.log(`Round ${round}: ideal pipeline over Noise, ${SEEDERS} seeders -> 1 downloader...`);
-    noiseTimes.push(await ideal(dir.path, source, size, "noise"));
-    const noiseOk = clearOk && (await sha1File(`${dir.path}/ideal.out`)) === expected;
-    if (!noiseOk) throw new Error("The ideal pipeline's copy has the wrong SHA-1");
-    console.log(`Round ${round}: PeerShare, ${SEEDERS} seeder peers -> 1 downloader peer...`);
-    peerTimes.push(await peershare(dir.path, source, round));
+/** 4 → 1 and 1 → 1 of 1 GiB (256 MiB with `--quick`), every pipeline. */
+export async function transferPart(ctx: BenchContext): Promise<PartResult> {
+  const file = await ctx.file(ctx.isQuick ? GIB / 4 : GIB);
+  const rows: Row[] = [];
+  const details: Record<string, unknown> = {};
+  for (const seeders of [4, 1]) {
+    const scenario = `${sizeName(file.size)} ${seeders}→1`;
+    const runs = await measureTransfer(ctx, file, {
+      seeders,
+      pipelines: ["copy", "plain", "noise", "peershare"],
+    });
+    rows.push(...rowsOf(scenario, runs));
+    details[scenario] = Object.fromEntries(runs);
   }
-  const clearSeconds = Math.min(...clearTimes);
-  const noiseSeconds = Math.min(...noiseTimes);
-  const peerSeconds = Math.min(...peerTimes);
-  const peerOk = (await sha1File(`${dir.path}/peershare.out`)) === expected;
-  const list = (times: number[]) => times.map((t) => t.toFixed(2)).join(", ");
-  const line = (name: string, seconds: number, times: number[]) =>
-    console.log(
-      `${name.padEnd(22)}${seconds.toFixed(2)} s  ${rate(size, seconds).padStart(12)}  ` +
-        `(runs ${list(times)} s)`,
-    );
-  console.log("");
-  console.log(`file                  ${size / MIB} MiB, ${size / PIECE_BYTES} pieces of 512 KiB`);
-  line("ideal, in clear", clearSeconds, clearTimes);
-  line("ideal, Noise", noiseSeconds, noiseTimes);
-  line("PeerShare (Noise)", peerSeconds, peerTimes);
-  console.log(`PeerShare sha1        ${peerOk ? "ok" : "MISMATCH"}`);
-  console.log(
-    `ratio                 ${(noiseSeconds / peerSeconds).toFixed(2)}x the throughput of the ` +
-      `ideal pipeline with the same cipher`,
-  );
-  console.log(
-    `encryption's cost     the ideal pipeline over Noise runs at ` +
-      `${(clearSeconds / noiseSeconds).toFixed(2)}x its speed in clear; PeerShare at ` +
-      `${(clearSeconds / peerSeconds).toFixed(2)}x the ideal in clear (before encryption: ` +
-      `docs/PERFORMANCE.md)`,
-  );
-  if (!peerOk) Deno.exit(1);
-  if (values["transfer-only"]) return;
-  await crowd(dir.path, values.quick ? 64 * MIB : 256 * MIB);
-  if (!await swarm(values.quick ?? false)) Deno.exit(1);
+  return { rows, details: { bytes: file.size, durability: DURABILITY, seconds: details } };
 }
 
-if (import.meta.main) await main();
+/** What the local copy and PeerShare promise about the disk (see bench/local_copy.ts). */
+export const DURABILITY = "no fsync: PeerShare writes pieces with positional writes and never " +
+  "calls fsync (engine/piece_worker.ts, part_file.ts, piece_store.ts); the local copy neither";

@@ -1,0 +1,161 @@
+/**
+ * The tracker load generator, a process of its own: `clients` real encrypted connections, each
+ * the peer's own TrackerClient (lib/peer/client/tracker_client.ts) with its own key, user and
+ * session, spread over the given trackers (client i prefers tracker i mod n, as
+ * tests/cluster_load_test.ts). The set-up, not timed: create_user, login and one create_group per
+ * client (so that list_groups answers a full first page of 200 groups), `SETUP_BATCH` clients at
+ * a time. It prints `ready` and waits for a line on stdin; then each client runs a closed loop,
+ * one request at a time, for `seconds` per workload, in this order:
+ *
+ * - `read`: list_groups, its first page
+ * - `mixed`: create_group and list_groups alternating, half writes (list_groups' cost grows with
+ *   the groups, so this runs before `write` makes thousands)
+ * - `write`: create_group with a unique name, each answered after the tracker's COMMIT
+ *
+ * Then it prints one JSON line: per workload the completed ops, ops/s, p50 and p99 latency in ms,
+ * and the errors (the first few quoted).
+ *
+ * Usage: tracker_load.ts <port,port…> <clients> <seconds>
+ */
+import { describeError } from "../lib/common/errors.ts";
+import { TrackerClient } from "../lib/peer/client/tracker_client.ts";
+import { testIdentity } from "../lib/peer/testing/identities.ts";
+import { percentile } from "./stats.ts";
+
+/** A workload's figures. */
+export interface LoadResult {
+  readonly workload: Workload;
+  readonly ops: number;
+  readonly opsPerS: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly errors: number;
+  readonly firstErrors: string[];
+}
+
+/** What the clients do in a loop. */
+export type Workload = "write" | "read" | "mixed";
+
+const WORKLOADS: Workload[] = ["read", "mixed", "write"];
+const REQUEST_TIMEOUT_MS = 30_000;
+const KEPT_ERRORS = 3;
+const SETUP_BATCH = 50;
+
+/** One client, its user made and logged in. */
+async function connectOne(ports: number[], i: number, run: string): Promise<TrackerClient> {
+  const me = await testIdentity();
+  const order = ports.map((_, k) => ({ host: "127.0.0.1", port: ports[(i + k) % ports.length]! }));
+  const client = new TrackerClient(order, {
+    peerId: me.peerId,
+    transport: me.transport,
+    requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    connectTimeoutMs: REQUEST_TIMEOUT_MS,
+  });
+  const user = `load-${run}-${i}`;
+  await client.request("create_user", { user, password: "pw" });
+  await client.login({ user, password: "pw", port: 1 });
+  await client.request("create_group", { group: `${user}-seed` });
+  return client;
+}
+
+/** `clients` clients, set up `SETUP_BATCH` at a time (200 handshakes at once overrun 3 s). */
+async function connect(ports: number[], clients: number): Promise<TrackerClient[]> {
+  const run = crypto.randomUUID().slice(0, 8);
+  const connected: TrackerClient[] = [];
+  try {
+    for (let first = 0; first < clients; first += SETUP_BATCH) {
+      const batch = Array.from(
+        { length: Math.min(SETUP_BATCH, clients - first) },
+        (_, k) => first + k,
+      );
+      connected.push(...await Promise.all(batch.map((i) => connectOne(ports, i, run))));
+    }
+    return connected;
+  } catch (error) {
+    await Promise.all(connected.map((client) => client.close()));
+    throw error;
+  }
+}
+
+async function oneOp(client: TrackerClient, isWrite: boolean, name: string): Promise<void> {
+  if (isWrite) await client.request("create_group", { group: name });
+  else await client.request("list_groups", {});
+}
+
+/** Every client in a closed loop until `seconds` have passed. */
+async function loop(clients: TrackerClient[], workload: Workload, seconds: number) {
+  const latencies: number[] = [];
+  const errors: string[] = [];
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  const tag = `${workload[0]}${crypto.randomUUID().slice(0, 6)}`;
+  await Promise.all(clients.map(async (client, i) => {
+    for (let k = 0; performance.now() < deadline; k++) {
+      const isWrite = workload === "write" || (workload === "mixed" && k % 2 === 0);
+      const sent = performance.now();
+      try {
+        await oneOp(client, isWrite, `${tag}-${i}-${k}`);
+        latencies.push(performance.now() - sent);
+      } catch (error) {
+        errors.push(`client ${i}: ${describeError(error)}`);
+      }
+    }
+  }));
+  return { latencies, errors, elapsed: (performance.now() - started) / 1000 };
+}
+
+async function measure(clients: TrackerClient[], workload: Workload, seconds: number) {
+  const { latencies, errors, elapsed } = await loop(clients, workload, seconds);
+  latencies.sort((a, b) => a - b);
+  const result: LoadResult = {
+    workload,
+    ops: latencies.length,
+    opsPerS: latencies.length / elapsed,
+    p50Ms: latencies.length ? percentile(latencies, 50) : NaN,
+    p99Ms: latencies.length ? percentile(latencies, 99) : NaN,
+    errors: errors.length,
+    firstErrors: errors.slice(0, KEPT_ERRORS),
+  };
+  return result;
+}
+
+/** The first line (or end) of stdin. */
+async function goSignal(): Promise<void> {
+  const reader = Deno.stdin.readable.getReader();
+  try {
+    await reader.read();
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+async function main(args: string[]): Promise<void> {
+  const [portsText, clientsText, secondsText] = args;
+  const ports = (portsText ?? "").split(",").map(Number);
+  const clients = Number(clientsText);
+  const seconds = Number(secondsText);
+  if (!ports.every((p) => p > 0) || !(clients > 0) || !(seconds > 0)) {
+    throw new TypeError("Usage: tracker_load.ts <port,port…> <clients> <seconds>");
+  }
+  const setupStarted = performance.now();
+  const connected = await connect(ports, clients);
+  const setupSeconds = (performance.now() - setupStarted) / 1000;
+  try {
+    console.log("ready");
+    await goSignal();
+    const results: LoadResult[] = [];
+    for (const workload of WORKLOADS) results.push(await measure(connected, workload, seconds));
+    console.log(JSON.stringify({ clients, seconds, setupSeconds, results }));
+  } finally {
+    await Promise.all(connected.map((client) => client.close()));
+  }
+}
+
+if (import.meta.main) {
+  try {
+    await main(Deno.args);
+  } catch (error) {
+    console.error(`tracker_load: ${describeError(error)}`);
+    Deno.exit(1);
+  }
+}
