@@ -6,7 +6,7 @@ import { CommandError } from "../../common/errors.ts";
 import { ErrorCode, type ResultOf } from "../../wire/mod.ts";
 import { wallOfOrderKey } from "../state/mod.ts";
 import type { CommandCore, SessionCall } from "./context.ts";
-import { page } from "./pages.ts";
+import { page, PAGE_SIZE } from "./pages.ts";
 
 /** create_group: a new group owned by the caller. */
 export function createGroup(
@@ -189,8 +189,8 @@ export function listGroups(
   core: CommandCore,
   { args }: SessionCall<"list_groups">,
 ): ResultOf<"list_groups"> {
-  const all = core.ctx.state.groups();
-  const { items, next } = page(all, args.cursor, (g) => g.name);
+  // A page from the sorted names, not a scan and sort of every row per request.
+  const { groups: items, hasMore } = core.ctx.state.groupsAfter(args.cursor, PAGE_SIZE);
   const groups = items.map((g) => ({ id: g.name, owner: g.owner, members: g.members.length }));
-  return { groups, next };
+  return { groups, next: hasMore ? items.at(-1)?.name : undefined };
 }

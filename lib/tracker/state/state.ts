@@ -7,6 +7,7 @@
  * it stays in the log but changes nothing except, for a losing creation, a conflict record.
  * So trackers that hold the same operations hold the same state, whatever order they got them in.
  */
+import { SortedNames } from "./sorted_names.ts";
 import type {
   AnswersEntity,
   Entity,
@@ -39,6 +40,8 @@ export type ApplyOutcome = "applied" | "set_aside" | "duplicate";
 /** The in-memory state: entity rows by key, plus what is needed to apply in order. */
 export class State {
   readonly #entities = new Map<string, Entity>();
+  /** The names of the groups held, in order (list_groups pages through them). */
+  readonly #groupNames = new SortedNames();
   readonly #requestIds = new Set<string>();
   readonly #dirty = new Set<string>();
   /** File names by group, so listing or removing a group's files needs no scan. */
@@ -79,10 +82,13 @@ export class State {
     lastOrderKey: string,
   ): State {
     const state = new State();
+    const groupNames: string[] = [];
     for (const [key, entity] of rows) {
       state.#entities.set(key, entity);
       state.#index(key, entity);
+      if (entity.kind === "group") groupNames.push(entity.name);
     }
+    state.#groupNames.reset(groupNames);
     for (const id of requestIds) state.#requestIds.add(id);
     state.#lastOrderKey = lastOrderKey;
     return state;
@@ -104,6 +110,7 @@ export class State {
   rebuild(ops: Iterable<Operation>, base?: State): void {
     for (const key of this.#entities.keys()) this.#dirty.add(key);
     this.#entities.clear();
+    this.#groupNames.reset([]);
     this.#requestIds.clear();
     this.#filesByGroup.clear();
     this.#lostGroups.clear();
@@ -268,9 +275,17 @@ export class State {
 
   /** Every group, sorted by name. */
   groups(): GroupEntity[] {
-    const groups: GroupEntity[] = [];
-    for (const entity of this.#entities.values()) if (entity.kind === "group") groups.push(entity);
-    return groups.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return this.#groupNames.all.map((name) => this.#entities.get(`group/${name}`) as GroupEntity);
+  }
+
+  /** Up to `limit` groups by name after `cursor` (a name), and whether more follow. */
+  groupsAfter(
+    cursor: string | undefined,
+    limit: number,
+  ): { groups: GroupEntity[]; hasMore: boolean } {
+    const { names, hasMore } = this.#groupNames.after(cursor, limit);
+    const groups = names.map((name) => this.#entities.get(`group/${name}`) as GroupEntity);
+    return { groups, hasMore };
   }
 
   /** Keys changed since the last call, with their rows (null = deleted); clears the set. */
@@ -431,13 +446,16 @@ export class State {
 
   #put(key: string, entity: Entity): void {
     this.#unindex(this.#entities.get(key));
+    if (entity.kind === "group") this.#groupNames.add(entity.name);
     this.#entities.set(key, entity);
     this.#index(key, entity);
     this.#dirty.add(key);
   }
 
   #delete(key: string): void {
-    this.#unindex(this.#entities.get(key));
+    const entity = this.#entities.get(key);
+    this.#unindex(entity);
+    if (entity?.kind === "group") this.#groupNames.remove(entity.name);
     this.#entities.delete(key);
     this.#dirty.add(key);
   }
