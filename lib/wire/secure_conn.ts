@@ -13,11 +13,11 @@ import { sameBytes } from "../common/hash.ts";
 import { releaseBuffer } from "../common/memory.ts";
 import { ProtocolError } from "../common/errors.ts";
 import { MAGIC, NOISE_MAGIC, WireErrorCode } from "./limits.ts";
+import { RawReader, record, RECORD_HEADER_BYTES } from "./records.ts";
 import {
   type CipherState,
   type DhKeyPair,
   generateDhKeyPair,
-  MAX_NOISE_MESSAGE_BYTES,
   MAX_PLAINTEXT_BYTES,
   TAG_BYTES,
   XXHandshake,
@@ -34,15 +34,12 @@ export interface ByteConn {
 /** Ed25519 public keys, the identities the system already knows. */
 export const IDENTITY_KEY_BYTES = 32;
 const SIGNATURE_BYTES = 64;
-const RECORD_HEADER_BYTES = 2;
 /** What a static key's signature covers, before the key. */
 const STATIC_KEY_CONTEXT = new TextEncoder().encode("peershare noise static key v1\0");
 /** Hashed into the handshake, so it is bound to this protocol. */
 const PROLOGUE = new TextEncoder().encode("peershare 2");
 /** Records are written in batches of at most this many plaintext bytes (one socket write). */
 const WRITE_BATCH_BYTES = 16 * MAX_PLAINTEXT_BYTES;
-/** The raw read buffer: several records per socket read when they are waiting. */
-const READ_BUFFER_BYTES = 4 * (MAX_NOISE_MESSAGE_BYTES + RECORD_HEADER_BYTES);
 
 /**
  * This process's transport key and the proof that its identity key vouches for it. Made once
@@ -120,101 +117,6 @@ async function verifiedIdentity(payload: Uint8Array, remoteStatic: Uint8Array) {
     );
   }
   return identityKey;
-}
-
-/**
- * Reads a raw connection through one buffer, so a record costs one socket read or less, not
- * one for its header and one for its body.
- */
-class RawReader {
-  readonly #reader: ReadableStreamBYOBReader;
-  /** Held so the connection lives as long as its streams are read (Deno closes it on GC). */
-  readonly #conn: Deno.Conn;
-  #buffer = new Uint8Array(READ_BUFFER_BYTES);
-  #start = 0;
-  #end = 0;
-
-  constructor(conn: Deno.Conn) {
-    this.#conn = conn;
-    this.#reader = conn.readable.getReader({ mode: "byob" });
-  }
-
-  get conn(): Deno.Conn {
-    return this.#conn;
-  }
-
-  /**
-   * Exactly `length` bytes, or null on a clean end before the first of them. The view is
-   * valid until the next read.
-   */
-  async read(length: number, what: string): Promise<Uint8Array | null> {
-    while (this.#end - this.#start < length) {
-      if (this.#buffer.length - this.#start < length) {
-        this.#buffer.copyWithin(0, this.#start, this.#end);
-        this.#end -= this.#start;
-        this.#start = 0;
-      }
-      const { value, done } = await this.#reader.read(this.#buffer.subarray(this.#end));
-      if (done || value === undefined) {
-        if (this.#end === this.#start) return null;
-        throw new ProtocolError(WireErrorCode.TRUNCATED, `Connection closed inside ${what}`);
-      }
-      // The read transferred the buffer: keep the new one.
-      this.#buffer = new Uint8Array(value.buffer);
-      this.#end += value.length;
-    }
-    const bytes = this.#buffer.subarray(this.#start, this.#start + length);
-    this.#start += length;
-    return bytes;
-  }
-
-  async required(length: number, what: string): Promise<Uint8Array> {
-    const bytes = await this.read(length, what);
-    if (bytes === null) {
-      throw new ProtocolError(WireErrorCode.TRUNCATED, `Connection closed before ${what}`);
-    }
-    return bytes;
-  }
-
-  /** One record's message (a view valid until the next read), or null on a clean end. */
-  async readRecord(what: string): Promise<Uint8Array | null> {
-    const header = await this.read(RECORD_HEADER_BYTES, what);
-    if (header === null) return null;
-    const length = (header[0]! << 8) | header[1]!;
-    return await this.required(length, what);
-  }
-
-  /** A whole record already in the buffer (a view valid until the next read), or null. */
-  bufferedRecord(): Uint8Array | null {
-    const available = this.#end - this.#start;
-    if (available < RECORD_HEADER_BYTES) return null;
-    const length = (this.#buffer[this.#start]! << 8) | this.#buffer[this.#start + 1]!;
-    if (available < RECORD_HEADER_BYTES + length) return null;
-    const start = this.#start + RECORD_HEADER_BYTES;
-    this.#start = start + length;
-    return this.#buffer.subarray(start, start + length);
-  }
-
-  /** A handshake record, copied (the handshake keeps parts of it). */
-  async handshakeRecord(what: string): Promise<Uint8Array> {
-    const message = await this.readRecord(what);
-    if (message === null) {
-      throw new ProtocolError(WireErrorCode.TRUNCATED, `Connection closed before ${what}`);
-    }
-    return message.slice();
-  }
-
-  release(): void {
-    this.#reader.releaseLock();
-  }
-}
-
-function record(message: Uint8Array): Uint8Array {
-  const out = new Uint8Array(RECORD_HEADER_BYTES + message.length);
-  out[0] = message.length >> 8;
-  out[1] = message.length & 0xff;
-  out.set(message, RECORD_HEADER_BYTES);
-  return out;
 }
 
 /** The remote opened in clear, with protocol 1's magic: answered by the acceptor in clear. */

@@ -39,7 +39,6 @@ class OpenPart {
       isWritten: (index) => this.written.has(index),
       read: (index, into) => Promise.resolve(this.#read(index * file.pieceLength, into)),
     });
-    this.hasher.wake();
   }
 
   /** Check piece `index`; write it and hash it when good. */
