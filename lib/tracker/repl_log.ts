@@ -116,8 +116,9 @@ export class ReplicatedLog {
 
   /**
    * Take operations from another tracker: skip those held, refuse gaps and clocks too far ahead,
-   * apply the rest in order (rebuilding the state when one sorts before the last applied),
-   * and commit them with the rows they changed.
+   * apply the rest in order (when one sorts before the last applied, undoing and redoing those
+   * after it, or rebuilding the state when the journal does not reach back that far), and
+   * commit them with the rows they changed.
    *
    * @returns whether anything new was taken
    * @throws {ProtocolError} when an operation is invalid; nothing of the batch is kept then
@@ -130,7 +131,7 @@ export class ReplicatedLog {
     fresh.sort((a, b) => (orderKey(a) < orderKey(b) ? -1 : 1));
     if (state.canAppend(fresh[0]!)) {
       for (const op of fresh) state.apply(op);
-    } else {
+    } else if (!state.applyLate(fresh)) {
       state.rebuild([...store.allOperations(), ...fresh], store.checkpoint());
     }
     await store.write({ ops: fresh, rows: state.takeDirty() }, state.lastOrderKey);

@@ -7,6 +7,7 @@
  * it stays in the log but changes nothing except, for a losing creation, a conflict record.
  * So trackers that hold the same operations hold the same state, whatever order they got them in.
  */
+import { Journal } from "./journal.ts";
 import { SortedNames } from "./sorted_names.ts";
 import type {
   AnswersEntity,
@@ -53,6 +54,8 @@ export class State {
   /** Groups each user has a pending request to, so a user's requests need no scan of groups. */
   readonly #requestedBy = new Map<string, Set<string>>();
   #lastOrderKey = "";
+  /** What the last operations changed, to apply a late one without a rebuild. */
+  readonly #journal = new Journal();
   /** The rows the file-share rules read and change. */
   readonly #fileRows: FileRows = {
     file: (group, name) => this.file(group, name),
@@ -108,6 +111,7 @@ export class State {
    * Every key, old and new, is marked dirty so storage rewrites exactly what changed.
    */
   rebuild(ops: Iterable<Operation>, base?: State): void {
+    this.#journal.clear();
     for (const key of this.#entities.keys()) this.#dirty.add(key);
     this.#entities.clear();
     this.#groupNames.reset([]);
@@ -126,6 +130,33 @@ export class State {
       .sort((a, b) => (orderKey(a) < orderKey(b) ? -1 : 1));
     for (const op of all) if (orderKey(op) <= this.#lastOrderKey) this.absorbLate(op);
     for (const op of sorted) this.apply(op);
+  }
+
+  /**
+   * Apply operations of which some sort before the last one applied: undo the operations after
+   * the earliest of them, newest first, and apply them all in order. The rows end as a rebuild
+   * would leave them, and only those touched are marked dirty.
+   *
+   * @returns false, changing nothing, when the journal does not reach back that far (rebuild)
+   */
+  applyLate(ops: readonly Operation[]): boolean {
+    if (ops.length === 0) return true;
+    const sorted = ops.map((op) => ({ op, key: orderKey(op) }))
+      .sort((a, b) => (a.key < b.key ? -1 : 1));
+    if (!this.#journal.reaches(sorted[0]!.key)) return false;
+    const undone = this.#journal.takeAfter(sorted[0]!.key);
+    for (const entry of undone) {
+      for (const [key, before] of entry.before) {
+        if (before === undefined) this.#delete(key);
+        else this.#put(key, before);
+      }
+      if (entry.addedRequest) this.#requestIds.delete(entry.op.requestId!);
+      this.#lastOrderKey = entry.previousOrderKey;
+    }
+    const again = new Map(undone.map((entry) => [entry.key, entry.op]));
+    for (const { op, key } of sorted) again.set(key, op);
+    for (const key of [...again.keys()].sort()) this.apply(again.get(key)!);
+    return true;
   }
 
   /**
@@ -311,12 +342,18 @@ export class State {
     if (key <= this.#lastOrderKey) {
       throw new RangeError(`Operation ${opId(op)} is out of order: rebuild the state`);
     }
+    const entry = this.#journal.begin(op, key, this.#lastOrderKey);
     this.#lastOrderKey = key;
-    if (op.requestId !== null) {
-      if (this.#requestIds.has(op.requestId)) return "duplicate";
-      this.#requestIds.add(op.requestId);
+    try {
+      if (op.requestId !== null) {
+        if (this.#requestIds.has(op.requestId)) return "duplicate";
+        this.#requestIds.add(op.requestId);
+        entry.addedRequest = true;
+      }
+      return this.#applyBody(op, key) ? "applied" : "set_aside";
+    } finally {
+      this.#journal.end();
     }
-    return this.#applyBody(op, key) ? "applied" : "set_aside";
   }
 
   #applyBody(op: Operation, since: string): boolean {
@@ -445,7 +482,9 @@ export class State {
   }
 
   #put(key: string, entity: Entity): void {
-    this.#unindex(this.#entities.get(key));
+    const before = this.#entities.get(key);
+    this.#journal.note(key, before);
+    this.#unindex(before);
     if (entity.kind === "group") this.#groupNames.add(entity.name);
     this.#entities.set(key, entity);
     this.#index(key, entity);
@@ -454,6 +493,7 @@ export class State {
 
   #delete(key: string): void {
     const entity = this.#entities.get(key);
+    this.#journal.note(key, entity);
     this.#unindex(entity);
     if (entity?.kind === "group") this.#groupNames.remove(entity.name);
     this.#entities.delete(key);
