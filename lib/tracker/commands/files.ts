@@ -52,11 +52,7 @@ function heldHashes(state: State, fileId: string, pieces: number): Uint8Array[] 
 
 /** The whole-file SHA-1 a file id is shared with already, in any group, if any. */
 function knownSha1(state: State, fileId: string): string | undefined {
-  for (const group of state.groups()) {
-    const file = state.files(group.name).find((f) => f.fileId === fileId);
-    if (file) return file.sha1;
-  }
-  return undefined;
+  return state.firstFileWithId(fileId)?.sha1;
 }
 
 /**

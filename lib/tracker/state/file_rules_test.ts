@@ -104,3 +104,18 @@ Deno.test("State.apply() leave_group drops the leaver's shares, and every file w
   deepStrictEqual(state.files("g"), []);
   equal(state.file("g", "a.bin"), undefined);
 });
+
+Deno.test("State.firstFileWithId() follows shares, unshares and a leaving group, by name", () => {
+  const { state, share, unshare, leave } = setup();
+  equal(state.firstFileWithId(FILE_A), undefined);
+  share("bob", FILE_A, "z.bin");
+  equal(state.firstFileWithId(FILE_A)?.name, "z.bin");
+  share("alice", FILE_A, "a.bin");
+  equal(state.firstFileWithId(FILE_A)?.name, "a.bin", "the first by name");
+  equal(unshare("alice"), "applied");
+  equal(state.firstFileWithId(FILE_A)?.name, "z.bin");
+  leave("alice");
+  leave("bob");
+  equal(state.firstFileWithId(FILE_A), undefined, "gone with the group");
+  equal(State.load(state.rows(), [], "").firstFileWithId(FILE_A), undefined);
+});

@@ -47,6 +47,8 @@ export class State {
   readonly #dirty = new Set<string>();
   /** File names by group, so listing or removing a group's files needs no scan. */
   readonly #filesByGroup = new Map<string, Set<string>>();
+  /** File rows' keys by file id, so upload_file finds an id's SHA-1 without a scan. */
+  readonly #filesById = new Map<string, Set<string>>();
   /** Creations of groups that lost their name, by creator. */
   readonly #lostGroups = new Map<string, Set<string>>();
   /** Set-aside answers' keys by their author's creation. */
@@ -117,6 +119,7 @@ export class State {
     this.#groupNames.reset([]);
     this.#requestIds.clear();
     this.#filesByGroup.clear();
+    this.#filesById.clear();
     this.#lostGroups.clear();
     this.#answersSetAside.clear();
     this.#requestedBy.clear();
@@ -242,6 +245,18 @@ export class State {
   files(group: string): FileEntity[] {
     const names = [...(this.#filesByGroup.get(group) ?? [])].sort();
     return names.map((name) => this.file(group, name)).filter((f) => f !== undefined);
+  }
+
+  /** The first file, by group and then name, shared with this file id. */
+  firstFileWithId(fileId: string): FileEntity | undefined {
+    let first: FileEntity | undefined;
+    for (const key of this.#filesById.get(fileId) ?? []) {
+      const file = this.#entities.get(key) as FileEntity;
+      const before = first === undefined || file.group < first.group ||
+        (file.group === first.group && file.name < first.name);
+      if (before) first = file;
+    }
+    return first;
   }
 
   /** One chunk of a file's piece hashes. */
@@ -522,11 +537,19 @@ export class State {
     let names = this.#filesByGroup.get(entity.group);
     if (!names) this.#filesByGroup.set(entity.group, names = new Set());
     names.add(entity.name);
+    let keys = this.#filesById.get(entity.fileId);
+    if (!keys) this.#filesById.set(entity.fileId, keys = new Set());
+    keys.add(key);
   }
 
   /** Undo what `#index` did for a row that is replaced or deleted. */
   #unindex(entity: Entity | undefined): void {
-    if (entity?.kind === "file") this.#filesByGroup.get(entity.group)?.delete(entity.name);
+    if (entity?.kind === "file") {
+      this.#filesByGroup.get(entity.group)?.delete(entity.name);
+      const keys = this.#filesById.get(entity.fileId);
+      keys?.delete(`file/${entity.group}/${entity.name}`);
+      if (keys?.size === 0) this.#filesById.delete(entity.fileId);
+    }
     if (entity?.kind !== "group") return;
     for (const { user } of entity.requests) {
       const groups = this.#requestedBy.get(user);
