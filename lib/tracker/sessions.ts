@@ -23,9 +23,17 @@ export interface SessionClaims {
 /** Why a token was not accepted. */
 export type TokenProblem = "malformed" | "bad_signature" | "expired";
 
+/** Verified tokens kept at most (a session's token is the same on each of its requests). */
+const VERIFIED_TOKENS = 4096;
+
 /** Signs and verifies session tokens with a key derived from the cluster secret. */
 export class SessionKeys {
   readonly #key: Buffer;
+  /**
+   * Tokens whose signature checked out, with their claims, the oldest first. Every request
+   * carries its session's token, and the HMAC over it cost more than answering list_groups.
+   */
+  readonly #verified = new Map<string, SessionClaims>();
 
   constructor(clusterSecret: Uint8Array) {
     this.#key = createHmac("sha256", clusterSecret).update("peershare session key v1").digest();
@@ -45,6 +53,21 @@ export class SessionKeys {
 
   /** Check a token's signature and expiry; returns its claims or the problem. */
   verify(token: string, now: number): SessionClaims | TokenProblem {
+    let claims = this.#verified.get(token);
+    if (claims === undefined) {
+      const checked = this.#check(token);
+      if (typeof checked === "string") return checked;
+      claims = Object.freeze(checked);
+      if (this.#verified.size >= VERIFIED_TOKENS) {
+        this.#verified.delete(this.#verified.keys().next().value!);
+      }
+      this.#verified.set(token, claims);
+    }
+    return claims.expiresAt <= now ? "expired" : claims;
+  }
+
+  /** A token's claims, when it is well formed and signed with our key. */
+  #check(token: string): SessionClaims | Exclude<TokenProblem, "expired"> {
     const [payloadText, macText, extra] = token.split(".");
     if (payloadText === undefined || macText === undefined || extra !== undefined) {
       return "malformed";
@@ -60,9 +83,7 @@ export class SessionKeys {
     }
     const expected = this.#mac(payload);
     if (mac.length !== expected.length || !timingSafeEqual(mac, expected)) return "bad_signature";
-    const claims = parseClaims(payload);
-    if (claims === null) return "malformed";
-    return claims.expiresAt <= now ? "expired" : claims;
+    return parseClaims(payload) ?? "malformed";
   }
 
   #mac(payload: Uint8Array): Buffer {

@@ -12,6 +12,38 @@ export function encodeMessage(message: unknown): Uint8Array {
   return encode(message, { ignoreUndefined: true });
 }
 
+/** The encodings of values marked with {@linkcode shareEncoding}, made at their first use. */
+const shared = new WeakMap<object, Uint8Array | null>();
+
+/**
+ * Mark a value that never changes again (it is frozen here) as one many messages carry, such as
+ * the page of groups every client asks for: {@linkcode encodeResult} encodes it once.
+ */
+export function shareEncoding<T extends object>(value: T): T {
+  shared.set(Object.freeze(value), null);
+  return value;
+}
+
+const RESULT_KEY = encodeMessage("result");
+
+/**
+ * Encode the response `{ rid, ok: true, result }`, reusing the bytes of a result marked with
+ * {@linkcode shareEncoding}: the same MessagePack as {@linkcode encodeMessage} gives.
+ */
+export function encodeResult(rid: number, result: object): Uint8Array {
+  if (!shared.has(result)) return encodeMessage({ rid, ok: true, result });
+  let bytes = shared.get(result);
+  if (!bytes) shared.set(result, bytes = encodeMessage(result));
+  const head = encodeMessage({ rid, ok: true });
+  // `head` is a map of two entries (fixmap 0x82); with the result appended it holds three.
+  const out = new Uint8Array(head.length + RESULT_KEY.length + bytes.length);
+  out.set(head);
+  out[0] = 0x83;
+  out.set(RESULT_KEY, head.length);
+  out.set(bytes, head.length + RESULT_KEY.length);
+  return out;
+}
+
 /**
  * Decode a MessagePack payload and validate it against a schema.
  *

@@ -3,7 +3,7 @@ import { encode } from "@msgpack/msgpack";
 import fc from "fast-check";
 import { z } from "zod";
 import { ProtocolError } from "../common/errors.ts";
-import { decodeMessage, encodeMessage } from "./codec.ts";
+import { decodeMessage, encodeMessage, encodeResult, shareEncoding } from "./codec.ts";
 import { ErrorFrameSchema, HelloSchema, RequestSchema, ResponseSchema } from "./messages.ts";
 
 const PointSchema = z.strictObject({ x: z.number().int(), label: z.string().optional() });
@@ -116,4 +116,24 @@ Deno.test("decodeMessage() throws only ProtocolError on random MessagePack value
     }),
     { numRuns: 2000 },
   );
+});
+
+Deno.test("encodeResult() gives encodeMessage()'s bytes, with a shared result's encoding reused", () => {
+  const page: { groups: object[]; next: string | undefined } = {
+    groups: [{ id: "g", owner: "o", members: 2 }],
+    next: undefined,
+  };
+  const plain = structuredClone(page);
+  const marked = shareEncoding({ ...page });
+  for (const rid of [0, 1, 127, 128, 65_535, 65_536, 0xffffffff]) {
+    const expected = encodeMessage({ rid, ok: true, result: page });
+    assert.deepEqual(encodeResult(rid, plain), expected);
+    assert.deepEqual(encodeResult(rid, marked), expected, `rid ${rid}`);
+    assert.deepEqual(decodeMessage(ResponseSchema, encodeResult(rid, marked), "response"), {
+      rid,
+      ok: true,
+      result: { groups: page.groups },
+    });
+  }
+  assert.throws(() => marked.next = "x", TypeError, "frozen");
 });

@@ -5,7 +5,7 @@
  *
  * @module
  */
-export { decodeMessage, encodeMessage } from "./codec.ts";
+export { decodeMessage, encodeMessage, encodeResult, shareEncoding } from "./codec.ts";
 export {
   acceptConnection,
   closeQuietly,

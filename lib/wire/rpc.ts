@@ -4,7 +4,8 @@
  * that one connection).
  */
 import { CommandError, describeError, ProtocolError } from "../common/errors.ts";
-import { decodeMessage } from "./codec.ts";
+import { decodeMessage, encodeMessage, encodeResult } from "./codec.ts";
+import { encodeFrame } from "./frame.ts";
 import { type WireConnection } from "./connection.ts";
 import { FrameType, WireErrorCode } from "./limits.ts";
 import {
@@ -232,7 +233,10 @@ export async function serveRequests(
     if (wire.isClosed) return;
     const timer = setTimeout(() => wire.close(), writeTimeoutMs);
     try {
-      await wire.send(FrameType.RESPONSE, response);
+      const payload = response.ok
+        ? encodeResult(response.rid, response.result)
+        : encodeMessage(response);
+      await wire.sendRaw(encodeFrame(FrameType.RESPONSE, payload));
     } catch (error) {
       // The client went away; its connection is closed below and the others are unaffected.
       if (!(error instanceof Error)) throw error;

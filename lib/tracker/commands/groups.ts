@@ -3,8 +3,8 @@
  * accept_request, reject_request, my_requests and list_groups.
  */
 import { CommandError } from "../../common/errors.ts";
-import { ErrorCode, type ResultOf } from "../../wire/mod.ts";
-import { wallOfOrderKey } from "../state/mod.ts";
+import { ErrorCode, type ResultOf, shareEncoding } from "../../wire/mod.ts";
+import { type State, wallOfOrderKey } from "../state/mod.ts";
 import type { CommandCore, SessionCall } from "./context.ts";
 import { page, PAGE_SIZE } from "./pages.ts";
 
@@ -184,13 +184,35 @@ export function myRequests(
   return { requests: items, next };
 }
 
-/** list_groups: a page of every group, with its owner and member count. */
+/** Pages of list_groups kept until a group row changes, by state and then by cursor. */
+const keptPages = new WeakMap<State, { version: number; pages: Map<string, GroupPage> }>();
+/** Cursors kept at most; past that the kept pages start again. */
+const KEPT_PAGES = 64;
+type GroupPage = ResultOf<"list_groups">;
+
+/**
+ * list_groups: a page of every group, with its owner and member count. Every client asks for
+ * the same pages, so a page is made once while no group changes, and its MessagePack encoding
+ * once with it (shareEncoding).
+ */
 export function listGroups(
   core: CommandCore,
   { args }: SessionCall<"list_groups">,
 ): ResultOf<"list_groups"> {
-  // A page from the sorted names, not a scan and sort of every row per request.
-  const { groups: items, hasMore } = core.ctx.state.groupsAfter(args.cursor, PAGE_SIZE);
-  const groups = items.map((g) => ({ id: g.name, owner: g.owner, members: g.members.length }));
-  return { groups, next: hasMore ? items.at(-1)?.name : undefined };
+  const { state } = core.ctx;
+  let kept = keptPages.get(state);
+  if (kept?.version !== state.groupsVersion || kept.pages.size >= KEPT_PAGES) {
+    kept = { version: state.groupsVersion, pages: new Map() };
+    keptPages.set(state, kept);
+  }
+  const cursor = args.cursor ?? "";
+  let page = kept.pages.get(cursor);
+  if (page === undefined) {
+    // A page from the sorted names, not a scan and sort of every row per request.
+    const { groups: items, hasMore } = state.groupsAfter(args.cursor, PAGE_SIZE);
+    const groups = items.map((g) => ({ id: g.name, owner: g.owner, members: g.members.length }));
+    page = shareEncoding({ groups, next: hasMore ? items.at(-1)?.name : undefined });
+    kept.pages.set(cursor, page);
+  }
+  return page;
 }

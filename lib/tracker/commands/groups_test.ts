@@ -188,3 +188,20 @@ Deno.test("my_requests pages through the requests in group order", async () => {
   deepStrictEqual(second.requests.map((r) => r.group), [names[PAGE_SIZE]]);
   equal(second.next, undefined);
 });
+
+Deno.test("list_groups answers from a kept page only while no group changes", async () => {
+  await using kit = await CommandKit.open();
+  const alice = await kit.user("alice");
+  const bob = await kit.user("bob");
+  await kit.group("g", alice);
+  const list = async () => (await kit.run("list_groups", {}, { token: bob.token })).groups;
+  const first = await kit.run("list_groups", {}, { token: bob.token });
+  equal(await kit.run("list_groups", {}, { token: alice.token }), first, "the kept page");
+  await kit.group("h", bob);
+  deepStrictEqual((await list()).map((g) => g.id), ["g", "h"], "a new group");
+  await kit.run("join_group", { group: "g" }, { token: bob.token });
+  await kit.run("accept_request", { group: "g", user: "bob" }, { token: alice.token });
+  deepStrictEqual((await list())[0], { id: "g", owner: "alice", members: 2 }, "a new member");
+  await kit.run("leave_group", { group: "h" }, { token: bob.token });
+  deepStrictEqual((await list()).map((g) => g.id), ["g"], "a removed group");
+});

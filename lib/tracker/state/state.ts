@@ -56,6 +56,7 @@ export class State {
   /** Groups each user has a pending request to, so a user's requests need no scan of groups. */
   readonly #requestedBy = new Map<string, Set<string>>();
   #lastOrderKey = "";
+  #groupsVersion = 0;
   /** What the last operations changed, to apply a late one without a rebuild. */
   readonly #journal = new Journal();
   /** The rows the file-share rules read and change. */
@@ -324,6 +325,11 @@ export class State {
     return this.#groupNames.all.map((name) => this.#entities.get(`group/${name}`) as GroupEntity);
   }
 
+  /** A number that changes whenever a group row does (pages of groups can be kept until then). */
+  get groupsVersion(): number {
+    return this.#groupsVersion;
+  }
+
   /** Up to `limit` groups by name after `cursor` (a name), and whether more follow. */
   groupsAfter(
     cursor: string | undefined,
@@ -500,7 +506,10 @@ export class State {
     const before = this.#entities.get(key);
     this.#journal.note(key, before);
     this.#unindex(before);
-    if (entity.kind === "group") this.#groupNames.add(entity.name);
+    if (entity.kind === "group") {
+      this.#groupNames.add(entity.name);
+      this.#groupsVersion++;
+    }
     this.#entities.set(key, entity);
     this.#index(key, entity);
     this.#dirty.add(key);
@@ -510,7 +519,10 @@ export class State {
     const entity = this.#entities.get(key);
     this.#journal.note(key, entity);
     this.#unindex(entity);
-    if (entity?.kind === "group") this.#groupNames.remove(entity.name);
+    if (entity?.kind === "group") {
+      this.#groupNames.remove(entity.name);
+      this.#groupsVersion++;
+    }
     this.#entities.delete(key);
     this.#dirty.add(key);
   }
