@@ -12,7 +12,7 @@ import type { Runs } from "./stats.ts";
 /** A measured quantity: its unit, and the runs behind it when there were several. */
 export interface Measure {
   readonly name: string;
-  readonly unit: "s" | "s/GiB" | "ops/s" | "ms" | "MiB" | "x file";
+  readonly unit: "s" | "s/GiB" | "ops/s" | "ms" | "MiB" | "x file" | "µs/op";
   readonly value: number;
   readonly runs?: Runs;
 }
@@ -56,6 +56,7 @@ export function ratioOf(row: Row): number | null {
 function number(value: number, unit: Measure["unit"]): string {
   if (unit === "ops/s") return value >= 100 ? value.toFixed(0) : value.toFixed(1);
   if (unit === "MiB") return value.toFixed(1);
+  if (unit === "µs/op") return value.toFixed(0);
   return value.toFixed(value >= 100 ? 1 : 2);
 }
 

@@ -5,6 +5,8 @@
  * and p99. The baseline is SQLite's own commit rate on the same disk (bench/sqlite_commits.ts,
  * WAL and synchronous = FULL as lib/tracker/store.ts), measured before and after the trackers:
  * tracker writes/s ÷ single commits/s, and ÷ batched inserts/s (what group commit could reach).
+ * Beside each workload, the trackers' CPU time per op ÷ the load generator's: the generator
+ * shares the two cores, so ops/s also measures it.
  */
 import { Cluster } from "../tests/helpers/cluster.ts";
 import { Child, ROOT } from "../tests/helpers/processes.ts";
@@ -72,15 +74,19 @@ class LoadTarget implements AsyncDisposable {
     const dir = `${ctx.dir}/trackers-${trackers}`;
     await Deno.mkdir(dir);
     const cluster = await Cluster.create(dir, trackers);
+    const pids: number[] = [];
     try {
-      for (let n = 1; n <= trackers; n++) await cluster.start(n);
+      for (let n = 1; n <= trackers; n++) pids.push((await cluster.start(n)).pid);
     } catch (error) {
       await cluster[Symbol.asyncDispose]();
       throw error;
     }
-    const args = [cluster.ports.join(","), String(CLIENTS), String(seconds)];
+    const args = [cluster.ports.join(","), String(CLIENTS), String(seconds), pids.join(",")];
     const script = `${ROOT}bench/tracker_load.ts`;
-    const generator = new Child(["run", ...BENCH_PERMISSIONS, script, ...args], { stdin: true });
+    // Deno lets only --allow-all read another process's /proc/PID/stat (its CPU time).
+    const generator = new Child(["run", "--no-prompt", "--allow-all", script, ...args], {
+      stdin: true,
+    });
     return new LoadTarget(trackers, cluster, generator);
   }
 
@@ -124,10 +130,18 @@ function rowsOf(target: string, run: LoadRun, sqlite: { single: Measure; batched
     const scenario = `${target}, ${run.clients} clients, ${r.workload}`;
     const figure: Measure = { name: OP_NAMES[r.workload], unit: "ops/s", value: r.opsPerS };
     const note = `(p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms)`;
-    if (r.workload !== "write") return [{ part: "tracker", scenario, figure, note }];
+    // What one op costs the trackers, beside what it costs the client: both share two cores.
+    const cpu: Row[] = r.trackerCpuUsPerOp === null ? [] : [{
+      part: "tracker",
+      scenario,
+      figure: { name: "tracker CPU", unit: "µs/op", value: r.trackerCpuUsPerOp },
+      baseline: { name: "client CPU", unit: "µs/op", value: r.clientCpuUsPerOp },
+    }];
+    if (r.workload !== "write") return [{ part: "tracker", scenario, figure, note }, ...cpu];
     return [
       { part: "tracker", scenario, figure, baseline: sqlite.single, note },
       { part: "tracker", scenario, figure, baseline: sqlite.batched },
+      ...cpu,
     ];
   });
 }

@@ -13,10 +13,13 @@
  * - `write`: create_group with a unique name, each answered after the tracker's COMMIT
  *
  * Then it prints one JSON line: per workload the completed ops, ops/s, p50 and p99 latency in ms,
- * and the errors (the first few quoted).
+ * the errors (the first few quoted), and the CPU time per op of this process and, when their
+ * process ids are given (Linux: /proc), of the trackers: on a machine of two cores both are
+ * busy, so ops/s alone says as much about this generator as about the trackers.
  *
- * Usage: tracker_load.ts <port,port…> <clients> <seconds>
+ * Usage: tracker_load.ts <port,port…> <clients> <seconds> [<tracker pid,pid…>]
  */
+import { cpuUsage } from "node:process";
 import { describeError } from "../lib/common/errors.ts";
 import { TrackerClient } from "../lib/peer/client/tracker_client.ts";
 import { testIdentity } from "../lib/peer/testing/identities.ts";
@@ -31,6 +34,10 @@ export interface LoadResult {
   readonly p99Ms: number;
   readonly errors: number;
   readonly firstErrors: string[];
+  /** CPU time of the trackers (all of them) per op; null without their pids. */
+  readonly trackerCpuUsPerOp: number | null;
+  /** CPU time of this load generator per op. */
+  readonly clientCpuUsPerOp: number;
 }
 
 /** What the clients do in a loop. */
@@ -104,8 +111,33 @@ async function loop(clients: TrackerClient[], workload: Workload, seconds: numbe
   return { latencies, errors, elapsed: (performance.now() - started) / 1000 };
 }
 
-async function measure(clients: TrackerClient[], workload: Workload, seconds: number) {
+/** USER_HZ: /proc counts CPU time in these ticks per second. */
+const TICKS_PER_S = 100;
+
+/** CPU time the processes have used so far, in µs (utime + stime of /proc/PID/stat). */
+function processCpuUs(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    // The command name, in parentheses, may hold spaces: count fields after its end.
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks * (1_000_000 / TICKS_PER_S);
+}
+
+async function measure(
+  clients: TrackerClient[],
+  workload: Workload,
+  seconds: number,
+  trackerPids: readonly number[],
+) {
+  const trackerBefore = trackerPids.length ? processCpuUs(trackerPids) : 0;
+  const clientBefore = cpuUsage();
   const { latencies, errors, elapsed } = await loop(clients, workload, seconds);
+  const client = cpuUsage(clientBefore);
+  const trackerUs = trackerPids.length ? processCpuUs(trackerPids) - trackerBefore : NaN;
+  const ops = Math.max(1, latencies.length);
   latencies.sort((a, b) => a - b);
   const result: LoadResult = {
     workload,
@@ -115,6 +147,8 @@ async function measure(clients: TrackerClient[], workload: Workload, seconds: nu
     p99Ms: latencies.length ? percentile(latencies, 99) : NaN,
     errors: errors.length,
     firstErrors: errors.slice(0, KEPT_ERRORS),
+    trackerCpuUsPerOp: trackerPids.length ? trackerUs / ops : null,
+    clientCpuUsPerOp: (client.user + client.system) / ops,
   };
   return result;
 }
@@ -130,12 +164,16 @@ async function goSignal(): Promise<void> {
 }
 
 async function main(args: string[]): Promise<void> {
-  const [portsText, clientsText, secondsText] = args;
+  const [portsText, clientsText, secondsText, pidsText] = args;
+  const trackerPids = pidsText ? pidsText.split(",").map(Number) : [];
   const ports = (portsText ?? "").split(",").map(Number);
   const clients = Number(clientsText);
   const seconds = Number(secondsText);
-  if (!ports.every((p) => p > 0) || !(clients > 0) || !(seconds > 0)) {
-    throw new TypeError("Usage: tracker_load.ts <port,port…> <clients> <seconds>");
+  if (
+    !ports.every((p) => p > 0) || !(clients > 0) || !(seconds > 0) ||
+    !trackerPids.every((pid) => pid > 0)
+  ) {
+    throw new TypeError("Usage: tracker_load.ts <port,port…> <clients> <seconds> [<pid,pid…>]");
   }
   const setupStarted = performance.now();
   const connected = await connect(ports, clients);
@@ -144,7 +182,9 @@ async function main(args: string[]): Promise<void> {
     console.log("ready");
     await goSignal();
     const results: LoadResult[] = [];
-    for (const workload of WORKLOADS) results.push(await measure(connected, workload, seconds));
+    for (const workload of WORKLOADS) {
+      results.push(await measure(connected, workload, seconds, trackerPids));
+    }
     console.log(JSON.stringify({ clients, seconds, setupSeconds, results }));
   } finally {
     await Promise.all(connected.map((client) => client.close()));
