@@ -4,7 +4,7 @@
  * event loop share one transaction (group commit); each caller's promise resolves after COMMIT.
  * A restart opens the database and loads the rows: nothing is replayed.
  */
-import { decode, encode } from "@msgpack/msgpack";
+import { decode, Encoder } from "@msgpack/msgpack";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { randomId } from "../common/ids.ts";
 import {
@@ -18,6 +18,10 @@ import {
 
 /** An operation as stored: `[origin, seq, wall, counter, key, requestId, encoded body]`. */
 export type StoredOp = [string, number, number, number, string, string | null, Uint8Array];
+
+/** Rows and bodies are encoded by one encoder (the library's encode() makes one per call). */
+const encoder = new Encoder();
+const encode = (value: unknown): Uint8Array => encoder.encode(value);
 
 /** Bump when the schema changes; `PRAGMA user_version` holds it. */
 export const SCHEMA_VERSION = 1;
