@@ -6,6 +6,7 @@
  */
 import { Child, ROOT } from "../tests/helpers/processes.ts";
 import type { Host } from "../tests/helpers/netns.ts";
+import { peerArgs } from "../tests/helpers/peer.ts";
 
 /** The port every tracker and peer listens on, in its own namespace. */
 export const TRACKER_PORT = 7000;
@@ -67,8 +68,7 @@ export class NsPeer implements AsyncDisposable {
   /** Start `peer.ts <ip>:6881 <infoPath> --json --state-dir <stateDir>` and wait until it listens. */
   static async start(name: string, host: Host, paths: { info: string; stateDir: string }) {
     const child = inNamespace(host, [
-      ...["run", "--no-prompt", "--allow-net", "--allow-read", "--allow-write", `${ROOT}peer.ts`],
-      ...[`${host.ip}:${PEER_PORT}`, paths.info, "--json", "--state-dir", paths.stateDir],
+      ...peerArgs([`${host.ip}:${PEER_PORT}`, paths.info, "--json", "--state-dir", paths.stateDir]),
     ]);
     const peer = new NsPeer(name, host, child);
     try {

@@ -132,6 +132,7 @@ export class DemoPeer extends DemoProcess {
   ): Promise<DemoPeer> {
     const peer = new DemoPeer(name, [
       "run",
+      "--v8-flags=--max-semi-space-size=1", // as `deno task peer`
       "--no-prompt",
       "--allow-net",
       // The peer's own code too: its piece worker is a module loaded at run time.

@@ -6,6 +6,7 @@
 import { equal, match } from "node:assert/strict";
 import { Cluster } from "./helpers/cluster.ts";
 import { Child, DENO, ROOT, tempDir } from "./helpers/processes.ts";
+import { PEER_V8_FLAGS } from "./helpers/peer.ts";
 
 const decoder = new TextDecoder();
 
@@ -54,7 +55,7 @@ Deno.test({
     );
     equal(
       (await compile("peer.ts", peer, [
-        ...["--allow-net", "--allow-read", "--allow-write"],
+        ...[PEER_V8_FLAGS, "--allow-net", "--allow-read", "--allow-write"],
         // Loaded at run time (new Worker), so not found by following imports.
         ...["--include", `${ROOT}lib/peer/engine/piece_worker.ts`],
         ...["--include", `${ROOT}lib/common/file_hash_worker.ts`],
