@@ -253,26 +253,37 @@ export class Store {
    */
   trim(point: string): number {
     if (point <= this.trimmedAt || this.#queue.length > 0) return 0;
-    const checkpoint = this.checkpoint() ?? new State();
     const below = this.allOperations().filter((op) => orderKey(op) < point)
       .sort((a, b) => (orderKey(a) < orderKey(b) ? -1 : 1));
     if (below.length === 0) return 0;
+    // Folded into the kept checkpoint itself and saved as the rows that changed: a copy and a
+    // rewrite of every row on each trim (every 10 s) stopped a tracker for seconds once it held
+    // tens of thousands of rows. A failed commit drops it, to be read again from the database.
+    if (this.#checkpoint === undefined) this.checkpoint();
+    const checkpoint = this.#checkpoint ?? new State();
+    const requestIds: string[] = [];
     // An operation the checkpoint already covers (a snapshot's point passed it) is not applied
     // again: applying below the last applied key would throw.
     for (const op of below) {
-      if (checkpoint.canAppend(op)) checkpoint.apply(op);
-      else checkpoint.absorbLate(op);
+      if (!checkpoint.canAppend(op)) {
+        checkpoint.absorbLate(op);
+        continue;
+      }
+      checkpoint.apply(op);
+      if (op.requestId !== null) requestIds.push(op.requestId);
     }
+    checkpoint.clearJournal();
     const base = this.baseVector();
     for (const op of below) base[op.origin] = Math.max(base[op.origin] ?? 0, op.seq);
     this.#db.exec("BEGIN IMMEDIATE");
     try {
       const drop = this.#db.prepare("DELETE FROM ops WHERE origin = ? AND seq = ?");
       for (const op of below) drop.run(op.origin, op.seq);
-      this.#saveCheckpoint(checkpoint, point, base);
+      this.#saveCheckpointChanges(checkpoint, requestIds, point, base);
       this.#db.exec("COMMIT");
     } catch (error) {
       this.#db.exec("ROLLBACK");
+      this.#checkpoint = undefined;
       throw error;
     }
     this.#checkpoint = checkpoint;
@@ -306,15 +317,40 @@ export class Store {
     this.#opCount = Number(this.#db.prepare("SELECT COUNT(*) AS n FROM ops").get()?.n ?? 0);
   }
 
+  /** Save what folding changed in the checkpoint: its dirty rows and the new request ids. */
+  #saveCheckpointChanges(
+    checkpoint: State,
+    requestIds: readonly string[],
+    point: string,
+    base: Record<string, number>,
+  ): void {
+    const putRow = this.#db.prepare("INSERT OR REPLACE INTO checkpoint (key, value) VALUES (?, ?)");
+    const dropRow = this.#db.prepare("DELETE FROM checkpoint WHERE key = ?");
+    for (const [key, entity] of checkpoint.takeDirty()) {
+      if (entity === null) dropRow.run(key);
+      else putRow.run(key, encode(entity));
+    }
+    const putId = this.#db.prepare(
+      "INSERT OR IGNORE INTO checkpoint_requests (request_id) VALUES (?)",
+    );
+    for (const id of requestIds) putId.run(id);
+    this.#saveCheckpointPoint(checkpoint, point, base);
+  }
+
+  #saveCheckpointPoint(checkpoint: State, point: string, base: Record<string, number>): void {
+    this.#putMeta.run("checkpoint_point", point);
+    this.#putMeta.run("checkpoint_order_key", checkpoint.lastOrderKey);
+    this.#putMeta.run("base_vector", JSON.stringify(base));
+  }
+
   #saveCheckpoint(checkpoint: State, point: string, base: Record<string, number>): void {
     this.#db.exec("DELETE FROM checkpoint; DELETE FROM checkpoint_requests;");
     const putRow = this.#db.prepare("INSERT INTO checkpoint (key, value) VALUES (?, ?)");
     for (const [key, entity] of checkpoint.rows()) putRow.run(key, encode(entity));
     const putId = this.#db.prepare("INSERT INTO checkpoint_requests (request_id) VALUES (?)");
     for (const id of checkpoint.requestIds()) putId.run(id);
-    this.#putMeta.run("checkpoint_point", point);
-    this.#putMeta.run("checkpoint_order_key", checkpoint.lastOrderKey);
-    this.#putMeta.run("base_vector", JSON.stringify(base));
+    this.#saveCheckpointPoint(checkpoint, point, base);
+    checkpoint.takeDirty();
   }
 
   /**

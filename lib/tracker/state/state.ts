@@ -193,6 +193,11 @@ export class State {
     this.#put(key, { kind: "tracker_key", trackerId, publicKey });
   }
 
+  /** Forget the journal: a state that only ever folds in order (a checkpoint) needs none. */
+  clearJournal(): void {
+    this.#journal.clear();
+  }
+
   /** An independent copy (rows are immutable values, so sharing them is safe). */
   copy(): State {
     return State.load(this.#entities, this.#requestIds, this.#lastOrderKey);
