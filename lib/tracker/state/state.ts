@@ -7,8 +7,8 @@
  * it stays in the log but changes nothing except, for a losing creation, a conflict record.
  * So trackers that hold the same operations hold the same state, whatever order they got them in.
  */
+import { RowIndexes } from "./indexes.ts";
 import { Journal } from "./journal.ts";
-import { SortedNames } from "./sorted_names.ts";
 import type {
   AnswersEntity,
   Entity,
@@ -41,22 +41,10 @@ export type ApplyOutcome = "applied" | "set_aside" | "duplicate";
 /** The in-memory state: entity rows by key, plus what is needed to apply in order. */
 export class State {
   readonly #entities = new Map<string, Entity>();
-  /** The names of the groups held, in order (list_groups pages through them). */
-  readonly #groupNames = new SortedNames();
   readonly #requestIds = new Set<string>();
   readonly #dirty = new Set<string>();
-  /** File names by group, so listing or removing a group's files needs no scan. */
-  readonly #filesByGroup = new Map<string, Set<string>>();
-  /** File rows' keys by file id, so upload_file finds an id's SHA-1 without a scan. */
-  readonly #filesById = new Map<string, Set<string>>();
-  /** Creations of groups that lost their name, by creator. */
-  readonly #lostGroups = new Map<string, Set<string>>();
-  /** Set-aside answers' keys by their author's creation. */
-  readonly #answersSetAside = new Map<string, Set<string>>();
-  /** Groups each user has a pending request to, so a user's requests need no scan of groups. */
-  readonly #requestedBy = new Map<string, Set<string>>();
+  readonly #indexes = new RowIndexes();
   #lastOrderKey = "";
-  #groupsVersion = 0;
   /** What the last operations changed, to apply a late one without a rebuild. */
   readonly #journal = new Journal();
   /** The rows the file-share rules read and change. */
@@ -88,13 +76,10 @@ export class State {
     lastOrderKey: string,
   ): State {
     const state = new State();
-    const groupNames: string[] = [];
     for (const [key, entity] of rows) {
       state.#entities.set(key, entity);
-      state.#index(key, entity);
-      if (entity.kind === "group") groupNames.push(entity.name);
+      state.#indexes.update(key, undefined, entity);
     }
-    state.#groupNames.reset(groupNames);
     for (const id of requestIds) state.#requestIds.add(id);
     state.#lastOrderKey = lastOrderKey;
     return state;
@@ -110,20 +95,16 @@ export class State {
 
   /**
    * Replace the whole state by folding `ops` in order onto `base` (the trimmed checkpoint, if
-   * any): what a tracker does when an operation arrives that sorts before the last one applied.
+   * any): what a tracker does when an operation arrives that sorts before the last one applied
+   * and the journal does not reach back to it (see {@linkcode applyLate}).
    * Every key, old and new, is marked dirty so storage rewrites exactly what changed.
    */
   rebuild(ops: Iterable<Operation>, base?: State): void {
     this.#journal.clear();
     for (const key of this.#entities.keys()) this.#dirty.add(key);
     this.#entities.clear();
-    this.#groupNames.reset([]);
+    this.#indexes.clear();
     this.#requestIds.clear();
-    this.#filesByGroup.clear();
-    this.#filesById.clear();
-    this.#lostGroups.clear();
-    this.#answersSetAside.clear();
-    this.#requestedBy.clear();
     this.#lastOrderKey = base ? base.#lastOrderKey : "";
     if (base) {
       for (const [key, entity] of base.#entities) this.#put(key, entity);
@@ -249,14 +230,14 @@ export class State {
 
   /** The files of a group, sorted by name. */
   files(group: string): FileEntity[] {
-    const names = [...(this.#filesByGroup.get(group) ?? [])].sort();
+    const names = this.#indexes.filesByGroup.sorted(group);
     return names.map((name) => this.file(group, name)).filter((f) => f !== undefined);
   }
 
   /** The first file, by group and then name, shared with this file id. */
   firstFileWithId(fileId: string): FileEntity | undefined {
     let first: FileEntity | undefined;
-    for (const key of this.#filesById.get(fileId) ?? []) {
+    for (const key of this.#indexes.filesById.get(fileId)) {
       const file = this.#entities.get(key) as FileEntity;
       const before = first === undefined || file.group < first.group ||
         (file.group === first.group && file.name < first.name);
@@ -273,7 +254,7 @@ export class State {
 
   /** The groups `user` has a pending request to, sorted by name. */
   pendingRequestsOf(user: string): GroupEntity[] {
-    const names = [...(this.#requestedBy.get(user) ?? [])].sort();
+    const names = this.#indexes.requestedBy.sorted(user);
     return names.map((name) => this.group(name)).filter((g) => g !== undefined);
   }
 
@@ -327,12 +308,14 @@ export class State {
 
   /** Every group, sorted by name. */
   groups(): GroupEntity[] {
-    return this.#groupNames.all.map((name) => this.#entities.get(`group/${name}`) as GroupEntity);
+    return this.#indexes.groupNames.all.map((name) =>
+      this.#entities.get(`group/${name}`) as GroupEntity
+    );
   }
 
   /** A number that changes whenever a group row does (pages of groups can be kept until then). */
   get groupsVersion(): number {
-    return this.#groupsVersion;
+    return this.#indexes.groupsVersion;
   }
 
   /** Up to `limit` groups by name after `cursor` (a name), and whether more follow. */
@@ -340,7 +323,7 @@ export class State {
     cursor: string | undefined,
     limit: number,
   ): { groups: GroupEntity[]; hasMore: boolean } {
-    const { names, hasMore } = this.#groupNames.after(cursor, limit);
+    const { names, hasMore } = this.#indexes.groupNames.after(cursor, limit);
     const groups = names.map((name) => this.#entities.get(`group/${name}`) as GroupEntity);
     return { groups, hasMore };
   }
@@ -480,15 +463,15 @@ export class State {
     return false;
   }
 
-  /** Groups made by this user (by its creation id) that lost their name to an earlier one. */
   /** The answers of the user of this creation that were set aside when trackers merged. */
   setAsideOf(userCreation: string): SetAsideEntity[] {
-    const keys = [...(this.#answersSetAside.get(userCreation) ?? [])].sort();
+    const keys = this.#indexes.answersSetAside.sorted(userCreation);
     return keys.map((key) => this.#entities.get(key)).filter((e) => e?.kind === "answer_set_aside");
   }
 
+  /** Groups made by this user (by its creation id) that lost their name to an earlier one. */
   lostGroupsOf(userCreation: string): Array<{ name: string; creation: string }> {
-    return [...(this.#lostGroups.get(userCreation) ?? [])].map((creation) => {
+    return [...this.#indexes.lostGroups.get(userCreation)].map((creation) => {
       const entity = this.#entities.get(`conflict/${creation}`);
       return { name: entity?.kind === "conflict" ? entity.name : "", creation };
     });
@@ -510,69 +493,17 @@ export class State {
   #put(key: string, entity: Entity): void {
     const before = this.#entities.get(key);
     this.#journal.note(key, before);
-    this.#unindex(before);
-    if (entity.kind === "group") {
-      this.#groupNames.add(entity.name);
-      this.#groupsVersion++;
-    }
+    this.#indexes.update(key, before, entity);
     this.#entities.set(key, entity);
-    this.#index(key, entity);
     this.#dirty.add(key);
   }
 
   #delete(key: string): void {
-    const entity = this.#entities.get(key);
-    this.#journal.note(key, entity);
-    this.#unindex(entity);
-    if (entity?.kind === "group") {
-      this.#groupNames.remove(entity.name);
-      this.#groupsVersion++;
-    }
+    const before = this.#entities.get(key);
+    this.#journal.note(key, before);
+    this.#indexes.update(key, before, undefined);
     this.#entities.delete(key);
     this.#dirty.add(key);
-  }
-
-  #index(key: string, entity: Entity): void {
-    if (entity.kind === "answer_set_aside") {
-      let keys = this.#answersSetAside.get(entity.byCreation);
-      if (!keys) this.#answersSetAside.set(entity.byCreation, keys = new Set());
-      keys.add(key);
-    }
-    if (entity.kind === "conflict" && entity.ownerCreation !== undefined) {
-      let lost = this.#lostGroups.get(entity.ownerCreation);
-      if (!lost) this.#lostGroups.set(entity.ownerCreation, lost = new Set());
-      lost.add(entity.creation);
-    }
-    if (entity.kind === "group") {
-      for (const { user } of entity.requests) {
-        let groups = this.#requestedBy.get(user);
-        if (!groups) this.#requestedBy.set(user, groups = new Set());
-        groups.add(entity.name);
-      }
-    }
-    if (entity.kind !== "file") return;
-    let names = this.#filesByGroup.get(entity.group);
-    if (!names) this.#filesByGroup.set(entity.group, names = new Set());
-    names.add(entity.name);
-    let keys = this.#filesById.get(entity.fileId);
-    if (!keys) this.#filesById.set(entity.fileId, keys = new Set());
-    keys.add(key);
-  }
-
-  /** Undo what `#index` did for a row that is replaced or deleted. */
-  #unindex(entity: Entity | undefined): void {
-    if (entity?.kind === "file") {
-      this.#filesByGroup.get(entity.group)?.delete(entity.name);
-      const keys = this.#filesById.get(entity.fileId);
-      keys?.delete(`file/${entity.group}/${entity.name}`);
-      if (keys?.size === 0) this.#filesById.delete(entity.fileId);
-    }
-    if (entity?.kind !== "group") return;
-    for (const { user } of entity.requests) {
-      const groups = this.#requestedBy.get(user);
-      groups?.delete(entity.name);
-      if (groups?.size === 0) this.#requestedBy.delete(user);
-    }
   }
 
   /** SHA-256 over every row in key order: equal digests mean equal state. */

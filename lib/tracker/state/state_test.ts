@@ -430,6 +430,17 @@ Deno.test("State.applyLate() on late arrivals ends as the sorted fold, rows and 
       equal(state.digest(), folded.digest());
       equal(State.load(stored, [], "").digest(), folded.digest(), "the dirty rows keep the store");
       deepStrictEqual(state.requestIds().sort(), folded.requestIds().sort());
+      // The lookups kept beside the rows follow an undo as they follow a rebuild.
+      const creations = new Set(ops.map((o) => `${o.origin}:${o.seq}`));
+      for (const o of ops) if ("userCreation" in o.body) creations.add(o.body.userCreation);
+      for (const creation of creations) {
+        deepStrictEqual(state.lostGroupsOf(creation), folded.lostGroupsOf(creation), creation);
+        deepStrictEqual(state.setAsideOf(creation), folded.setAsideOf(creation), creation);
+      }
+      for (const user of USERS) {
+        deepStrictEqual(state.pendingRequestsOf(user), folded.pendingRequestsOf(user), user);
+      }
+      deepStrictEqual(state.groups(), folded.groups());
     }),
     { numRuns: 300 },
   );
