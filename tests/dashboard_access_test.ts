@@ -4,10 +4,14 @@
  * nothing; a refusal by the command itself reads as in the shell.
  */
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
-import { Cluster } from "./helpers/cluster.ts";
 import { assertOk, PeerProcess } from "./helpers/peer.ts";
-import { tempDir } from "./helpers/processes.ts";
-import { Browser, dashboardUrl, NO_BROWSER, withoutToken } from "./helpers/browser.ts";
+import {
+  Browser,
+  DashboardHost,
+  dashboardUrl,
+  NO_BROWSER,
+  withoutToken,
+} from "./helpers/browser.ts";
 
 const ignore = NO_BROWSER;
 
@@ -29,13 +33,8 @@ async function groupNames(peer: PeerProcess): Promise<string[]> {
 Deno.test("dashboard refuses requests without the token, with a wrong one or from another origin", {
   ignore,
 }, async () => {
-  await using dir = await tempDir();
-  await using cluster = await Cluster.create(dir.path, 1);
-  await cluster.start(1);
-  await using alice = await PeerProcess.startLoggedIn(cluster.infoPath, `${dir.path}/alice`, {
-    user: "alice",
-    extraArgs: ["--web", "127.0.0.1:0"],
-  });
+  await using host = await DashboardHost.start({ web: "127.0.0.1:0" });
+  const { alice } = host;
   const url = await dashboardUrl(alice);
   const base = withoutToken(url);
   const token = new URL(url).hash.replace("#token=", "");
@@ -72,13 +71,8 @@ Deno.test("dashboard refuses requests without the token, with a wrong one or fro
 Deno.test("dashboard page loads with the token and not without it; refusals read as in the shell", {
   ignore,
 }, async () => {
-  await using dir = await tempDir();
-  await using cluster = await Cluster.create(dir.path, 1);
-  await cluster.start(1);
-  await using alice = await PeerProcess.startLoggedIn(cluster.infoPath, `${dir.path}/alice`, {
-    user: "alice",
-    extraArgs: ["--web", "0"],
-  });
+  await using host = await DashboardHost.start();
+  const { alice } = host;
   await assertOk(alice, "create_group team");
   const url = await dashboardUrl(alice);
   await using browser = await Browser.launch();
@@ -109,13 +103,8 @@ Deno.test("dashboard page loads with the token and not without it; refusals read
 Deno.test("dashboard refuses what a page of another origin sends, and nothing changes", {
   ignore,
 }, async () => {
-  await using dir = await tempDir();
-  await using cluster = await Cluster.create(dir.path, 1);
-  await cluster.start(1);
-  await using alice = await PeerProcess.startLoggedIn(cluster.infoPath, `${dir.path}/alice`, {
-    user: "alice",
-    extraArgs: ["--web", "0"],
-  });
+  await using host = await DashboardHost.start();
+  const { alice } = host;
   const url = await dashboardUrl(alice);
   await using browser = await Browser.launch();
   // The real page first, so the browser holds the dashboard's cookie: the attack may use it.

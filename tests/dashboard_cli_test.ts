@@ -4,9 +4,9 @@
  */
 import { equal, match, notEqual, ok } from "node:assert/strict";
 import { Cluster } from "./helpers/cluster.ts";
-import { assertOk, peerArgs, PeerProcess, STACK_LINE } from "./helpers/peer.ts";
+import { assertOk, peerArgs, STACK_LINE } from "./helpers/peer.ts";
 import { run, tempDir } from "./helpers/processes.ts";
-import { dashboardUrl } from "./helpers/browser.ts";
+import { DashboardHost, dashboardUrl } from "./helpers/browser.ts";
 
 function assertOneLine(result: { code: number; stdout: string; stderr: string }, pattern: RegExp) {
   notEqual(result.code, 0, result.stdout + result.stderr);
@@ -28,15 +28,10 @@ Deno.test("peer.ts --web with a bad address exits 2 with one line naming the fla
 });
 
 Deno.test("peer.ts --web on a port in use exits 1 with one line; the first peer goes on", async () => {
-  await using dir = await tempDir();
-  await using cluster = await Cluster.create(dir.path);
-  await cluster.start(1);
-  await using alice = await PeerProcess.startLoggedIn(cluster.infoPath, `${dir.path}/alice`, {
-    user: "alice",
-    extraArgs: ["--web", "0"],
-  });
+  await using host = await DashboardHost.start();
+  const { alice, cluster, dir } = host;
   const { port } = new URL(await dashboardUrl(alice));
-  const args = ["127.0.0.1:0", cluster.infoPath, "--state-dir", `${dir.path}/bob`];
+  const args = ["127.0.0.1:0", cluster.infoPath, "--state-dir", `${dir}/bob`];
   const result = await run(peerArgs([...args, "--web", port]));
   assertOneLine(
     result,

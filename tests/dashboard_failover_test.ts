@@ -3,22 +3,14 @@
  * two-tracker cluster is killed and the page names the other, with the switch in its list.
  */
 import { equal, ok } from "node:assert/strict";
-import { Cluster } from "./helpers/cluster.ts";
-import { assertOk, PeerProcess } from "./helpers/peer.ts";
-import { tempDir } from "./helpers/processes.ts";
-import { Browser, dashboardUrl, NO_BROWSER } from "./helpers/browser.ts";
+import { assertOk } from "./helpers/peer.ts";
+import { Browser, DashboardHost, dashboardUrl, NO_BROWSER } from "./helpers/browser.ts";
 
 const FAST = ["--request-timeout-ms", "2000", "--connect-timeout-ms", "500"];
 
 Deno.test("dashboard shows a tracker failover as it happens", { ignore: NO_BROWSER }, async () => {
-  await using dir = await tempDir();
-  await using cluster = await Cluster.create(dir.path, 2);
-  await cluster.start(1);
-  await cluster.start(2);
-  await using alice = await PeerProcess.startLoggedIn(cluster.infoPath, `${dir.path}/alice`, {
-    user: "alice",
-    extraArgs: [...FAST, "--web", "0"],
-  });
+  await using host = await DashboardHost.start({ trackers: 2, extraArgs: [...FAST] });
+  const { alice, cluster } = host;
   const [first, second] = cluster.ports.map((port) => `127.0.0.1:${port}`);
   const url = await dashboardUrl(alice);
   await using browser = await Browser.launch();

@@ -4,10 +4,8 @@
  */
 import { deepStrictEqual, equal } from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { Cluster } from "./helpers/cluster.ts";
-import { assertOk, PeerProcess } from "./helpers/peer.ts";
-import { tempDir } from "./helpers/processes.ts";
-import { Browser, dashboardUrl, NO_BROWSER } from "./helpers/browser.ts";
+import { assertOk } from "./helpers/peer.ts";
+import { Browser, DashboardHost, dashboardUrl, NO_BROWSER } from "./helpers/browser.ts";
 
 /** The member names a group's card shows, in its order, the owner's as `name (owner)`. */
 async function shownMembers(page: Page, group: string): Promise<string[]> {
@@ -23,16 +21,9 @@ async function shownMembers(page: Page, group: string): Promise<string[]> {
 Deno.test("dashboard: an owner accepts from the page and the member's name shows", {
   ignore: NO_BROWSER,
 }, async () => {
-  await using dir = await tempDir();
-  await using cluster = await Cluster.create(dir.path, 1);
-  await cluster.start(1);
-  await using alice = await PeerProcess.startLoggedIn(cluster.infoPath, `${dir.path}/alice`, {
-    user: "alice",
-    extraArgs: ["--web", "0"],
-  });
-  await using bob = await PeerProcess.startLoggedIn(cluster.infoPath, `${dir.path}/bob`, {
-    user: "bob",
-  });
+  await using host = await DashboardHost.start();
+  const { alice } = host;
+  const bob = await host.loggedIn("bob");
   await assertOk(alice, "create_group team");
   await assertOk(bob, "create_group other");
   await assertOk(bob, "join_group team");

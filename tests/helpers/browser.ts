@@ -11,6 +11,9 @@
  */
 import fs from "node:fs";
 import type { BrowserContext, Page } from "playwright-core";
+import { Cluster } from "./cluster.ts";
+import { PeerProcess } from "./peer.ts";
+import { tempDir } from "./processes.ts";
 
 // playwright-core asks `fs.existsSync("/proc/sys/fs/binfmt_misc/WSLInterop")` as it loads (is
 // this WSL?), and Deno refuses that path to anything short of --allow-all with NotCapable,
@@ -115,4 +118,70 @@ export async function dashboardUrl(
 /** The dashboard's address without its #token=… part. */
 export function withoutToken(url: string): string {
   return url.replace(/#.*$/, "");
+}
+
+/** Options of {@linkcode DashboardHost.start}. */
+export interface DashboardHostOptions {
+  /** Trackers in the cluster, all started (1 by default). */
+  trackers?: number;
+  /** alice's `--web` address (`0`: a free port on 127.0.0.1). */
+  web?: string;
+  /** alice's other flags. */
+  extraArgs?: readonly string[];
+}
+
+/**
+ * Where a dashboard test starts: a cluster in a temporary folder and peer `alice`, logged in,
+ * serving her dashboard; more logged-in peers on demand. Everything stops on dispose.
+ *
+ * ```ts
+ * await using host = await DashboardHost.start();
+ * const url = await dashboardUrl(host.alice);
+ * ```
+ */
+export class DashboardHost implements AsyncDisposable {
+  readonly dir: string;
+  readonly cluster: Cluster;
+  readonly alice: PeerProcess;
+  readonly #stack: AsyncDisposableStack;
+
+  private constructor(
+    dir: string,
+    cluster: Cluster,
+    alice: PeerProcess,
+    stack: AsyncDisposableStack,
+  ) {
+    this.dir = dir;
+    this.cluster = cluster;
+    this.alice = alice;
+    this.#stack = stack;
+  }
+
+  static async start(options: DashboardHostOptions = {}): Promise<DashboardHost> {
+    const { trackers = 1, web = "0", extraArgs = [] } = options;
+    await using stack = new AsyncDisposableStack();
+    const dir = stack.use(await tempDir()).path;
+    const cluster = stack.use(await Cluster.create(dir, trackers));
+    for (let n = 1; n <= trackers; n++) await cluster.start(n);
+    const alice = stack.use(
+      await PeerProcess.startLoggedIn(cluster.infoPath, `${dir}/alice`, {
+        user: "alice",
+        extraArgs: [...extraArgs, "--web", web],
+      }),
+    );
+    return new DashboardHost(dir, cluster, alice, stack.move());
+  }
+
+  /** Another peer, logged in as `user`, with its state in the same folder. */
+  async loggedIn(user: string, extraArgs: readonly string[] = []): Promise<PeerProcess> {
+    const peer = await PeerProcess.startLoggedIn(this.cluster.infoPath, `${this.dir}/${user}`, {
+      user,
+      extraArgs,
+    });
+    return this.#stack.use(peer);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.#stack.disposeAsync();
+  }
 }
