@@ -4,9 +4,15 @@
  * event loop share one transaction (group commit); each caller's promise resolves after COMMIT.
  * A restart opens the database and loads the rows: nothing is replayed.
  */
-import { decode, Encoder } from "@msgpack/msgpack";
+import { decode } from "@msgpack/msgpack";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { randomId } from "../common/ids.ts";
+import {
+  encodeRow as encode,
+  loadCheckpoint,
+  saveCheckpoint,
+  saveCheckpointChanges,
+} from "./checkpoint_rows.ts";
 import {
   type Entity,
   type Hlc,
@@ -18,10 +24,6 @@ import {
 
 /** An operation as stored: `[origin, seq, wall, counter, key, requestId, encoded body]`. */
 export type StoredOp = [string, number, number, number, string, string | null, Uint8Array];
-
-/** Rows and bodies are encoded by one encoder (the library's encode() makes one per call). */
-const encoder = new Encoder();
-const encode = (value: unknown): Uint8Array => encoder.encode(value);
 
 /** Bump when the schema changes; `PRAGMA user_version` holds it. */
 export const SCHEMA_VERSION = 1;
@@ -127,13 +129,7 @@ export class Store {
   checkpoint(): State | undefined {
     if (this.#checkpoint !== undefined) return this.#checkpoint.copy();
     if (this.trimmedAt === "") return undefined;
-    const rows = this.#db.prepare("SELECT key, value FROM checkpoint").all()
-      .map((row) =>
-        [String(row.key), decode(row.value as Uint8Array) as Entity] as [string, Entity]
-      );
-    const ids = this.#db.prepare("SELECT request_id FROM checkpoint_requests").all()
-      .map((row) => String(row.request_id));
-    this.#checkpoint = State.load(rows, ids, this.getMeta("checkpoint_order_key") ?? "");
+    this.#checkpoint = loadCheckpoint(this.#db, this.getMeta("checkpoint_order_key") ?? "");
     return this.#checkpoint.copy();
   }
 
@@ -279,7 +275,7 @@ export class Store {
     try {
       const drop = this.#db.prepare("DELETE FROM ops WHERE origin = ? AND seq = ?");
       for (const op of below) drop.run(op.origin, op.seq);
-      this.#saveCheckpointChanges(checkpoint, requestIds, point, base);
+      saveCheckpointChanges(this.#db, checkpoint, requestIds, { point, base });
       this.#db.exec("COMMIT");
     } catch (error) {
       this.#db.exec("ROLLBACK");
@@ -304,7 +300,7 @@ export class Store {
     try {
       const drop = this.#db.prepare("DELETE FROM ops WHERE origin = ? AND seq <= ?");
       for (const [origin, seq] of Object.entries(vector)) drop.run(origin, seq);
-      this.#saveCheckpoint(snapshot, point, base);
+      saveCheckpoint(this.#db, snapshot, { point, base });
       this.#db.exec("COMMIT");
     } catch (error) {
       this.#db.exec("ROLLBACK");
@@ -315,42 +311,6 @@ export class Store {
       if ((this.#vector.get(origin) ?? 0) < seq) this.#vector.set(origin, seq);
     }
     this.#opCount = Number(this.#db.prepare("SELECT COUNT(*) AS n FROM ops").get()?.n ?? 0);
-  }
-
-  /** Save what folding changed in the checkpoint: its dirty rows and the new request ids. */
-  #saveCheckpointChanges(
-    checkpoint: State,
-    requestIds: readonly string[],
-    point: string,
-    base: Record<string, number>,
-  ): void {
-    const putRow = this.#db.prepare("INSERT OR REPLACE INTO checkpoint (key, value) VALUES (?, ?)");
-    const dropRow = this.#db.prepare("DELETE FROM checkpoint WHERE key = ?");
-    for (const [key, entity] of checkpoint.takeDirty()) {
-      if (entity === null) dropRow.run(key);
-      else putRow.run(key, encode(entity));
-    }
-    const putId = this.#db.prepare(
-      "INSERT OR IGNORE INTO checkpoint_requests (request_id) VALUES (?)",
-    );
-    for (const id of requestIds) putId.run(id);
-    this.#saveCheckpointPoint(checkpoint, point, base);
-  }
-
-  #saveCheckpointPoint(checkpoint: State, point: string, base: Record<string, number>): void {
-    this.#putMeta.run("checkpoint_point", point);
-    this.#putMeta.run("checkpoint_order_key", checkpoint.lastOrderKey);
-    this.#putMeta.run("base_vector", JSON.stringify(base));
-  }
-
-  #saveCheckpoint(checkpoint: State, point: string, base: Record<string, number>): void {
-    this.#db.exec("DELETE FROM checkpoint; DELETE FROM checkpoint_requests;");
-    const putRow = this.#db.prepare("INSERT INTO checkpoint (key, value) VALUES (?, ?)");
-    for (const [key, entity] of checkpoint.rows()) putRow.run(key, encode(entity));
-    const putId = this.#db.prepare("INSERT INTO checkpoint_requests (request_id) VALUES (?)");
-    for (const id of checkpoint.requestIds()) putId.run(id);
-    this.#saveCheckpointPoint(checkpoint, point, base);
-    checkpoint.takeDirty();
   }
 
   /**
