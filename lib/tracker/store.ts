@@ -127,10 +127,15 @@ export class Store {
 
   /** The state at the trim point, when the log has been trimmed; undefined otherwise. */
   checkpoint(): State | undefined {
-    if (this.#checkpoint !== undefined) return this.#checkpoint.copy();
-    if (this.trimmedAt === "") return undefined;
-    this.#checkpoint = loadCheckpoint(this.#db, this.getMeta("checkpoint_order_key") ?? "");
-    return this.#checkpoint.copy();
+    return this.#keptCheckpoint()?.copy();
+  }
+
+  /** The checkpoint itself (read once, then kept), not a copy. */
+  #keptCheckpoint(): State | undefined {
+    if (this.#checkpoint === undefined && this.trimmedAt !== "") {
+      this.#checkpoint = loadCheckpoint(this.#db, this.getMeta("checkpoint_order_key") ?? "");
+    }
+    return this.#checkpoint;
   }
 
   /** Every operation in the log and in the write queue, decoded (for a rebuild of the state). */
@@ -255,8 +260,7 @@ export class Store {
     // Folded into the kept checkpoint itself and saved as the rows that changed: a copy and a
     // rewrite of every row on each trim (every 10 s) stopped a tracker for seconds once it held
     // tens of thousands of rows. A failed commit drops it, to be read again from the database.
-    if (this.#checkpoint === undefined) this.checkpoint();
-    const checkpoint = this.#checkpoint ?? new State();
+    const checkpoint = this.#keptCheckpoint() ?? new State();
     const requestIds: string[] = [];
     // An operation the checkpoint already covers (a snapshot's point passed it) is not applied
     // again: applying below the last applied key would throw.
