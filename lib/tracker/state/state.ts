@@ -8,6 +8,15 @@
  * So trackers that hold the same operations hold the same state, whatever order they got them in.
  */
 import { RowIndexes } from "./indexes.ts";
+import {
+  absorbLateTrackerOp,
+  applyTrackerOp,
+  isTrackerBody,
+  removedTrackers,
+  trackerAddresses,
+  trackerKeys,
+  type TrackerRows,
+} from "./tracker_rules.ts";
 import { Journal } from "./journal.ts";
 import type {
   AnswersEntity,
@@ -53,7 +62,13 @@ export class State {
     files: (group) => this.files(group),
     put: (key, entity) => this.#put(key, entity),
     delete: (key) => this.#delete(key),
-  }; /** The rows the membership rules read and change. */
+  };
+  /** The rows the tracker rules read and change. */
+  readonly #trackerRows: TrackerRows = {
+    has: (key) => this.#entities.has(key),
+    put: (key, entity) => this.#put(key, entity),
+  };
+  /** The rows the membership rules read and change. */
   readonly #memberRows: MembershipRows = {
     currentGroup: (name, creation) => this.#currentGroup(name, creation),
     isCurrentUser: (name, creation) => this.#isCurrentUser(name, creation),
@@ -146,32 +161,11 @@ export class State {
 
   /**
    * An operation that sorts at or below the last one applied, met again when a state is rebuilt
-   * or folded: it is in the state already, except a tracker's key operation, which still counts. A new tracker stamps
-   * it when it starts, before it has reached the others, and a tracker that did not know it yet
-   * may have trimmed past that stamp meanwhile. The key row is set once and nothing else reads
-   * or writes it, so applying it late gives the same row as applying it in order.
+   * or folded: it is in the state already, except one about a tracker, which still counts
+   * (tracker_rules.ts says why, and why taking it late gives the same rows).
    */
   absorbLate(op: Operation): void {
-    if (op.body.type === "tracker_removed") {
-      const { trackerId } = op.body;
-      const key = `trackergone/${trackerId}`;
-      if (!this.#entities.has(key)) this.#put(key, { kind: "tracker_removed", trackerId });
-      return;
-    }
-    if (op.body.type === "tracker_address") {
-      // Older than what is folded: it only fills a gap, never replaces a later address.
-      const { trackerId, address } = op.body;
-      const key = `trackeraddr/${trackerId}`;
-      if (!this.#entities.has(key)) {
-        this.#put(key, { kind: "tracker_address", trackerId, address });
-      }
-      return;
-    }
-    if (op.body.type !== "tracker_key") return;
-    const key = `tracker/${op.body.trackerId}`;
-    if (this.#entities.has(key)) return;
-    const { trackerId, publicKey } = op.body;
-    this.#put(key, { kind: "tracker_key", trackerId, publicKey });
+    if (isTrackerBody(op.body)) absorbLateTrackerOp(this.#trackerRows, op.body);
   }
 
   /** Forget the journal: a state that only ever folds in order (a checkpoint) needs none. */
@@ -266,44 +260,22 @@ export class State {
 
   /** Where each tracker of the cluster said it listens, by tracker id (removed ones left out). */
   trackerAddresses(): Map<string, string> {
-    const removed = this.removedTrackers();
-    const addresses = new Map<string, string>();
-    for (const entity of this.#entities.values()) {
-      if (entity.kind === "tracker_address" && !removed.has(entity.trackerId)) {
-        addresses.set(entity.trackerId, entity.address);
-      }
-    }
-    return addresses;
+    return trackerAddresses(this.#entities.values(), this.removedTrackers(), false);
   }
 
   /** Where removed trackers last said they listened, by tracker id. */
   removedAddresses(): Map<string, string> {
-    const removed = this.removedTrackers();
-    const addresses = new Map<string, string>();
-    for (const entity of this.#entities.values()) {
-      if (entity.kind === "tracker_address" && removed.has(entity.trackerId)) {
-        addresses.set(entity.trackerId, entity.address);
-      }
-    }
-    return addresses;
+    return trackerAddresses(this.#entities.values(), this.removedTrackers(), true);
   }
 
   /** The ids of trackers removed from the cluster for good. */
   removedTrackers(): Set<string> {
-    const removed = new Set<string>();
-    for (const entity of this.#entities.values()) {
-      if (entity.kind === "tracker_removed") removed.add(entity.trackerId);
-    }
-    return removed;
+    return removedTrackers(this.#entities.values());
   }
 
   /** Every tracker public key. */
   trackerKeys(): TrackerKeyEntity[] {
-    const keys: TrackerKeyEntity[] = [];
-    for (const entity of this.#entities.values()) {
-      if (entity.kind === "tracker_key") keys.push(entity);
-    }
-    return keys;
+    return trackerKeys(this.#entities.values());
   }
 
   /** Every group, sorted by name. */
@@ -410,24 +382,10 @@ export class State {
       }
       case "unshare_file":
         return unshareFile(this.#fileRows, body);
-      case "tracker_key": {
-        const key = `tracker/${body.trackerId}`;
-        if (this.#entities.has(key)) return false; // a tracker's key is set once
-        const { trackerId, publicKey } = body;
-        this.#put(key, { kind: "tracker_key", trackerId, publicKey });
-        return true;
-      }
-      case "tracker_address": {
-        const { trackerId, address } = body;
-        this.#put(`trackeraddr/${trackerId}`, { kind: "tracker_address", trackerId, address });
-        return true;
-      }
-      case "tracker_removed": {
-        const key = `trackergone/${body.trackerId}`;
-        if (this.#entities.has(key)) return false;
-        this.#put(key, { kind: "tracker_removed", trackerId: body.trackerId });
-        return true;
-      }
+      case "tracker_key":
+      case "tracker_address":
+      case "tracker_removed":
+        return applyTrackerOp(this.#trackerRows, body);
       case "logout": {
         if (!this.#isCurrentUser(body.user, body.userCreation)) return false;
         const { user, userCreation, peerId } = body;
