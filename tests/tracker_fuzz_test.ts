@@ -131,8 +131,10 @@ async function sendAndClose(
     while (!deadline.aborted && !(await reader.read()).done) { /* drain */ }
     ok(!deadline.aborted, "the tracker kept a bad connection open");
   } catch (error) {
-    // A reset from the tracker closing first is a close too.
-    if (!(error instanceof Deno.errors.ConnectionReset)) throw error;
+    // A reset from the tracker closing first is a close too (met on a read, a write or the shutdown).
+    const closedFirst = error instanceof Deno.errors.ConnectionReset ||
+      error instanceof Deno.errors.BrokenPipe || error instanceof Deno.errors.NotConnected;
+    if (!closedFirst) throw error;
   } finally {
     closeQuietly(conn); // the end of its readable may have closed it already
   }
