@@ -14,6 +14,7 @@ import { FRAME_LIMIT_BYTES, FrameType, MAGIC, PROTOCOL_VERSION, WireErrorCode } 
 import { ErrorFrameSchema, type Hello, HelloSchema, type Role } from "./messages.ts";
 import {
   type ByteConn,
+  type ByteSink,
   PlaintextOpening,
   secureAccept,
   type SecureConn,
@@ -58,18 +59,11 @@ export class WireConnection {
   readonly reader: FrameReader;
   /** The remote's Hello. */
   readonly remote: Hello;
-  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
   #closed = false;
 
-  constructor(
-    conn: SecureConn,
-    reader: FrameReader,
-    writer: WritableStreamDefaultWriter<Uint8Array>,
-    remote: Hello,
-  ) {
+  constructor(conn: SecureConn, reader: FrameReader, remote: Hello) {
     this.conn = conn;
     this.reader = reader;
-    this.#writer = writer;
     this.remote = remote;
   }
 
@@ -90,17 +84,17 @@ export class WireConnection {
 
   /** Send one frame whose payload is a control message. */
   async send(type: number, message: unknown): Promise<void> {
-    await this.#writer.write(encodeFrame(type, encodeMessage(message)));
+    await this.conn.write(encodeFrame(type, encodeMessage(message)));
   }
 
   /** Send raw frame bytes (already encoded). */
   async sendRaw(bytes: Uint8Array): Promise<void> {
-    await this.#writer.write(bytes);
+    await this.conn.write(bytes);
   }
 
   /** Send one error frame and close; a write that fails (the remote left) is ignored. */
   async fail(code: string, message: string): Promise<void> {
-    await sendErrorAndClose(this.conn, this.#writer, code, message);
+    await sendErrorAndClose(this.conn, this.conn, code, message);
     this.#closed = true;
   }
 
@@ -124,7 +118,7 @@ export function closeQuietly(conn: { close(): void }): void {
 
 async function sendErrorAndClose(
   conn: ByteConn,
-  writer: WritableStreamDefaultWriter<Uint8Array>,
+  writer: ByteSink,
   code: string,
   message: string,
 ): Promise<void> {
@@ -191,12 +185,11 @@ export async function openConnection(
   const tcp = await connectBounded(address, options.signal);
   try {
     tcp.setNoDelay(true);
-    const { conn, reader, writer, remote } = await withTimeout(
+    const { conn, reader, remote } = await withTimeout(
       (async () => {
         const conn = await secureConnect(tcp, options.identity);
-        const reader = new FrameReader(conn.readable, options.limits ?? FRAME_LIMIT_BYTES);
-        const writer = conn.writable.getWriter();
-        await writer.write(helloFrame(options));
+        const reader = new FrameReader(conn, options.limits ?? FRAME_LIMIT_BYTES);
+        await conn.write(helloFrame(options));
         await reader.readMagic();
         const frame = await reader.read();
         if (frame === null) {
@@ -213,12 +206,12 @@ export async function openConnection(
           );
         }
         const remote = decodeMessage(HelloSchema, frame.payload, "Hello");
-        return { conn, reader, writer, remote };
+        return { conn, reader, remote };
       })(),
       tcp,
       options,
     );
-    return new WireConnection(conn, reader, writer, remote);
+    return new WireConnection(conn, reader, remote);
   } catch (error) {
     closeQuietly(tcp);
     throw error;
@@ -268,17 +261,13 @@ export async function acceptConnection(
   },
 ): Promise<WireConnection> {
   if (tcp.remoteAddr.transport === "tcp") (tcp as Deno.TcpConn).setNoDelay(true);
-  let secure: {
-    conn: SecureConn;
-    reader: FrameReader;
-    writer: WritableStreamDefaultWriter<Uint8Array>;
-  } | null = null;
+  let secure: { conn: SecureConn; reader: FrameReader } | null = null;
   try {
     const remote = await withTimeout(
       (async () => {
         const conn = await secureAccept(tcp, options.identity);
-        const reader = new FrameReader(conn.readable, options.limits ?? FRAME_LIMIT_BYTES);
-        secure = { conn, reader, writer: conn.writable.getWriter() };
+        const reader = new FrameReader(conn, options.limits ?? FRAME_LIMIT_BYTES);
+        secure = { conn, reader };
         await reader.readMagic();
         const frame = await reader.read();
         if (frame === null) {
@@ -304,10 +293,10 @@ export async function acceptConnection(
       tcp,
       options,
     );
-    const { conn, reader, writer } = secure!;
-    await writer.write(helloFrame(options));
+    const { conn, reader } = secure!;
+    await conn.write(helloFrame(options));
     if (options.limitsFor) reader.setLimits(options.limitsFor(remote.role));
-    return new WireConnection(conn, reader, writer, remote);
+    return new WireConnection(conn, reader, remote);
   } catch (error) {
     await refuse(tcp, secure, error);
     throw error;
@@ -320,14 +309,14 @@ export async function acceptConnection(
  */
 async function refuse(
   tcp: Deno.Conn,
-  secure: { conn: SecureConn; writer: WritableStreamDefaultWriter<Uint8Array> } | null,
+  secure: { conn: SecureConn } | null,
   error: unknown,
 ): Promise<void> {
   const inClear = error instanceof PlaintextOpening ||
     (error instanceof ProtocolError && error.code === WireErrorCode.BAD_MAGIC);
   if (secure && error instanceof ProtocolError) {
-    await secure.writer.write(MAGIC).catch(ignoreClosed);
-    await sendErrorAndClose(secure.conn, secure.writer, error.code, error.message);
+    await secure.conn.write(MAGIC).catch(ignoreClosed);
+    await sendErrorAndClose(secure.conn, secure.conn, error.code, error.message);
   } else if (!secure && inClear) {
     const writer = tcp.writable.getWriter();
     await writer.write(MAGIC).catch(ignoreClosed);

@@ -46,23 +46,64 @@ export function checkFrameHeader(
 }
 
 /**
- * Reads exact-length frames off a byte stream with BYOB reads, so a frame is read into one
- * buffer of exactly its size and nothing is buffered beyond it.
+ * What frames are read from: `read` fills `view` with at least `min` of its bytes and returns
+ * the filled part (perhaps a new view, when the source transferred the buffer); fewer than
+ * `min` only when the source ended (none: it ended before the first).
+ */
+export interface ByteSource {
+  read(view: Uint8Array, min: number): Promise<Uint8Array>;
+  /** Stop reading; a pending read ends as the end of the source. */
+  cancel(): Promise<void>;
+}
+
+/** A byte stream as a {@linkcode ByteSource}, with BYOB reads. */
+export class StreamSource implements ByteSource {
+  readonly #reader: ReadableStreamBYOBReader;
+
+  constructor(readable: ReadableStream<Uint8Array>) {
+    this.#reader = readable.getReader({ mode: "byob" });
+  }
+
+  async read(view: Uint8Array, min: number): Promise<Uint8Array> {
+    try {
+      const { value } = await this.#reader.read(view, { min });
+      return value ?? new Uint8Array(0);
+    } catch (error) {
+      // A byte stream that closes with fewer bytes queued than `min` rejects with a TypeError.
+      if (error instanceof TypeError) {
+        throw new ProtocolError(WireErrorCode.TRUNCATED, "Stream closed in the middle of a frame", {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
+  async cancel(): Promise<void> {
+    try {
+      await this.#reader.cancel();
+    } catch (error) {
+      // The stream may already be errored by a reset connection; there is nothing left to stop.
+      if (!(error instanceof Error)) throw error;
+    }
+  }
+}
+
+/**
+ * Reads exact-length frames off a byte source, so a frame is read into one buffer of exactly
+ * its size and nothing is buffered beyond it.
  */
 export class FrameReader {
-  readonly #reader: ReadableStreamBYOBReader;
+  readonly #source: ByteSource;
   #limits: ReadonlyMap<number, number>;
-  /**
-   * Called when the first byte of a frame has arrived, for a deadline on the rest of it. When
-   * set, the header is read as 1 byte and then 4, one read more per frame.
-   */
+  /** Called when the first byte of a frame has arrived, for a deadline on the rest of it. */
   onFrameStart: (() => void) | null = null;
 
   constructor(
-    readable: ReadableStream<Uint8Array>,
+    source: ReadableStream<Uint8Array> | ByteSource,
     limits: ReadonlyMap<number, number> = FRAME_LIMIT_BYTES,
   ) {
-    this.#reader = readable.getReader({ mode: "byob" });
+    this.#source = source instanceof ReadableStream ? new StreamSource(source) : source;
     this.#limits = limits;
   }
 
@@ -79,26 +120,8 @@ export class FrameReader {
    */
   async readExactly(length: number): Promise<Uint8Array | null> {
     if (length === 0) return new Uint8Array(0);
-    let result: ReadableStreamReadResult<Uint8Array>;
-    try {
-      result = await this.#reader.read(new Uint8Array(length), { min: length });
-    } catch (error) {
-      // A byte stream that closes with fewer bytes queued than `min` rejects with a TypeError.
-      if (error instanceof TypeError) {
-        throw new ProtocolError(WireErrorCode.TRUNCATED, "Stream closed in the middle of a frame", {
-          cause: error,
-        });
-      }
-      throw error;
-    }
-    const { value, done } = result;
-    if (value === undefined || value.length === 0) {
-      if (done) return null;
-      throw new ProtocolError(
-        WireErrorCode.TRUNCATED,
-        "Connection closed in the middle of a frame",
-      );
-    }
+    const value = await this.#source.read(new Uint8Array(length), length);
+    if (value.length === 0) return null;
     if (value.length < length) {
       throw new ProtocolError(
         WireErrorCode.TRUNCATED,
@@ -150,10 +173,12 @@ export class FrameReader {
 
   async #readHeader(): Promise<Uint8Array | null> {
     if (this.onFrameStart === null) return await this.readExactly(FRAME_HEADER_BYTES);
-    const first = await this.readExactly(1);
-    if (first === null) return null;
+    // As much of the header as has come, at least its first byte: the frame has started.
+    const first = await this.#source.read(new Uint8Array(FRAME_HEADER_BYTES), 1);
+    if (first.length === 0) return null;
     this.onFrameStart();
-    const rest = await this.readExactly(FRAME_HEADER_BYTES - 1);
+    if (first.length === FRAME_HEADER_BYTES) return first;
+    const rest = await this.readExactly(FRAME_HEADER_BYTES - first.length);
     if (rest === null) {
       throw new ProtocolError(
         WireErrorCode.TRUNCATED,
@@ -162,17 +187,12 @@ export class FrameReader {
     }
     const header = new Uint8Array(FRAME_HEADER_BYTES);
     header.set(first);
-    header.set(rest, 1);
+    header.set(rest, first.length);
     return header;
   }
 
   /** Stop reading; a pending read resolves as done. */
-  async cancel(): Promise<void> {
-    try {
-      await this.#reader.cancel();
-    } catch (error) {
-      // The stream may already be errored by a reset connection; there is nothing left to stop.
-      if (!(error instanceof Error)) throw error;
-    }
+  cancel(): Promise<void> {
+    return this.#source.cancel();
   }
 }

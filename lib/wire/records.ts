@@ -17,16 +17,15 @@ const READ_BUFFER_BYTES = 4 * (MAX_NOISE_MESSAGE_BYTES + RECORD_HEADER_BYTES);
  * one for its header and one for its body.
  */
 export class RawReader {
-  readonly #reader: ReadableStreamBYOBReader;
-  /** Held so the connection lives as long as its streams are read (Deno closes it on GC). */
+  /** Held so the connection lives as long as it is read (Deno closes it on GC). */
   readonly #conn: Deno.Conn;
-  #buffer = new Uint8Array(READ_BUFFER_BYTES);
+  readonly #buffer = new Uint8Array(READ_BUFFER_BYTES);
   #start = 0;
   #end = 0;
+  #isCancelled = false;
 
   constructor(conn: Deno.Conn) {
     this.#conn = conn;
-    this.#reader = conn.readable.getReader({ mode: "byob" });
   }
 
   get conn(): Deno.Conn {
@@ -44,14 +43,13 @@ export class RawReader {
         this.#end -= this.#start;
         this.#start = 0;
       }
-      const { value, done } = await this.#reader.read(this.#buffer.subarray(this.#end));
-      if (done || value === undefined) {
+      // Straight from the socket: a web stream's reader costs several promises per read.
+      const n = this.#isCancelled ? null : await this.#conn.read(this.#buffer.subarray(this.#end));
+      if (n === null || this.#isCancelled) {
         if (this.#end === this.#start) return null;
         throw new ProtocolError(WireErrorCode.TRUNCATED, `Connection closed inside ${what}`);
       }
-      // The read transferred the buffer: keep the new one.
-      this.#buffer = new Uint8Array(value.buffer);
-      this.#end += value.length;
+      this.#end += n;
     }
     const bytes = this.#buffer.subarray(this.#start, this.#start + length);
     this.#start += length;
@@ -94,8 +92,9 @@ export class RawReader {
     return message.slice();
   }
 
-  release(): void {
-    this.#reader.releaseLock();
+  /** Read no more: what is read from now on ends as the end of the connection. */
+  cancel(): void {
+    this.#isCancelled = true;
   }
 }
 

@@ -5,14 +5,15 @@
  * (a peer's identity, a tracker's ticket-signing key), sent inside the handshake, so after it
  * each side knows which Ed25519 key the other holds; pinning that key is the caller's part.
  *
- * {@linkcode SecureConn} looks like the `Deno.Conn` it wraps (readable, writable, close), so the
- * framing above it does not change.
+ * {@linkcode SecureConn} reads and writes like the `Deno.Conn` it wraps (and has its readable and
+ * writable streams), so the framing above it does not change.
  */
 import { importPublicKey } from "../common/tickets.ts";
 import { sameBytes } from "../common/hash.ts";
 import { releaseBuffer } from "../common/memory.ts";
 import { ProtocolError } from "../common/errors.ts";
 import { MAGIC, NOISE_MAGIC, WireErrorCode } from "./limits.ts";
+import type { ByteSource } from "./frame.ts";
 import { RawReader, record, RECORD_HEADER_BYTES } from "./records.ts";
 import {
   type CipherState,
@@ -29,6 +30,11 @@ export interface ByteConn {
   readonly writable: WritableStream<Uint8Array>;
   readonly remoteAddr: Deno.Addr;
   close(): void;
+}
+
+/** Where frames are written: resolves once `bytes` went to the socket, after every earlier write. */
+export interface ByteSink {
+  write(bytes: Uint8Array): Promise<void>;
 }
 
 /** Ed25519 public keys, the identities the system already knows. */
@@ -204,8 +210,7 @@ export async function secureAccept(
     const remoteKey = await verifiedIdentity(payload, remoteStaticOf(handshake));
     return new SecureConn(conn, reader, writer, handshake, remoteKey);
   } catch (error) {
-    // The caller may still answer in clear (the plaintext refusal): hand the streams back.
-    reader.release();
+    // The caller may still answer in clear (the plaintext refusal): hand the writer back.
     writer.releaseLock();
     throw error;
   }
@@ -216,17 +221,28 @@ function remoteStaticOf(handshake: XXHandshake): Uint8Array {
 }
 
 /**
- * The encrypted connection: `readable` gives the remote's plaintext, `writable` encrypts what
- * is written, in order. A record that fails its tag errors the readable (`decrypt_failed`).
+ * The encrypted connection: `read` gives the remote's plaintext, `write` encrypts what is written,
+ * in the order of the calls. A record that fails its tag fails the read (`decrypt_failed`).
+ * `readable` and `writable` are the same as web streams, for callers that want them; the frame
+ * layer reads and writes directly (a stream costs several promises per read).
  */
-export class SecureConn implements ByteConn {
-  readonly readable: ReadableStream<Uint8Array>;
-  readonly writable: WritableStream<Uint8Array>;
+export class SecureConn implements ByteConn, ByteSource {
   /** The remote's Ed25519 identity key, proven in the handshake. */
   readonly remoteKey: Uint8Array;
   /** The handshake hash: unique to this connection, for binding a challenge to it. */
   readonly handshakeHash: Uint8Array;
   readonly #conn: Deno.Conn;
+  readonly #reader: RawReader;
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #receive: CipherState;
+  readonly #send: CipherState;
+  /** The last record decrypted, and the part of it not yet read. */
+  #record: Uint8Array = new Uint8Array(0);
+  #pending: Uint8Array = this.#record;
+  #readable: ReadableStream<Uint8Array> | null = null;
+  #writable: WritableStream<Uint8Array> | null = null;
+  /** The last socket write queued: writes go out in the order they were made. */
+  #lastWrite: Promise<void> = Promise.resolve();
 
   constructor(
     conn: Deno.Conn,
@@ -237,103 +253,121 @@ export class SecureConn implements ByteConn {
   ) {
     const session = handshake.finish();
     this.#conn = conn;
+    this.#reader = reader;
+    this.#writer = writer;
+    this.#receive = session.receive;
+    this.#send = session.send;
     this.remoteKey = remoteKey;
     this.handshakeHash = session.handshakeHash;
-    this.readable = decryptingStream(reader, session.receive);
-    this.writable = encryptingStream(writer, session.send);
   }
 
   get remoteAddr(): Deno.Addr {
     return this.#conn.remoteAddr;
   }
 
+  /**
+   * Fill `view` with at least `min` bytes of plaintext, more if records already received hold
+   * them; fewer only at the end of the connection (at a record's end: inside one is `truncated`).
+   */
+  async read(view: Uint8Array, min: number): Promise<Uint8Array> {
+    let filled = 0;
+    while (filled < view.length) {
+      if (this.#pending.length === 0) {
+        const message = this.#reader.bufferedRecord() ??
+          (filled < min ? await this.#reader.readRecord("an encrypted record") : null);
+        if (message === null) break;
+        this.#pending = this.#record = this.#receive.decrypt(message);
+      }
+      const n = Math.min(view.length - filled, this.#pending.length);
+      view.set(this.#pending.subarray(0, n), filled);
+      this.#pending = this.#pending.subarray(n);
+      // A record copied out in full is freed now, not at the next garbage collection.
+      if (this.#pending.length === 0) releaseBuffer(this.#record);
+      filled += n;
+    }
+    return view.subarray(0, filled);
+  }
+
+  /** Stop reading: a pending read ends as the end of the connection. */
+  cancel(): Promise<void> {
+    this.#reader.cancel();
+    return Promise.resolve();
+  }
+
+  /**
+   * Encrypt `bytes` now and queue them after every earlier write.
+   *
+   * @returns once they were written to the socket (the back-pressure)
+   */
+  write(bytes: Uint8Array): Promise<void> {
+    const writes: Promise<void>[] = [];
+    for (let start = 0; start < bytes.length; start += WRITE_BATCH_BYTES) {
+      const batch = this.#encrypt(bytes, start, Math.min(bytes.length, start + WRITE_BATCH_BYTES));
+      // Each batch is freed once written, not at the next garbage collection.
+      writes.push(this.#writer.write(batch).then(() => releaseBuffer(batch)));
+    }
+    const written = writes.length === 1 ? writes[0]! : Promise.all(writes).then(() => {});
+    this.#lastWrite = written.catch(() => {}); // the failure is the writer's caller's to see
+    return written;
+  }
+
+  /** Records for `bytes[start, end)`: `u16 length | ciphertext and tag` each, in one buffer. */
+  #encrypt(bytes: Uint8Array, start: number, end: number): Uint8Array {
+    const records = Math.ceil((end - start) / MAX_PLAINTEXT_BYTES);
+    const batch = new Uint8Array(end - start + records * (RECORD_HEADER_BYTES + TAG_BYTES));
+    let offset = 0;
+    for (let at = start; at < end; at += MAX_PLAINTEXT_BYTES) {
+      const plaintext = bytes.subarray(at, Math.min(end, at + MAX_PLAINTEXT_BYTES));
+      const length = plaintext.length + TAG_BYTES;
+      batch[offset] = length >> 8;
+      batch[offset + 1] = length & 0xff;
+      this.#send.encryptInto(plaintext, batch, offset + RECORD_HEADER_BYTES);
+      offset += RECORD_HEADER_BYTES + length;
+    }
+    return batch;
+  }
+
+  /** The remote's plaintext as a byte stream (BYOB reads fill the view with what has come). */
+  get readable(): ReadableStream<Uint8Array> {
+    this.#readable ??= new ReadableStream({
+      type: "bytes",
+      pull: async (controller) => {
+        const request = controller.byobRequest;
+        const view = request?.view
+          ? new Uint8Array(request.view.buffer, request.view.byteOffset, request.view.byteLength)
+          : new Uint8Array(MAX_PLAINTEXT_BYTES);
+        const filled = await this.read(view, 1);
+        if (filled.length === 0) {
+          controller.close();
+          request?.respond(0);
+        } else if (request?.view) {
+          request.respond(filled.length);
+        } else {
+          controller.enqueue(filled);
+        }
+      },
+      cancel: () => this.cancel(),
+    });
+    return this.#readable;
+  }
+
+  /** What is written is encrypted and sent, as {@linkcode write}. */
+  get writable(): WritableStream<Uint8Array> {
+    this.#writable ??= new WritableStream({
+      write: (chunk) => this.write(chunk),
+      close: () => this.#writer.close(),
+      abort: (reason) => this.#writer.abort(reason),
+    });
+    return this.#writable;
+  }
+
   /** End our direction (TCP half-close) once what was written has gone out. */
-  closeWrite(): Promise<void> {
+  async closeWrite(): Promise<void> {
+    await this.#lastWrite;
     return this.#conn.closeWrite();
   }
 
   close(): void {
     this.#conn.close();
   }
-}
-
-function decryptingStream(reader: RawReader, cipher: CipherState): ReadableStream<Uint8Array> {
-  /** The last record decrypted, and the part of it not yet read. */
-  let record: Uint8Array = new Uint8Array(0);
-  let pending: Uint8Array = record;
-  return new ReadableStream({
-    type: "bytes",
-    async pull(controller) {
-      if (pending.length === 0) {
-        const message = await reader.readRecord("an encrypted record");
-        if (message === null) {
-          controller.close();
-          controller.byobRequest?.respond(0);
-          return;
-        }
-        pending = record = cipher.decrypt(message);
-      }
-      const request = controller.byobRequest;
-      if (!request?.view) {
-        controller.enqueue(pending); // the reader's now: never released here
-        pending = record = new Uint8Array(0);
-        return;
-      }
-      const view = new Uint8Array(
-        request.view.buffer,
-        request.view.byteOffset,
-        request.view.byteLength,
-      );
-      // Fill the reader's buffer with every record already received, not one per pull.
-      let filled = 0;
-      while (true) {
-        const n = Math.min(view.length - filled, pending.length);
-        view.set(pending.subarray(0, n), filled);
-        pending = pending.subarray(n);
-        // A record copied out in full is freed now, not at the next garbage collection.
-        if (pending.length === 0) releaseBuffer(record);
-        filled += n;
-        if (filled === view.length) break;
-        const message = reader.bufferedRecord();
-        if (message === null) break;
-        pending = record = cipher.decrypt(message);
-      }
-      request.respond(filled);
-    },
-    cancel() {
-      reader.release();
-    },
-  });
-}
-
-function encryptingStream(
-  writer: WritableStreamDefaultWriter<Uint8Array>,
-  cipher: CipherState,
-): WritableStream<Uint8Array> {
-  return new WritableStream({
-    async write(chunk) {
-      for (let start = 0; start < chunk.length; start += WRITE_BATCH_BYTES) {
-        const end = Math.min(chunk.length, start + WRITE_BATCH_BYTES);
-        const records = Math.ceil((end - start) / MAX_PLAINTEXT_BYTES);
-        const batch = new Uint8Array(end - start + records * (RECORD_HEADER_BYTES + TAG_BYTES));
-        let offset = 0;
-        for (let at = start; at < end; at += MAX_PLAINTEXT_BYTES) {
-          const plaintext = chunk.subarray(at, Math.min(end, at + MAX_PLAINTEXT_BYTES));
-          const length = plaintext.length + TAG_BYTES;
-          batch[offset] = length >> 8;
-          batch[offset + 1] = length & 0xff;
-          cipher.encryptInto(plaintext, batch, offset + RECORD_HEADER_BYTES);
-          offset += RECORD_HEADER_BYTES + length;
-        }
-        await writer.write(batch);
-        releaseBuffer(batch); // written: freed now, not at the next garbage collection
-      }
-    },
-    async close() {
-      await writer.close();
-    },
-    async abort(reason) {
-      await writer.abort(reason);
-    },
-  });
 }
