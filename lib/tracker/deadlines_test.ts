@@ -8,6 +8,7 @@ function watched(clock: FakeClock) {
     idleMs: 1000,
     frameMs: 100,
     timers: clock,
+    now: clock.now,
     onExpired: (code) => expired.push(code),
   });
   return { deadlines, expired };
@@ -72,4 +73,36 @@ Deno.test("ReadDeadlines.stop() leaves no timer behind", async () => {
   assert.equal(clock.pendingTimers, 0);
   await clock.advance(5000);
   assert.deepStrictEqual(expired, []);
+});
+
+Deno.test("ReadDeadlines moves a deadline without a timer per frame, and still keeps it", async () => {
+  const clock = new FakeClock();
+  let started = 0;
+  const expired: string[] = [];
+  const deadlines = new ReadDeadlines({
+    idleMs: 1000,
+    frameMs: 100,
+    timers: {
+      setTimeout: (callback, ms) => (started++, clock.setTimeout(callback, ms)),
+      clearTimeout: clock.clearTimeout,
+    },
+    now: clock.now,
+    onExpired: (code) => expired.push(code),
+  });
+  deadlines.loggedIn();
+  const before = started;
+  for (let i = 0; i < 50; i++) {
+    deadlines.frameStarted();
+    deadlines.requestStarted();
+    deadlines.requestEnded();
+    await clock.advance(1);
+  }
+  assert.equal(started - before, 1, "one timer for 50 frames within one frame deadline");
+  // A frame that starts at 60 ms must still be closed at 160, not at the first timer's 100.
+  await clock.advance(10);
+  deadlines.frameStarted();
+  await clock.advance(99);
+  assert.deepStrictEqual(expired, []);
+  await clock.advance(1);
+  assert.deepStrictEqual(expired, ["frame_timeout"]);
 });

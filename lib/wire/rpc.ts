@@ -229,9 +229,10 @@ export async function serveRequests(
   const maxInFlight = options.maxInFlight ?? 32;
   const writeTimeoutMs = options.writeTimeoutMs ?? 30_000;
   const running = new Set<Promise<void>>();
+  const watchdog = new WriteWatchdog(writeTimeoutMs, () => wire.close());
   const respond = async (response: Response) => {
     if (wire.isClosed) return;
-    const timer = setTimeout(() => wire.close(), writeTimeoutMs);
+    watchdog.writeStarted();
     try {
       const payload = response.ok
         ? encodeResult(response.rid, response.result)
@@ -242,7 +243,7 @@ export async function serveRequests(
       if (!(error instanceof Error)) throw error;
       wire.close();
     } finally {
-      clearTimeout(timer);
+      watchdog.writeEnded();
     }
   };
   const handle = async (request: ValidRequest) => {
@@ -282,6 +283,52 @@ export async function serveRequests(
     if (!(error instanceof Error)) throw error;
   } finally {
     await Promise.allSettled(running);
+    watchdog.stop();
     wire.close();
+  }
+}
+
+/**
+ * Calls `onStalled` when writes are pending and none has finished for `ms` (a client that
+ * stopped reading its replies). One timer at a time, however many replies go out: a timer per
+ * reply cost the tracker a few percent of its time.
+ */
+class WriteWatchdog {
+  readonly #ms: number;
+  readonly #onStalled: () => void;
+  #pending = 0;
+  /** When a write last finished, or the first of the pending ones started. */
+  #lastProgress = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(ms: number, onStalled: () => void) {
+    this.#ms = ms;
+    this.#onStalled = onStalled;
+  }
+
+  writeStarted(): void {
+    if (this.#pending++ === 0) this.#lastProgress = performance.now();
+    if (this.#timer === undefined) this.#arm();
+  }
+
+  writeEnded(): void {
+    this.#pending--;
+    this.#lastProgress = performance.now();
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#pending = 0;
+  }
+
+  #arm(): void {
+    const wait = Math.max(0, this.#lastProgress + this.#ms - performance.now());
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      if (this.#pending === 0) return;
+      if (performance.now() - this.#lastProgress >= this.#ms) this.#onStalled();
+      else this.#arm();
+    }, wait);
   }
 }

@@ -462,13 +462,9 @@ Deno.test({
 });
 
 Deno.test({
-  // KNOWN LIMITATION, documented in docs/PROTOCOL.md (clients must not half-close): Deno closes a TCP conn's
-  // resource, write side included, when `conn.readable` reaches the end of the stream. A client
-  // that sends its requests and then half-closes (closeWrite) therefore never gets the answers
-  // still in flight: their writes fail with BadResource and are dropped. `conn.read()` does not
-  // close on EOF, so a FrameReader that reads the socket with `conn.read(buffer)` into the
-  // exact-size buffer keeps the write side open, at the cost of BYOB reads on the hot path.
-  ignore: true,
+  // Deno closes a TCP conn's resource, write side included, when `conn.readable` reaches the end
+  // of the stream; the channel reads the socket with `conn.read()`, which does not, so answers
+  // still in flight when the client half-closed go out.
   name: "serveRequests() answers requests sent before the client half-closed",
   ...SANITIZE,
   async fn() {
@@ -487,5 +483,34 @@ Deno.test({
       ok: true,
       result: { trackerId: "t-1", ops: 0, logged: 0, digest: "d" },
     });
+  },
+});
+
+Deno.test({
+  name: "serveRequests() closes a connection whose client stopped reading its answers",
+  ...SANITIZE,
+  async fn() {
+    const wires = await wirePair();
+    const big = "x".repeat(60_000);
+    const serving = serveRequests(
+      wires.server,
+      () => Promise.resolve({ trackerId: big, ops: 0, logged: 0, digest: "d" }),
+      { writeTimeoutMs: 300 },
+    ).then(() => null, (error: unknown) => error);
+    // Requests for 60 KB answers, never read: the answers fill the socket and the writes stall.
+    const flood = (async () => {
+      for (let rid = 0; rid < 4000 && !wires.client.isClosed; rid++) {
+        await wires.client.send(FrameType.REQUEST, { rid, op: "status", args: {} });
+      }
+    })().catch((error: unknown) => error);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const closed = await Promise.race([
+      serving.then(() => true),
+      new Promise<false>((resolve) => timer = setTimeout(resolve, 10_000, false)),
+    ]).finally(() => clearTimeout(timer));
+    wires.client.close();
+    await flood;
+    await serving;
+    assert.ok(closed, "the server kept a client that does not read for 10 s");
   },
 });
