@@ -4,7 +4,7 @@
  * hashed: a file changed on disk would serve pieces that fail every downloader's check, so it
  * stops being served at once, and its owner is told (with a warning for the user).
  */
-import { stat } from "node:fs/promises";
+import { statSync } from "node:fs";
 import { describeError } from "../../common/errors.ts";
 import { pieceCount } from "../../common/hash.ts";
 import { Bitfield } from "../../wire/peer_frames.ts";
@@ -83,7 +83,7 @@ export class FileSource implements PieceSource {
     if (into.length !== length) {
       throw new RangeError(`Piece ${index} is ${length} bytes, not ${into.length}`);
     }
-    await this.#checkUnchanged();
+    this.#checkUnchanged();
     const read = await this.#options.handles.read(this.path, into, position);
     if (read < length) this.#fail("it is shorter than when it was shared");
   }
@@ -98,11 +98,13 @@ export class FileSource implements PieceSource {
     this.#uploaded += bytes;
   }
 
-  async #checkUnchanged(): Promise<void> {
+  #checkUnchanged(): void {
     if (this.#changed !== null) this.#fail(this.#changed);
     let now;
     try {
-      now = await stat(this.path);
+      // Synchronous: a few microseconds on a cached inode, where the async call's round trip
+      // through the blocking thread pool cost a seeder a tenth of its time, once per piece.
+      now = statSync(this.path);
     } catch (error) {
       const reason = (error as { code?: string }).code === "ENOENT"
         ? "it was removed"
