@@ -4,10 +4,12 @@
  * N seeders to one downloader timed by the downloader's own `download_finished` event.
  */
 import { Cluster } from "../tests/helpers/cluster.ts";
-import { type JsonLine, PeerProcess } from "../tests/helpers/peer.ts";
+import { type JsonLine, PeerProcess, PROFILE_DIR_ENV } from "../tests/helpers/peer.ts";
 
 /** Long enough for hashing or moving a few GiB on this machine. */
 const LONG_COMMAND_MS = 600_000;
+/** A profiled peer writing its profiles on exit; one that takes longer is stopped as any other. */
+const PROFILED_EXIT_MS = 20_000;
 
 /** Run `line` on `peer`; a refusal throws one line naming the command. */
 export async function expectOk(
@@ -53,8 +55,15 @@ export async function startGroup(
   }
 }
 
-/** Stop every peer (each by its pid, through the helper). */
+/**
+ * Stop every peer (each by its pid, through the helper); when they write CPU profiles, first
+ * by ending their input, so that they exit on their own and write them.
+ */
 export async function stopAll(peers: readonly PeerProcess[]): Promise<void> {
+  if (Deno.env.get(PROFILE_DIR_ENV)) {
+    // One that does not exit in time is stopped below all the same.
+    await Promise.all(peers.map((peer) => peer.endInput(PROFILED_EXIT_MS).catch(() => {})));
+  }
   for (const peer of peers) await peer[Symbol.asyncDispose]();
 }
 

@@ -26,6 +26,18 @@ export type JsonLine = Record<string, unknown>;
 export const PEER_V8_FLAGS = "--v8-flags=--max-semi-space-size=1";
 
 /**
+ * Set to a folder, every peer started here writes a V8 CPU profile of each of its threads there
+ * when it exits (`deno run --cpu-prof`): for finding where a benchmark's time goes. Only a peer
+ * that exits on its own writes one (bench/peers.ts then ends peers by closing their input).
+ */
+export const PROFILE_DIR_ENV = "PEERSHARE_PROFILE_DIR";
+
+function profileFlags(): string[] {
+  const dir = Deno.env.get(PROFILE_DIR_ENV);
+  return dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
+}
+
+/**
  * The arguments of `deno` that run `peer.ts <args…>` with the flags and permissions of
  * `deno task peer`.
  */
@@ -33,6 +45,7 @@ export function peerArgs(args: readonly string[]): string[] {
   return [
     "run",
     PEER_V8_FLAGS,
+    ...profileFlags(),
     "--no-prompt",
     "--allow-net",
     "--allow-read",
