@@ -254,8 +254,10 @@ export class Store {
    */
   trim(point: string): number {
     if (point <= this.trimmedAt || this.#queue.length > 0) return 0;
-    const below = this.allOperations().filter((op) => orderKey(op) < point)
-      .sort((a, b) => (orderKey(a) < orderKey(b) ? -1 : 1));
+    // Each key made once: made in the sort's comparisons, they cost a tenth of a trim.
+    const keyed = this.allOperations().map((op) => ({ op, key: orderKey(op) }));
+    const below = keyed.filter(({ key }) => key < point)
+      .sort((a, b) => (a.key < b.key ? -1 : 1)).map(({ op }) => op);
     if (below.length === 0) return 0;
     // Folded into the kept checkpoint itself and saved as the rows that changed: a copy and a
     // rewrite of every row on each trim (every 10 s) stopped a tracker for seconds once it held
@@ -277,8 +279,7 @@ export class Store {
     for (const op of below) base[op.origin] = Math.max(base[op.origin] ?? 0, op.seq);
     this.#db.exec("BEGIN IMMEDIATE");
     try {
-      const drop = this.#db.prepare("DELETE FROM ops WHERE origin = ? AND seq = ?");
-      for (const op of below) drop.run(op.origin, op.seq);
+      this.#dropFolded(below, keyed.filter(({ key }) => key >= point).map(({ op }) => op));
       saveCheckpointChanges(this.#db, checkpoint, requestIds, { point, base });
       this.#db.exec("COMMIT");
     } catch (error) {
@@ -289,6 +290,29 @@ export class Store {
     this.#checkpoint = checkpoint;
     this.#opCount -= below.length;
     return below.length;
+  }
+
+  /**
+   * Delete the folded operations from the log: per origin one range (`seq <= highest folded`)
+   * where every operation of that origin up to it was folded (an origin's clock only moves
+   * forward, so it always is), else one by one. A trim folds tens of thousands of operations:
+   * a statement for each cost a sixth of it.
+   */
+  #dropFolded(folded: readonly Operation[], kept: readonly Operation[]): void {
+    const highestFolded = new Map<string, number>();
+    for (const op of folded) {
+      highestFolded.set(op.origin, Math.max(highestFolded.get(op.origin) ?? 0, op.seq));
+    }
+    const interleaved = new Set<string>();
+    for (const op of kept) {
+      if (op.seq < (highestFolded.get(op.origin) ?? 0)) interleaved.add(op.origin);
+    }
+    const dropUpTo = this.#db.prepare("DELETE FROM ops WHERE origin = ? AND seq <= ?");
+    for (const [origin, seq] of highestFolded) {
+      if (!interleaved.has(origin)) dropUpTo.run(origin, seq);
+    }
+    const drop = this.#db.prepare("DELETE FROM ops WHERE origin = ? AND seq = ?");
+    for (const op of folded) if (interleaved.has(op.origin)) drop.run(op.origin, op.seq);
   }
 
   /**

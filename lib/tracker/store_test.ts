@@ -60,3 +60,33 @@ Deno.test("Store.trim() saves only what changed, and a reopened store holds the 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("Store.trim() drops exactly the folded operations, also where an origin's clock went back", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "peershare-store-" });
+  try {
+    const store = Store.open(`${dir}/tracker.db`);
+    const live = new State();
+    const ops = Array.from({ length: 60 }, (_, i) => op(i + 1));
+    // T2's second operation sorts after the trim point, its later ones before it.
+    const t2 = [1, 2, 3, 4].map((seq) => ({
+      ...op(100 + seq),
+      origin: "T2",
+      seq,
+      hlc: { wall: seq === 2 ? 9_000 : 1_000 + seq * 10, counter: 0 },
+    }));
+    const all = [...ops, ...t2].sort((a, b) => (orderKey(a) < orderKey(b) ? -1 : 1));
+    for (const o of all) {
+      live.apply(o);
+      await store.write({ ops: [o], rows: live.takeDirty() }, live.lastOrderKey);
+    }
+    const point = orderKey(ops[49]!);
+    const kept = all.filter((o) => orderKey(o) >= point).map((o) => `${o.origin}/${o.seq}`);
+    equal(store.trim(point), all.length - kept.length);
+    const left = store.allOperations().map((o) => `${o.origin}/${o.seq}`);
+    deepStrictEqual(left.sort(), kept.sort());
+    equal(store.opCount, kept.length);
+    await store.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
