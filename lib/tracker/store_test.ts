@@ -1,4 +1,6 @@
+import { encode } from "@msgpack/msgpack";
 import { deepStrictEqual, equal } from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
 import { type OpBody, type Operation, orderKey, State } from "./state/mod.ts";
 import { Store } from "./store.ts";
 import { keyOf } from "./state/ops.ts";
@@ -86,6 +88,60 @@ Deno.test("Store.trim() drops exactly the folded operations, also where an origi
     deepStrictEqual(left.sort(), kept.sort());
     equal(store.opCount, kept.length);
     await store.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("Store.open() upgrades a schema 1 database: each kept answer moves onto its operation", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "peershare-store-" });
+  try {
+    const path = `${dir}/tracker.db`;
+    const old = new DatabaseSync(path);
+    old.exec(`
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE ops (
+        origin TEXT NOT NULL, seq INTEGER NOT NULL, wall INTEGER NOT NULL, counter INTEGER NOT NULL,
+        key TEXT NOT NULL, request_id TEXT, body BLOB NOT NULL, PRIMARY KEY (origin, seq)
+      ) WITHOUT ROWID;
+      CREATE INDEX ops_by_request ON ops (request_id) WHERE request_id IS NOT NULL;
+      CREATE TABLE entities (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+      CREATE TABLE answers (request_id TEXT PRIMARY KEY, result BLOB NOT NULL) WITHOUT ROWID;
+      CREATE TABLE checkpoint (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+      CREATE TABLE checkpoint_requests (request_id TEXT PRIMARY KEY) WITHOUT ROWID;
+      INSERT INTO meta (key, value) VALUES ('tracker_id', 'T1');
+      PRAGMA user_version = 1;
+    `);
+    const o = op(5);
+    old.prepare("INSERT INTO ops VALUES (?, ?, ?, ?, ?, ?, ?)")
+      .run(o.origin, o.seq, o.hlc.wall, o.hlc.counter, o.key, o.requestId, encode(o.body));
+    const putAnswer = old.prepare("INSERT INTO answers (request_id, result) VALUES (?, ?)");
+    putAnswer.run("r5", encode({ user: "u5" }));
+    putAnswer.run("gone", encode({ user: "trimmed long ago" }));
+    old.close();
+
+    const store = Store.open(path);
+    try {
+      deepStrictEqual(store.answerFor("r5"), { user: "u5" });
+      equal(store.answerFor("gone"), undefined, "an answer without its operation is let go");
+      equal(store.opCount, 1);
+      const live = new State();
+      const next = op(10);
+      live.apply(next);
+      await store.write(
+        { ops: [next], rows: live.takeDirty(), answer: { requestId: "r10", result: { ok: 1 } } },
+        live.lastOrderKey,
+      );
+      deepStrictEqual(store.answerFor("r10"), { ok: 1 });
+    } finally {
+      await store.close();
+    }
+    const reopened = Store.open(path);
+    try {
+      deepStrictEqual(reopened.answerFor("r10"), { ok: 1 }, "found again after a restart");
+    } finally {
+      await reopened.close();
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
