@@ -24,17 +24,31 @@ function op(seq: number): Operation {
   };
 }
 
-Deno.test("Store.trim() saves only what changed, and a reopened store holds the same checkpoint", async () => {
+/** A temporary folder for one test's database, removed after `fn`. */
+async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "peershare-store-" });
   try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Apply each op to `live` and write it with the rows it changed, one commit each. */
+async function writeEach(store: Store, live: State, ops: readonly Operation[]): Promise<void> {
+  for (const o of ops) {
+    live.apply(o);
+    await store.write({ ops: [o], rows: live.takeDirty() }, live.lastOrderKey);
+  }
+}
+
+Deno.test("Store.trim() saves only what changed, and a reopened store holds the same checkpoint", () =>
+  withDir(async (dir) => {
     const path = `${dir}/tracker.db`;
     const store = Store.open(path);
     const live = new State();
     const ops = Array.from({ length: 300 }, (_, i) => op(i + 1));
-    for (const o of ops) {
-      live.apply(o);
-      await store.write({ ops: [o], rows: live.takeDirty() }, live.lastOrderKey);
-    }
+    await writeEach(store, live, ops);
     const points = [orderKey(ops[99]!), orderKey(ops[199]!), orderKey(ops[249]!)];
     for (const point of points) {
       const trimmed = store.trim(point);
@@ -58,14 +72,10 @@ Deno.test("Store.trim() saves only what changed, and a reopened store holds the 
     } finally {
       await reopened.close();
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("Store.trim() drops exactly the folded operations, also where an origin's clock went back", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "peershare-store-" });
-  try {
+Deno.test("Store.trim() drops exactly the folded operations, also where an origin's clock went back", () =>
+  withDir(async (dir) => {
     const store = Store.open(`${dir}/tracker.db`);
     const live = new State();
     const ops = Array.from({ length: 60 }, (_, i) => op(i + 1));
@@ -77,10 +87,7 @@ Deno.test("Store.trim() drops exactly the folded operations, also where an origi
       hlc: { wall: seq === 2 ? 9_000 : 1_000 + seq * 10, counter: 0 },
     }));
     const all = [...ops, ...t2].sort((a, b) => (orderKey(a) < orderKey(b) ? -1 : 1));
-    for (const o of all) {
-      live.apply(o);
-      await store.write({ ops: [o], rows: live.takeDirty() }, live.lastOrderKey);
-    }
+    await writeEach(store, live, all);
     const point = orderKey(ops[49]!);
     const kept = all.filter((o) => orderKey(o) >= point).map((o) => `${o.origin}/${o.seq}`);
     equal(store.trim(point), all.length - kept.length);
@@ -88,14 +95,10 @@ Deno.test("Store.trim() drops exactly the folded operations, also where an origi
     deepStrictEqual(left.sort(), kept.sort());
     equal(store.opCount, kept.length);
     await store.close();
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("Store.open() upgrades a schema 1 database: each kept answer moves onto its operation", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "peershare-store-" });
-  try {
+Deno.test("Store.open() upgrades a schema 1 database: each kept answer moves onto its operation", () =>
+  withDir(async (dir) => {
     const path = `${dir}/tracker.db`;
     const old = new DatabaseSync(path);
     old.exec(`
@@ -142,7 +145,4 @@ Deno.test("Store.open() upgrades a schema 1 database: each kept answer moves ont
     } finally {
       await reopened.close();
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }));

@@ -288,7 +288,10 @@ export class SecureConn implements ByteConn, ByteSource {
     return view.subarray(0, filled);
   }
 
-  /** Stop reading: a pending read ends as the end of the connection. */
+  /**
+   * Stop reading: every read from now on ends as the end of the connection (one already waiting
+   * on the socket ends when data comes or the connection closes).
+   */
   cancel(): Promise<void> {
     this.#reader.cancel();
     return Promise.resolve();
