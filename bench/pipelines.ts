@@ -12,6 +12,7 @@ const PIECE_BYTES = 512 * 1024;
 export const BENCH_PERMISSIONS = [
   "--no-prompt",
   "--allow-net=127.0.0.1",
+  "--allow-ffi",
   "--allow-read",
   "--allow-write",
 ];

@@ -14,7 +14,7 @@ import type { ScenarioResult } from "./swarm_scenario.ts";
 const CROWD_DOWNLOADERS = 8;
 /** What `deno task bench:swarm` gives bench/swarm.ts (its peers listen on namespace addresses). */
 const SWARM_PERMISSIONS = [
-  ...["--no-prompt", "--allow-run", "--allow-net", "--allow-read", "--allow-write"],
+  ...["--no-prompt", "--allow-run", "--allow-net", "--allow-ffi", "--allow-read", "--allow-write"],
   ...["--allow-env", "--allow-sys"],
 ];
 /** 16 MiB instead of bench:swarm --quick's 32 keeps `deno task bench --quick` under 2 minutes. */

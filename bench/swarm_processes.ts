@@ -39,7 +39,7 @@ function parse(line: string): JsonLine | null {
 /** Start tracker 1 of `infoPath` on `host`, its data in `dir`; resolves once it listens. */
 export async function startTracker(host: Host, infoPath: string, dir: string): Promise<Child> {
   const child = inNamespace(host, [
-    ...["run", "--no-prompt", "--allow-net", "--allow-read", `--allow-write=${dir}`],
+    ...["run", "--no-prompt", "--allow-net", "--allow-ffi", "--allow-read", `--allow-write=${dir}`],
     ...[`${ROOT}tracker.ts`, infoPath, "1", "--data-dir", `${dir}/tracker`],
     ...["--cluster-key", `${dir}/cluster.key`, "--quiet"],
   ]);

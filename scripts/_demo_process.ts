@@ -135,6 +135,7 @@ export class DemoPeer extends DemoProcess {
       "--v8-flags=--max-semi-space-size=1", // as `deno task peer`
       "--no-prompt",
       "--allow-net",
+      "--allow-ffi", // OpenSSL's cipher (lib/wire/openssl_chacha.ts)
       // The peer's own code too: its piece worker is a module loaded at run time.
       `--allow-read=${root},${ROOT}lib`,
       `--allow-write=${dir}`,
@@ -190,6 +191,7 @@ export async function startTracker(dir: string, info: string, n: number): Promis
     "run",
     "--no-prompt",
     "--allow-net",
+    "--allow-ffi",
     `--allow-read=${dir}`,
     `--allow-write=${dir}`,
     `${ROOT}tracker.ts`,

@@ -42,7 +42,14 @@ Deno.test({
       new Child(["netns", "exec", host.ns, DENO, ...args], { program: "ip" });
     const startTracker = async (n: number, host: Host) => {
       const child = inNs(host, [
-        ...["run", "--no-prompt", "--allow-net", "--allow-read", `--allow-write=${dir.path}`],
+        ...[
+          "run",
+          "--no-prompt",
+          "--allow-net",
+          "--allow-ffi",
+          "--allow-read",
+          `--allow-write=${dir.path}`,
+        ],
         ...[`${ROOT}tracker.ts`, info, String(n), "--data-dir", `${dir.path}/tracker-${n}`],
         ...["--cluster-key", `${dir.path}/cluster.key`],
       ]);
@@ -52,7 +59,7 @@ Deno.test({
     /** One JSON line from a client run in `host`'s namespace. */
     const client = async (host: Host, args: string[]) => {
       await using child = inNs(host, [
-        ...["run", "--no-prompt", "--allow-net", "--allow-read"],
+        ...["run", "--no-prompt", "--allow-net", "--allow-ffi", "--allow-read"],
         ...[`${ROOT}tests/helpers/ns_writer.ts`, ...args],
       ]);
       const status = await child.exited();
@@ -63,7 +70,7 @@ Deno.test({
     try {
       const statuses = async (): Promise<Status[]> => {
         await using status = inNs(one, [
-          ...["run", "--no-prompt", "--allow-net", "--allow-read"],
+          ...["run", "--no-prompt", "--allow-net", "--allow-ffi", "--allow-read"],
           ...[`${ROOT}tracker.ts`, "status", info, "--json"],
         ]);
         await status.exited();

@@ -50,12 +50,17 @@ Deno.test({
     const tracker = `${dir.path}/tracker`;
     const peer = `${dir.path}/peer`;
     equal(
-      (await compile("tracker.ts", tracker, ["--allow-net", "--allow-read", "--allow-write"])).ok,
+      (await compile("tracker.ts", tracker, [
+        "--allow-net",
+        "--allow-ffi",
+        "--allow-read",
+        "--allow-write",
+      ])).ok,
       true,
     );
     equal(
       (await compile("peer.ts", peer, [
-        ...[PEER_V8_FLAGS, "--allow-net", "--allow-read", "--allow-write"],
+        ...[PEER_V8_FLAGS, "--allow-net", "--allow-ffi", "--allow-read", "--allow-write"],
         // Loaded at run time (new Worker), so not found by following imports.
         ...["--include", `${ROOT}lib/peer/engine/piece_worker.ts`],
         ...["--include", `${ROOT}lib/common/file_hash_worker.ts`],

@@ -11,7 +11,7 @@ const D = TRACKER_DEFAULTS;
 
 /** `--help` of the tracker; the flags of {@linkcode TRACKER_FLAGS}, each with its default. */
 export const TRACKER_USAGE = `Usage: deno task tracker <tracker_info.txt> <n> [flags]
-       (or: deno run --allow-net --allow-read --allow-write=DIR tracker.ts <tracker_info.txt> <n> [flags])
+       (or: deno run --allow-net --allow-ffi --allow-read --allow-write=DIR tracker.ts <tracker_info.txt> <n> [flags])
 
 Runs tracker n (1-based) of the list in tracker_info.txt (one IP:PORT a line), replicating to the
 others. In a terminal it answers help, status and quit; Ctrl-C or SIGTERM stops it.

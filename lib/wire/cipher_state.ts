@@ -1,12 +1,15 @@
 /**
  * One direction of an encrypted connection after the Noise handshake (noise.ts): a
  * ChaCha20-Poly1305 key and its message counter, encrypting and decrypting messages of at most
- * `MAX_NOISE_MESSAGE_BYTES`.
+ * `MAX_NOISE_MESSAGE_BYTES`. The cipher is OpenSSL's where the process may load it
+ * (openssl_chacha.ts), else node:crypto's; messages with associated data (the handshake's, a few
+ * per connection) always use node:crypto's.
  */
 import { createCipheriv, createDecipheriv } from "node:crypto";
 import { ProtocolError } from "../common/errors.ts";
 import { releaseBuffer } from "../common/memory.ts";
 import { WireErrorCode } from "./limits.ts";
+import { type ChaChaPoly, openSsl } from "./openssl_chacha.ts";
 
 /** The Poly1305 tag after every ciphertext. */
 export const TAG_BYTES = 16;
@@ -22,13 +25,16 @@ const EMPTY = new Uint8Array(0);
  */
 export class CipherState {
   readonly #key: Uint8Array;
+  readonly #native: ChaChaPoly | null;
   #counter = 0n;
   readonly #nonce = new Uint8Array(12);
   readonly #nonceView = new DataView(this.#nonce.buffer);
 
-  constructor(key: Uint8Array) {
+  /** @param native OpenSSL's cipher when loaded; null: node:crypto's (tests compare the two) */
+  constructor(key: Uint8Array, native: ChaChaPoly | null = openSsl.chacha) {
     if (key.length !== 32) throw new TypeError("ChaChaPoly key must be 32 bytes");
     this.#key = key;
+    this.#native = native;
   }
 
   #nextNonce(): Uint8Array {
@@ -53,6 +59,10 @@ export class CipherState {
     offset: number,
     ad: Uint8Array = EMPTY,
   ): void {
+    if (this.#native !== null && ad.length === 0) {
+      this.#native.seal(this.#key, this.#nextNonce(), plaintext, target, offset);
+      return;
+    }
     const cipher = createCipheriv("chacha20-poly1305", this.#key, this.#nextNonce(), {
       authTagLength: TAG_BYTES,
     });
@@ -71,9 +81,7 @@ export class CipherState {
    *   reordered or the wrong key)
    */
   decrypt(message: Uint8Array, ad: Uint8Array = EMPTY): Uint8Array {
-    if (message.length < TAG_BYTES) {
-      throw new ProtocolError(WireErrorCode.DECRYPT_FAILED, "Encrypted message shorter than a tag");
-    }
+    if (message.length < TAG_BYTES) throw authenticationFailed(message);
     const body = message.subarray(0, message.length - TAG_BYTES);
     const decipher = createDecipheriv("chacha20-poly1305", this.#key, this.#nextNonce(), {
       authTagLength: TAG_BYTES,
@@ -86,11 +94,31 @@ export class CipherState {
     try {
       decipher.final();
     } catch {
-      throw new ProtocolError(
-        WireErrorCode.DECRYPT_FAILED,
-        "An encrypted message failed its authentication tag: tampered with or the wrong key",
-      );
+      throw authenticationFailed(message);
     }
     return plaintext;
   }
+
+  /**
+   * Decrypt and authenticate one transport message (no associated data), over its own bytes
+   * where the cipher can: the message is not needed after this.
+   *
+   * @returns the plaintext, a view of `message` or a new buffer
+   * @throws {ProtocolError} `decrypt_failed` as {@linkcode decrypt}
+   */
+  decryptInPlace(message: Uint8Array): Uint8Array {
+    if (this.#native === null) return this.decrypt(message);
+    const plaintext = this.#native.openInPlace(this.#key, this.#nextNonce(), message);
+    if (plaintext === null) throw authenticationFailed(message);
+    return plaintext;
+  }
+}
+
+function authenticationFailed(message: Uint8Array): ProtocolError {
+  return message.length < TAG_BYTES
+    ? new ProtocolError(WireErrorCode.DECRYPT_FAILED, "Encrypted message shorter than a tag")
+    : new ProtocolError(
+      WireErrorCode.DECRYPT_FAILED,
+      "An encrypted message failed its authentication tag: tampered with or the wrong key",
+    );
 }

@@ -276,7 +276,8 @@ export class SecureConn implements ByteConn, ByteSource {
         const message = this.#reader.bufferedRecord() ??
           (filled < min ? await this.#reader.readRecord("an encrypted record") : null);
         if (message === null) break;
-        this.#pending = this.#record = this.#receive.decrypt(message);
+        // The record's bytes are the reader's until its next read, which waits for this one's.
+        this.#pending = this.#record = this.#receive.decryptInPlace(message);
       }
       const n = Math.min(view.length - filled, this.#pending.length);
       view.set(this.#pending.subarray(0, n), filled);

@@ -30,6 +30,7 @@ function trackerArgs(
     "run",
     "--no-prompt",
     "--allow-net",
+    "--allow-ffi",
     `--allow-read`,
     `--allow-write=${dir}`,
     `${ROOT}tracker.ts`,

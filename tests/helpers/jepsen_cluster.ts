@@ -48,7 +48,14 @@ export class Trackers implements AsyncDisposable {
 
   async start(n: number): Promise<void> {
     const child = inHost(this.hosts[n - 1]!, [
-      ...["run", "--no-prompt", "--allow-net", "--allow-read", `--allow-write=${this.dir}`],
+      ...[
+        "run",
+        "--no-prompt",
+        "--allow-net",
+        "--allow-ffi",
+        "--allow-read",
+        `--allow-write=${this.dir}`,
+      ],
       ...[`${ROOT}tracker.ts`, this.infoPath, String(n), "--data-dir", this.#dataDir(n)],
       ...["--cluster-key", `${this.dir}/cluster.key`],
       // The checker reads every operation back from the log: keep it whole.
@@ -112,7 +119,7 @@ export class Client implements AsyncDisposable {
 
   constructor(readonly name: string, readonly host: Host) {
     this.#child = inHost(host, [
-      ...["run", "--no-prompt", "--allow-net", "--allow-read"],
+      ...["run", "--no-prompt", "--allow-net", "--allow-ffi", "--allow-read"],
       `${ROOT}tests/helpers/jepsen_client.ts`,
     ], true);
   }

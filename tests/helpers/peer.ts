@@ -48,6 +48,7 @@ export function peerArgs(args: readonly string[]): string[] {
     ...profileFlags(),
     "--no-prompt",
     "--allow-net",
+    "--allow-ffi",
     "--allow-read",
     "--allow-write",
     `${ROOT}peer.ts`,

@@ -1,0 +1,145 @@
+/**
+ * ChaCha20-Poly1305 from the system's OpenSSL (libcrypto 3), called through Deno's FFI: the same
+ * cipher as node:crypto's, byte for byte, at 2.5–3× its speed on this machine (OpenSSL's
+ * AVX-512 code against Deno's portable one) and without a new output buffer per message.
+ *
+ * Used only where the process may load native libraries (`--allow-ffi`) and libcrypto.so.3 is
+ * there; otherwise {@linkcode openSslChaCha} is null and cipher_state.ts uses node:crypto. The two
+ * interoperate: the wire does not say which one a side uses.
+ */
+
+/** The Poly1305 tag after every ciphertext. */
+const TAG_BYTES = 16;
+const NONCE_BYTES = 12;
+const KEY_BYTES = 32;
+/** EVP_CIPHER_CTX_ctrl's commands for an AEAD's tag. */
+const EVP_CTRL_AEAD_GET_TAG = 0x10;
+const EVP_CTRL_AEAD_SET_TAG = 0x11;
+/** Where libcrypto 3 is found, by name (the loader's search path) on Linux. */
+const LIBRARY_NAMES = ["libcrypto.so.3"];
+
+const SYMBOLS = {
+  EVP_CIPHER_CTX_new: { parameters: [], result: "pointer" },
+  EVP_chacha20_poly1305: { parameters: [], result: "pointer" },
+  EVP_CipherInit_ex: {
+    parameters: ["pointer", "pointer", "pointer", "buffer", "buffer", "i32"],
+    result: "i32",
+  },
+  EVP_CipherUpdate: { parameters: ["pointer", "buffer", "buffer", "buffer", "i32"], result: "i32" },
+  EVP_CipherFinal_ex: { parameters: ["pointer", "buffer", "buffer"], result: "i32" },
+  EVP_CIPHER_CTX_ctrl: { parameters: ["pointer", "i32", "i32", "buffer"], result: "i32" },
+} as const;
+
+/** One message at a time, in place or into a target: every call is whole and synchronous. */
+export interface ChaChaPoly {
+  /** Encrypt `plaintext` into `target` at `offset`: ciphertext, then the 16-byte tag. */
+  seal(
+    key: Uint8Array,
+    nonce: Uint8Array,
+    plaintext: Uint8Array,
+    target: Uint8Array,
+    offset: number,
+  ): void;
+  /**
+   * Check the tag of `message` (ciphertext and tag) and decrypt the ciphertext over itself.
+   *
+   * @returns the plaintext, a view of `message`'s bytes, or null when the tag does not match
+   *   (then the bytes are garbage)
+   */
+  openInPlace(key: Uint8Array, nonce: Uint8Array, message: Uint8Array): Uint8Array | null;
+}
+
+class OpenSslChaChaPoly implements ChaChaPoly {
+  readonly #symbols: Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
+  /** One context for every message of this thread: each call sets the key and nonce anew. */
+  readonly #context: Deno.PointerValue;
+  readonly #cipher: Deno.PointerValue;
+  /** OpenSSL's `int *outl`, and a place for Final's (empty) output. */
+  readonly #length = new Uint8Array(4);
+  readonly #scratch = new Uint8Array(TAG_BYTES);
+
+  constructor(library: Deno.DynamicLibrary<typeof SYMBOLS>) {
+    this.#symbols = library.symbols;
+    this.#context = this.#symbols.EVP_CIPHER_CTX_new();
+    this.#cipher = this.#symbols.EVP_chacha20_poly1305();
+    if (this.#context === null || this.#cipher === null) {
+      throw new Error("libcrypto has no ChaCha20-Poly1305");
+    }
+  }
+
+  seal(
+    key: Uint8Array,
+    nonce: Uint8Array,
+    plaintext: Uint8Array,
+    target: Uint8Array,
+    offset: number,
+  ): void {
+    checkSizes(key, nonce);
+    const length = plaintext.length;
+    if (offset < 0 || offset + length + TAG_BYTES > target.length) {
+      throw new RangeError("The target cannot hold the ciphertext and its tag");
+    }
+    const out = target.subarray(offset, offset + length + TAG_BYTES);
+    const s = this.#symbols;
+    const ok = s.EVP_CipherInit_ex(this.#context, this.#cipher, null, key, nonce, 1) === 1 &&
+      s.EVP_CipherUpdate(this.#context, out, this.#length, plaintext, length) === 1 &&
+      s.EVP_CipherFinal_ex(this.#context, this.#scratch, this.#length) === 1 &&
+      s.EVP_CIPHER_CTX_ctrl(
+          this.#context,
+          EVP_CTRL_AEAD_GET_TAG,
+          TAG_BYTES,
+          out.subarray(length),
+        ) ===
+        1;
+    if (!ok) throw new Error("libcrypto failed to encrypt a message");
+  }
+
+  openInPlace(key: Uint8Array, nonce: Uint8Array, message: Uint8Array): Uint8Array | null {
+    checkSizes(key, nonce);
+    if (message.length < TAG_BYTES) return null;
+    const length = message.length - TAG_BYTES;
+    const body = message.subarray(0, length);
+    const s = this.#symbols;
+    const ready = s.EVP_CipherInit_ex(this.#context, this.#cipher, null, key, nonce, 0) === 1 &&
+      s.EVP_CIPHER_CTX_ctrl(
+          this.#context,
+          EVP_CTRL_AEAD_SET_TAG,
+          TAG_BYTES,
+          message.subarray(length),
+        ) ===
+        1 &&
+      s.EVP_CipherUpdate(this.#context, body, this.#length, body, length) === 1;
+    if (!ready) throw new Error("libcrypto failed to decrypt a message");
+    return s.EVP_CipherFinal_ex(this.#context, this.#scratch, this.#length) === 1 ? body : null;
+  }
+}
+
+function checkSizes(key: Uint8Array, nonce: Uint8Array): void {
+  if (key.length !== KEY_BYTES) throw new TypeError("ChaChaPoly key must be 32 bytes");
+  if (nonce.length !== NONCE_BYTES) throw new TypeError("ChaChaPoly nonce must be 12 bytes");
+}
+
+/** OpenSSL's cipher for this thread, or why there is none. */
+export type OpenSslLoad = { readonly chacha: ChaChaPoly; readonly unavailable: null } | {
+  readonly chacha: null;
+  readonly unavailable: string;
+};
+
+function load(): OpenSslLoad {
+  // Asked first: without --allow-ffi, dlopen would throw (--no-prompt) or prompt the user.
+  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
+    return { chacha: null, unavailable: "no --allow-ffi" };
+  }
+  let unavailable = "";
+  for (const name of LIBRARY_NAMES) {
+    try {
+      return { chacha: new OpenSslChaChaPoly(Deno.dlopen(name, SYMBOLS)), unavailable: null };
+    } catch (error) {
+      unavailable = `${name}: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
+  return { chacha: null, unavailable };
+}
+
+/** OpenSSL's ChaCha20-Poly1305 for this thread, or why not (then node:crypto's is used). */
+export const openSsl: OpenSslLoad = load();
