@@ -5,7 +5,7 @@
 import { parseArgs } from "node:util";
 import { type Address, formatAddress, parseAddress } from "../common/address.ts";
 import { describeError } from "../common/errors.ts";
-import { joinNegativeValues } from "../common/flags.ts";
+import { joinDashValues } from "../common/flags.ts";
 import { parseTrackerInfo, type TrackerEntry } from "../common/config.ts";
 import { parseRate } from "../common/rate.ts";
 import { CONNECT_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from "./client/api.ts";
@@ -203,8 +203,8 @@ const FLAGS = {
 
 function parseStrict(argv: readonly string[]) {
   try {
-    // A negative number after a flag is its value, so the flag's own check names what is wrong.
-    const args = joinNegativeValues(argv, FLAGS);
+    // A negative number (or any value starting with "-") after a flag is its value.
+    const args = joinDashValues(argv, FLAGS);
     return parseArgs({ args, options: FLAGS, allowPositionals: true, strict: true });
   } catch (error) {
     throw new TypeError(`${parserMessage(error)}: ${PEER_USAGE}`);

@@ -1,12 +1,12 @@
 /**
  * `node:util` parseArgs with messages for people: its own ("Unknown option '--bogus'. To specify
  * a positional argument starting with a '-', place it at the end of the command after '--', as in
- * '-- "--bogus"', with an unbalanced quote) become one short line that points at `--help`, and a
- * negative number after a flag that takes a value (`--size-mib -5`) is that flag's value, so the
- * flag's own check can say what is wrong with it.
+ * '-- "--bogus"', with an unbalanced quote) become one short line that points at `--help`, and an
+ * argument starting with "-" after a flag that takes a value (`--size-mib -5`, a tracker id that
+ * starts with "-") is that flag's value unless it is a flag itself (common/flags.ts).
  */
 import { parseArgs } from "node:util";
-import { joinNegativeValues } from "../common/flags.ts";
+import { joinDashValues } from "../common/flags.ts";
 
 /** A parseArgs option table of string and boolean flags. */
 export type FlagTable = Record<string, { type: "string" | "boolean"; short?: string }>;
@@ -29,7 +29,7 @@ export function parseCommandLine<T extends FlagTable>(
   const hint = options.help ?? "run with --help to see the flags";
   try {
     const parsed = parseArgs({
-      args: joinNegativeValues(args, flags),
+      args: joinDashValues(args, flags),
       options: flags,
       allowPositionals: options.allowPositionals ?? false,
       strict: true,
