@@ -227,7 +227,15 @@ function checkResurrections(c: Context, problems: string[]): void {
           l.type === "resolve_request" && l.accept && l.group === b.group &&
           l.groupCreation === b.groupCreation && l.user === b.user
         );
-        if (removed && same) {
+        // The leave's tracker removed the group as it knew it; a member admitted first (by the
+        // clocks) on another side keeps it, with the group passing to them.
+        const keptBy = same &&
+          c.log.some((o) =>
+            o.body.type === "resolve_request" && o.body.accept && o.body.group === b.group &&
+            o.body.groupCreation === b.groupCreation && orderKey(o) < orderKey(op) &&
+            group.members.some((m) => m.user === (o.body as { user: string }).user)
+          );
+        if (removed && same && !keptBy) {
           problems.push(
             `resurrection: tracker ${n} holds group "${b.group}" removed by ${c.name(entry)}`,
           );

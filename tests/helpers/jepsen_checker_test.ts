@@ -202,6 +202,44 @@ Deno.test("checkHistory() catches a resurrection: a removed group back with its 
   );
 });
 
+Deno.test("checkHistory() accepts a group kept by a member admitted first on the other side", () => {
+  const s = new Scenario();
+  const ann = s.user("A", 1, "ann");
+  const bob = s.user("A", 2, "bob");
+  const g = opId(
+    s.write("A", 3, { type: "create_group", group: "g", owner: "ann", ownerCreation: ann }, "ann"),
+  );
+  s.write("A", 4, {
+    type: "join_request",
+    group: "g",
+    groupCreation: g,
+    user: "bob",
+    userCreation: bob,
+  }, "bob");
+  // Split: ann accepts bob on tracker 2, then leaves on tracker 1, which removes the group as
+  // it knows it (ann its only member). Folded in order, bob was in first: the group is his.
+  s.write("B", 5, {
+    type: "resolve_request",
+    group: "g",
+    groupCreation: g,
+    user: "bob",
+    accept: true,
+    owner: "ann",
+    ownerCreation: ann,
+  }, "ann");
+  s.write("A", 6, {
+    type: "leave_group",
+    group: "g",
+    groupCreation: g,
+    user: "ann",
+    userCreation: ann,
+  }, "ann");
+  s.history.at(-1)!.result = { removed: true };
+  const finals = s.finals();
+  equal(finals[0]!.state.group("g")?.owner, "bob");
+  deepEqual(checkHistory(s.history, finals).problems, []);
+});
+
 Deno.test("checkHistory() catches two owners of one group", () => {
   const { s, ann, g } = clubScenario();
   s.write("A", 10, {
