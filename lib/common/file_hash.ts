@@ -6,8 +6,9 @@
  * two SHA-1 passes run on two cores; a smaller one is hashed here, where a worker's start-up
  * would cost more than it saves. Either way at most `BUFFERS` pieces are in memory.
  */
-import { createHash } from "node:crypto";
 import { open, stat } from "node:fs/promises";
+import { toHex } from "./base64.ts";
+import { createSha1 } from "./sha1.ts";
 import { computeFileId, type FileHashes, pieceCount, sha1, SHA1_BYTES } from "./hash.ts";
 
 /** Files from this size on are hashed on two threads. */
@@ -64,7 +65,7 @@ async function hashHere(
   await using handle = await open(path, "r");
   const count = pieceCount(size, pieceLength);
   const pieceHashes = new Uint8Array(count * SHA1_BYTES);
-  const whole = createHash("sha1");
+  const whole = createSha1();
   const buffer = new Uint8Array(Math.min(pieceLength, Math.max(size, 1)));
   for (let index = 0; index < count; index++) {
     options.signal?.throwIfAborted();
@@ -79,7 +80,7 @@ async function hashHere(
     pieceHashes.set(sha1(piece), index * SHA1_BYTES);
     whole.update(piece);
   }
-  return { pieceHashes, sha1: whole.digest("hex") };
+  return { pieceHashes, sha1: toHex(whole.digest()) };
 }
 
 function hashOnTwoThreads(
@@ -91,7 +92,7 @@ function hashOnTwoThreads(
   signal?.throwIfAborted();
   const worker = new Worker(new URL("./file_hash_worker.ts", import.meta.url), { type: "module" });
   const pieceHashes = new Uint8Array(pieceCount(size, pieceLength) * SHA1_BYTES);
-  const whole = createHash("sha1");
+  const whole = createSha1();
   const { promise, resolve, reject } = Promise.withResolvers<Hashes>();
   const stop = (error: unknown) => {
     worker.terminate();
@@ -108,7 +109,7 @@ function hashOnTwoThreads(
     if (message.type === "error") return stop(new Error(message.message));
     if (message.type === "done") {
       worker.terminate();
-      return resolve({ pieceHashes, sha1: whole.digest("hex") });
+      return resolve({ pieceHashes, sha1: toHex(whole.digest()) });
     }
     whole.update(new Uint8Array(message.buffer, 0, message.length));
     pieceHashes.set(message.digest, message.index * SHA1_BYTES);

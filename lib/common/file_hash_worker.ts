@@ -2,10 +2,10 @@
  * The thread that reads a file and hashes its pieces for {@linkcode hashFile} (file_hash.ts),
  * while the caller's thread hashes the whole file from the same buffers. It reads piece after
  * piece into the buffers it was given, sends each with its SHA-1 (the buffer moves, it is not
- * copied) and reads on into the buffers that come back.
+ * copied) and reads on into the buffers that come back. It reads in order from the start and
+ * imports no node: module, so it stays ~10 MiB smaller (sha1.ts).
  */
 /// <reference lib="deno.worker" />
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { describeError } from "./errors.ts";
 import { pieceCount, pieceSpan, sha1 } from "./hash.ts";
 import type { FromHashWorker, ToHashWorker } from "./file_hash.ts";
@@ -23,25 +23,25 @@ async function nextBuffer(): Promise<ArrayBuffer> {
 }
 
 async function hashPieces(path: string, size: number, pieceLength: number): Promise<void> {
-  const fd = openSync(path, "r");
+  const file = Deno.openSync(path, { read: true });
   try {
-    if (fstatSync(fd).size !== size) {
+    if (file.statSync().size !== size) {
       throw new Error(`File "${path}" changed size while it was hashed`);
     }
     const count = pieceCount(size, pieceLength);
     for (let index = 0; index < count; index++) {
-      const { position, length } = pieceSpan(index, size, pieceLength);
+      const { length } = pieceSpan(index, size, pieceLength);
       const buffer = await nextBuffer();
       const piece = new Uint8Array(buffer, 0, length);
       for (let read = 0; read < length;) {
-        const n = readSync(fd, piece, read, length - read, position + read);
-        if (n === 0) throw new Error(`File "${path}" shrank while it was hashed`);
+        const n = file.readSync(piece.subarray(read));
+        if (n === null || n === 0) throw new Error(`File "${path}" shrank while it was hashed`);
         read += n;
       }
       send({ type: "piece", index, length, digest: sha1(piece), buffer }, [buffer]);
     }
   } finally {
-    closeSync(fd);
+    file.close();
   }
 }
 

@@ -1,12 +1,11 @@
 /**
- * ChaCha20-Poly1305 from the system's OpenSSL (libcrypto 3), called through Deno's FFI: the same
- * cipher as node:crypto's, byte for byte, at 2.5–3× its speed on this machine (OpenSSL's
- * AVX-512 code against Deno's portable one) and without a new output buffer per message.
- *
- * Used only where the process may load native libraries (`--allow-ffi`) and libcrypto.so.3 is
- * there; otherwise {@linkcode openSslChaCha} is null and cipher_state.ts uses node:crypto. The two
+ * ChaCha20-Poly1305 from the system's OpenSSL (common/openssl.ts): the same cipher as
+ * node:crypto's, byte for byte, at 2.5–3× its speed on this machine (OpenSSL's AVX-512 code
+ * against Deno's portable one) and without a new output buffer per message. Where libcrypto
+ * cannot load, {@linkcode openSsl} says why and cipher_state.ts uses node:crypto. The two
  * interoperate: the wire does not say which one a side uses.
  */
+import { type Libcrypto, libcrypto } from "../common/openssl.ts";
 
 /** The Poly1305 tag after every ciphertext. */
 const TAG_BYTES = 16;
@@ -15,21 +14,6 @@ const KEY_BYTES = 32;
 /** EVP_CIPHER_CTX_ctrl's commands for an AEAD's tag. */
 const EVP_CTRL_AEAD_GET_TAG = 0x10;
 const EVP_CTRL_AEAD_SET_TAG = 0x11;
-/** Where libcrypto 3 is found, by name (the loader's search path) on Linux. */
-const LIBRARY_NAMES = ["libcrypto.so.3"];
-
-const SYMBOLS = {
-  EVP_CIPHER_CTX_new: { parameters: [], result: "pointer" },
-  EVP_chacha20_poly1305: { parameters: [], result: "pointer" },
-  EVP_CipherInit_ex: {
-    parameters: ["pointer", "pointer", "pointer", "buffer", "buffer", "i32"],
-    result: "i32",
-  },
-  EVP_CipherUpdate: { parameters: ["pointer", "buffer", "buffer", "buffer", "i32"], result: "i32" },
-  EVP_CipherFinal_ex: { parameters: ["pointer", "buffer", "buffer"], result: "i32" },
-  EVP_CIPHER_CTX_ctrl: { parameters: ["pointer", "i32", "i32", "buffer"], result: "i32" },
-} as const;
-
 /** One message at a time, in place or into a target: every call is whole and synchronous. */
 export interface ChaChaPoly {
   /** Encrypt `plaintext` into `target` at `offset`: ciphertext, then the 16-byte tag. */
@@ -50,7 +34,7 @@ export interface ChaChaPoly {
 }
 
 class OpenSslChaChaPoly implements ChaChaPoly {
-  readonly #symbols: Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
+  readonly #symbols: Libcrypto;
   /** One context for every message of this thread: each call sets the key and nonce anew. */
   readonly #context: Deno.PointerValue;
   readonly #cipher: Deno.PointerValue;
@@ -58,8 +42,8 @@ class OpenSslChaChaPoly implements ChaChaPoly {
   readonly #length = new Uint8Array(4);
   readonly #scratch = new Uint8Array(TAG_BYTES);
 
-  constructor(library: Deno.DynamicLibrary<typeof SYMBOLS>) {
-    this.#symbols = library.symbols;
+  constructor(symbols: Libcrypto) {
+    this.#symbols = symbols;
     this.#context = this.#symbols.EVP_CIPHER_CTX_new();
     this.#cipher = this.#symbols.EVP_chacha20_poly1305();
     if (this.#context === null || this.#cipher === null) {
@@ -125,21 +109,7 @@ export type OpenSslLoad = { readonly chacha: ChaChaPoly; readonly unavailable: n
   readonly unavailable: string;
 };
 
-function load(): OpenSslLoad {
-  // Asked first: without --allow-ffi, dlopen would throw (--no-prompt) or prompt the user.
-  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
-    return { chacha: null, unavailable: "no --allow-ffi" };
-  }
-  let unavailable = "";
-  for (const name of LIBRARY_NAMES) {
-    try {
-      return { chacha: new OpenSslChaChaPoly(Deno.dlopen(name, SYMBOLS)), unavailable: null };
-    } catch (error) {
-      unavailable = `${name}: ${error instanceof Error ? error.message : String(error)}`;
-    }
-  }
-  return { chacha: null, unavailable };
-}
-
 /** OpenSSL's ChaCha20-Poly1305 for this thread, or why not (then node:crypto's is used). */
-export const openSsl: OpenSslLoad = load();
+export const openSsl: OpenSslLoad = libcrypto.symbols === null
+  ? { chacha: null, unavailable: libcrypto.unavailable }
+  : { chacha: new OpenSslChaChaPoly(libcrypto.symbols), unavailable: null };

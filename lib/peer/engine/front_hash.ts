@@ -6,7 +6,8 @@
  * not held is read back from the `.part` when the front reaches it; those reads are spread over
  * the download and mostly hit the page cache.
  */
-import { createHash, type Hash } from "node:crypto";
+import { toHex } from "../../common/base64.ts";
+import { createSha1, type Sha1 } from "../../common/sha1.ts";
 import { releaseOwnedBuffer } from "../../common/memory.ts";
 
 /** Verified pieces ahead of the front kept in memory (4 MiB of 512 KiB pieces). */
@@ -29,7 +30,7 @@ export interface FrontHasherOptions {
 /** Feeds pieces to one SHA-1 in file order. */
 export class FrontHasher {
   readonly #options: FrontHasherOptions;
-  readonly #hash: Hash = createHash("sha1");
+  readonly #hash: Sha1 = createSha1();
   readonly #held = new Map<number, Uint8Array>();
   readonly #finished = Promise.withResolvers<string>();
   #next = 0;
@@ -107,7 +108,7 @@ export class FrontHasher {
       releaseOwnedBuffer(data); // held means the caller gave its buffer up: freed now
     }
     if (this.#next === pieceCount) {
-      this.#finished.resolve(this.#hash.digest("hex"));
+      this.#finished.resolve(toHex(this.#hash.digest()));
       this.#next++; // past the end: nothing more is taken
       return;
     }
