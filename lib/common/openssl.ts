@@ -2,7 +2,7 @@
  * The system's OpenSSL (libcrypto 3) through Deno's FFI, loaded once per thread where the
  * process may load native libraries (`--allow-ffi`) and the library is there. It gives the
  * connections' cipher (wire/openssl_chacha.ts) at 2.5–3× node:crypto's speed here, and SHA-1
- * (sha1.ts) without node:crypto, whose compatibility layer costs a worker thread ~10 MiB.
+ * (sha1.ts) without node:crypto, whose compatibility layer costs a worker thread 5–10 MiB.
  * Where it cannot load, {@linkcode libcrypto} says why and callers use node:crypto: the bytes
  * are the same either way.
  */

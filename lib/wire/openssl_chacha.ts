@@ -14,6 +14,7 @@ const KEY_BYTES = 32;
 /** EVP_CIPHER_CTX_ctrl's commands for an AEAD's tag. */
 const EVP_CTRL_AEAD_GET_TAG = 0x10;
 const EVP_CTRL_AEAD_SET_TAG = 0x11;
+
 /** One message at a time, in place or into a target: every call is whole and synchronous. */
 export interface ChaChaPoly {
   /** Encrypt `plaintext` into `target` at `offset`: ciphertext, then the 16-byte tag. */
@@ -65,16 +66,11 @@ class OpenSslChaChaPoly implements ChaChaPoly {
     }
     const out = target.subarray(offset, offset + length + TAG_BYTES);
     const s = this.#symbols;
-    const ok = s.EVP_CipherInit_ex(this.#context, this.#cipher, null, key, nonce, 1) === 1 &&
-      s.EVP_CipherUpdate(this.#context, out, this.#length, plaintext, length) === 1 &&
-      s.EVP_CipherFinal_ex(this.#context, this.#scratch, this.#length) === 1 &&
-      s.EVP_CIPHER_CTX_ctrl(
-          this.#context,
-          EVP_CTRL_AEAD_GET_TAG,
-          TAG_BYTES,
-          out.subarray(length),
-        ) ===
-        1;
+    const context = this.#context;
+    const ok = s.EVP_CipherInit_ex(context, this.#cipher, null, key, nonce, 1) === 1 &&
+      s.EVP_CipherUpdate(context, out, this.#length, plaintext, length) === 1 &&
+      s.EVP_CipherFinal_ex(context, this.#scratch, this.#length) === 1 &&
+      s.EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_GET_TAG, TAG_BYTES, out.subarray(length)) === 1;
     if (!ok) throw new Error("libcrypto failed to encrypt a message");
   }
 
@@ -84,17 +80,13 @@ class OpenSslChaChaPoly implements ChaChaPoly {
     const length = message.length - TAG_BYTES;
     const body = message.subarray(0, length);
     const s = this.#symbols;
-    const ready = s.EVP_CipherInit_ex(this.#context, this.#cipher, null, key, nonce, 0) === 1 &&
-      s.EVP_CIPHER_CTX_ctrl(
-          this.#context,
-          EVP_CTRL_AEAD_SET_TAG,
-          TAG_BYTES,
-          message.subarray(length),
-        ) ===
-        1 &&
-      s.EVP_CipherUpdate(this.#context, body, this.#length, body, length) === 1;
+    const context = this.#context;
+    const tag = message.subarray(length);
+    const ready = s.EVP_CipherInit_ex(context, this.#cipher, null, key, nonce, 0) === 1 &&
+      s.EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_SET_TAG, TAG_BYTES, tag) === 1 &&
+      s.EVP_CipherUpdate(context, body, this.#length, body, length) === 1;
     if (!ready) throw new Error("libcrypto failed to decrypt a message");
-    return s.EVP_CipherFinal_ex(this.#context, this.#scratch, this.#length) === 1 ? body : null;
+    return s.EVP_CipherFinal_ex(context, this.#scratch, this.#length) === 1 ? body : null;
   }
 }
 

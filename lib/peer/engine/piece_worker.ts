@@ -4,7 +4,7 @@
  * piece given it checks length and SHA-1 (verify.ts), writes a good piece at its offset and
  * feeds it to the whole-file hash of the contiguous front (front_hash.ts). Messages are taken
  * in order, one at a time; a write is done when it is answered. This thread alone uses its
- * handle, so a seek then a write is a positional write; with no node: module it stays ~10 MiB
+ * handle, so a seek then a write is a positional write; with no node: module it stays ~5 MiB
  * smaller (common/sha1.ts).
  */
 /// <reference lib="deno.worker" />
