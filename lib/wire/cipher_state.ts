@@ -108,9 +108,33 @@ export class CipherState {
    */
   decryptInPlace(message: Uint8Array): Uint8Array {
     if (this.#native === null) return this.decrypt(message);
-    const plaintext = this.#native.openInPlace(this.#key, this.#nextNonce(), message);
-    if (plaintext === null) throw authenticationFailed(message);
-    return plaintext;
+    this.#open(message, message, 0);
+    return message.subarray(0, message.length - TAG_BYTES);
+  }
+
+  /**
+   * Decrypt and authenticate one transport message (no associated data) into `target` at
+   * `offset`, which must hold `message.length - 16` bytes: the plaintext is never copied.
+   * After a failure the target's bytes there are garbage.
+   *
+   * @returns the plaintext's length
+   * @throws {ProtocolError} `decrypt_failed` as {@linkcode decrypt}
+   */
+  decryptInto(message: Uint8Array, target: Uint8Array, offset: number): number {
+    if (this.#native !== null) {
+      this.#open(message, target, offset);
+    } else {
+      const plaintext = this.decrypt(message);
+      target.set(plaintext, offset);
+      releaseBuffer(plaintext);
+    }
+    return message.length - TAG_BYTES;
+  }
+
+  #open(message: Uint8Array, target: Uint8Array, offset: number): void {
+    if (!this.#native!.open(this.#key, this.#nextNonce(), message, target, offset)) {
+      throw authenticationFailed(message);
+    }
   }
 }
 

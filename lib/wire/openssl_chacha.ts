@@ -26,12 +26,19 @@ export interface ChaChaPoly {
     offset: number,
   ): void;
   /**
-   * Check the tag of `message` (ciphertext and tag) and decrypt the ciphertext over itself.
+   * Check the tag of `message` (ciphertext and tag) and write its plaintext into `target` at
+   * `offset`: in place when `target` is `message` and `offset` 0.
    *
-   * @returns the plaintext, a view of `message`'s bytes, or null when the tag does not match
-   *   (then the bytes are garbage)
+   * @returns false when the tag does not match (then the plaintext's bytes are garbage)
+   * @throws {RangeError} when the target cannot hold the plaintext
    */
-  openInPlace(key: Uint8Array, nonce: Uint8Array, message: Uint8Array): Uint8Array | null;
+  open(
+    key: Uint8Array,
+    nonce: Uint8Array,
+    message: Uint8Array,
+    target: Uint8Array,
+    offset: number,
+  ): boolean;
 }
 
 class OpenSslChaChaPoly implements ChaChaPoly {
@@ -74,19 +81,27 @@ class OpenSslChaChaPoly implements ChaChaPoly {
     if (!ok) throw new Error("libcrypto failed to encrypt a message");
   }
 
-  openInPlace(key: Uint8Array, nonce: Uint8Array, message: Uint8Array): Uint8Array | null {
+  open(
+    key: Uint8Array,
+    nonce: Uint8Array,
+    message: Uint8Array,
+    target: Uint8Array,
+    offset: number,
+  ): boolean {
     checkSizes(key, nonce);
-    if (message.length < TAG_BYTES) return null;
+    if (message.length < TAG_BYTES) return false;
     const length = message.length - TAG_BYTES;
-    const body = message.subarray(0, length);
+    if (offset < 0 || offset + length > target.length) {
+      throw new RangeError("The target cannot hold the plaintext");
+    }
     const s = this.#symbols;
     const context = this.#context;
     const tag = message.subarray(length);
     const ready = s.EVP_CipherInit_ex(context, this.#cipher, null, key, nonce, 0) === 1 &&
       s.EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_SET_TAG, TAG_BYTES, tag) === 1 &&
-      s.EVP_CipherUpdate(context, body, this.#length, body, length) === 1;
+      s.EVP_CipherUpdate(context, target.subarray(offset), this.#length, message, length) === 1;
     if (!ready) throw new Error("libcrypto failed to decrypt a message");
-    return s.EVP_CipherFinal_ex(context, this.#scratch, this.#length) === 1 ? body : null;
+    return s.EVP_CipherFinal_ex(context, this.#scratch, this.#length) === 1;
   }
 }
 

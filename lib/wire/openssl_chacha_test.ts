@@ -75,7 +75,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "OpenSSL's seal writes at an offset and refuses a target too small",
+  name: "OpenSSL's seal and open write at an offset and refuse a target too small",
   ignore,
   fn() {
     const key = random(32);
@@ -85,8 +85,32 @@ Deno.test({
     chacha!.seal(key, nonce, plaintext, target, 50);
     assert.equal(target[49], 0xaa);
     assert.equal(target[50 + 316], 0xaa);
-    assert.deepEqual(chacha!.openInPlace(key, nonce, target.slice(50, 366)), plaintext);
+    const opened = new Uint8Array(320).fill(0xbb);
+    assert.ok(chacha!.open(key, nonce, target.subarray(50, 366), opened, 10));
+    assert.deepEqual(opened.subarray(10, 310), plaintext);
+    assert.equal(opened[9], 0xbb);
+    assert.equal(opened[310], 0xbb);
+    assert.throws(() => chacha!.open(key, nonce, target.subarray(50, 366), opened, 21), RangeError);
     assert.throws(() => chacha!.seal(key, nonce, plaintext, target, 85), RangeError);
     assert.throws(() => chacha!.seal(key.subarray(1), nonce, plaintext, target, 0), TypeError);
   },
+});
+
+Deno.test("decryptInto() writes the plaintext at an offset with either cipher, and refuses a bad tag", () => {
+  const key = random(32);
+  const plaintext = random(5000);
+  for (const native of ignore ? [null] : [chacha, null]) {
+    const sealed = new CipherState(key, null).encrypt(plaintext);
+    const target = new Uint8Array(6000).fill(0xcc);
+    assert.equal(new CipherState(key, native).decryptInto(sealed, target, 700), 5000);
+    assert.deepEqual(target.subarray(700, 5700), plaintext);
+    assert.equal(target[699], 0xcc);
+    assert.equal(target[5700], 0xcc);
+    const tampered = sealed.slice();
+    tampered[10]! ^= 0x01;
+    assert.throws(
+      () => new CipherState(key, native).decryptInto(tampered, target, 0),
+      (error) => error instanceof ProtocolError && error.code === "decrypt_failed",
+    );
+  }
 });

@@ -276,6 +276,11 @@ export class SecureConn implements ByteConn, ByteSource {
         const message = this.#reader.bufferedRecord() ??
           (filled < min ? await this.#reader.readRecord("an encrypted record") : null);
         if (message === null) break;
+        if (message.length - TAG_BYTES <= view.length - filled) {
+          // The whole record fits: its plaintext goes straight into the caller's view.
+          filled += this.#receive.decryptInto(message, view, filled);
+          continue;
+        }
         // The record's bytes are the reader's until its next read, which waits for this one's.
         this.#pending = this.#record = this.#receive.decryptInPlace(message);
       }
