@@ -73,3 +73,29 @@ Deno.test("hashFile() on two threads stops when aborted", async () => {
     await Deno.remove(path);
   }
 });
+
+Deno.test("hashFile() on two threads leaves this thread's event loop turning", async () => {
+  const path = await Deno.makeTempFile();
+  try {
+    await Deno.writeFile(path, new Uint8Array(randomBytes(8 * PARALLEL_MIN_BYTES)));
+    let ticks = 0;
+    let longestGap = 0;
+    let last = performance.now();
+    const timer = setInterval(() => {
+      const now = performance.now();
+      longestGap = Math.max(longestGap, now - last);
+      last = now;
+      ticks++;
+    }, 1);
+    try {
+      await hashFile(path, { pieceLength: 512 * 1024 });
+    } finally {
+      clearInterval(timer);
+    }
+    assert.ok(ticks >= 5, `the timer ran ${ticks} times while 64 MiB were hashed`);
+    // A chunk is ~1 ms of work; a loaded CI machine gets a wide margin.
+    assert.ok(longestGap < 100, `the event loop stood still for ${longestGap.toFixed(1)} ms`);
+  } finally {
+    await Deno.remove(path);
+  }
+});
