@@ -135,7 +135,7 @@ export class DemoPeer extends DemoProcess {
       "--v8-flags=--max-semi-space-size=1", // as `deno task peer`
       "--no-prompt",
       "--allow-net",
-      "--allow-ffi", // OpenSSL's cipher (lib/wire/openssl_chacha.ts)
+      "--allow-ffi", // OpenSSL's ciphers (lib/wire/openssl_aead.ts)
       // The peer's own code too: its piece worker is a module loaded at run time.
       `--allow-read=${root},${ROOT}lib`,
       `--allow-write=${dir}`,

@@ -5,7 +5,7 @@
  */
 import { equal, match, ok } from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { NOISE_MAGIC, openConnection, RpcClient } from "../lib/wire/mod.ts";
+import { CIPHER_MAGIC, openConnection, preferredCipher, RpcClient } from "../lib/wire/mod.ts";
 import { type TestIdentity, testIdentity } from "../lib/peer/testing/identities.ts";
 import { Download } from "../lib/peer/engine/download.ts";
 import { ServedFiles } from "../lib/peer/seeder/served_files.ts";
@@ -79,7 +79,7 @@ Deno.test("a recording proxy between peers and the tracker sees no password, tok
 
   ok(proxy.connections >= 3, `${proxy.connections} connections went through the proxy`);
   ok(proxy.recorded.length > 4096, `the proxy carried ${proxy.recorded.length} bytes`);
-  ok(proxy.saw(NOISE_MAGIC), "the connections opened with the Noise magic");
+  ok(proxy.saw(CIPHER_MAGIC[preferredCipher()]), "the connections opened with the Noise magic");
   for (
     const secret of [
       PASSWORD,

@@ -1,7 +1,7 @@
 /**
  * The system's OpenSSL (libcrypto 3) through Deno's FFI, loaded once per thread where the
  * process may load native libraries (`--allow-ffi`) and the library is there. It gives the
- * connections' cipher (wire/openssl_chacha.ts) at 2.5–3× node:crypto's speed here, and SHA-1
+ * connections' ciphers (wire/openssl_aead.ts) at 2.5–3× node:crypto's speed here, and SHA-1
  * (sha1.ts) without node:crypto, whose compatibility layer costs a worker thread 5–10 MiB.
  * Where it cannot load, {@linkcode libcrypto} says why and callers use node:crypto: the bytes
  * are the same either way.
@@ -13,6 +13,7 @@ const LIBRARY_NAMES = ["libcrypto.so.3"];
 const SYMBOLS = {
   EVP_CIPHER_CTX_new: { parameters: [], result: "pointer" },
   EVP_chacha20_poly1305: { parameters: [], result: "pointer" },
+  EVP_aes_256_gcm: { parameters: [], result: "pointer" },
   EVP_CipherInit_ex: {
     parameters: ["pointer", "pointer", "pointer", "buffer", "buffer", "i32"],
     result: "i32",

@@ -5,10 +5,15 @@
  */
 
 /**
- * 4 bytes that open every connection on the wire, before the Noise handshake: ASCII "PSHN".
+ * 4 bytes that open every connection on the wire, before the Noise handshake: ASCII "PSHN" for
+ * `Noise_XX_25519_ChaChaPoly_SHA256`, or {@linkcode NOISE_AESGCM_MAGIC}. The connecting side
+ * sends the magic of the cipher it asks for and the accepting side answers with the same one.
  * Everything after the handshake is encrypted (docs/PROTOCOL.md, Encryption).
  */
 export const NOISE_MAGIC = new Uint8Array([0x50, 0x53, 0x48, 0x4e]);
+
+/** ASCII "PSHA": as {@linkcode NOISE_MAGIC}, for `Noise_XX_25519_AESGCM_SHA256`. */
+export const NOISE_AESGCM_MAGIC = new Uint8Array([0x50, 0x53, 0x48, 0x41]);
 
 /**
  * 4 bytes that open the conversation inside the encrypted channel, before the Hello: ASCII

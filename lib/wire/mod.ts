@@ -26,6 +26,7 @@ export {
   MAGIC,
   MAX_PAGE_ITEMS,
   MAX_QUEUED_REQUESTS,
+  NOISE_AESGCM_MAGIC,
   NOISE_MAGIC,
   PROTOCOL_VERSION,
   SeederRefusal,
@@ -44,12 +45,15 @@ export {
 } from "./rpc.ts";
 export {
   type ByteConn,
+  CIPHER_MAGIC,
   createTransportIdentity,
   type IdentityKeys,
   secureAccept,
   SecureConn,
   secureConnect,
+  type SecureConnectOptions,
   type TransportIdentity,
 } from "./secure_conn.ts";
+export { type NoiseCipher, preferredCipher } from "./noise.ts";
 export * from "./peer_frames.ts";
 export * from "./repl_frames.ts";

@@ -1,9 +1,9 @@
 /**
- * The Noise protocol's XX handshake, `Noise_XX_25519_ChaChaPoly_SHA256`, as the Noise
- * specification (revision 34) defines it: X25519 for the key exchanges, ChaCha20-Poly1305 for
- * every encrypted byte, SHA-256 for the transcript hash and the HKDF. Pure: no sockets, no
- * clocks; `secure_conn.ts` carries its messages over TCP. Checked against the published test
- * vectors (noise_test.ts).
+ * The Noise protocol's XX handshake, `Noise_XX_25519_ChaChaPoly_SHA256` or
+ * `Noise_XX_25519_AESGCM_SHA256`, as the Noise specification (revision 34) defines them: X25519
+ * for the key exchanges, ChaCha20-Poly1305 or AES-256-GCM for every encrypted byte, SHA-256 for
+ * the transcript hash and the HKDF. Pure: no sockets, no clocks; `secure_conn.ts` carries its
+ * messages over TCP. Checked against the published test vectors (noise_test.ts).
  *
  * XX: `-> e`, `<- e, ee, s, es`, `-> s, se`. Both sides learn each other's static key during
  * the handshake, encrypted, and each static key is proven by a key exchange with it.
@@ -19,17 +19,21 @@ import {
 } from "node:crypto";
 import { ProtocolError } from "../common/errors.ts";
 import { WireErrorCode } from "./limits.ts";
-import { CipherState, TAG_BYTES } from "./cipher_state.ts";
+import { CipherState, type NoiseCipher, TAG_BYTES } from "./cipher_state.ts";
 
 export {
   CipherState,
   MAX_NOISE_MESSAGE_BYTES,
   MAX_PLAINTEXT_BYTES,
+  type NoiseCipher,
+  preferredCipher,
   TAG_BYTES,
 } from "./cipher_state.ts";
 
-/** The protocol name, hashed into the transcript first. */
-export const NOISE_PROTOCOL_NAME = "Noise_XX_25519_ChaChaPoly_SHA256";
+/** The protocol name for `cipher`, hashed into the transcript first. */
+export function noiseProtocolName(cipher: NoiseCipher): string {
+  return `Noise_XX_25519_${cipher}_SHA256`;
+}
 /** X25519 public keys and shared secrets. */
 export const DH_BYTES = 32;
 
@@ -123,12 +127,14 @@ function hkdf(chainingKey: Uint8Array, input: Uint8Array): [Uint8Array, Uint8Arr
 
 /** The transcript: chaining key, handshake hash and the current key, if any. */
 class SymmetricState {
+  readonly #cipherName: NoiseCipher;
   #chainingKey: Uint8Array;
   #hash: Uint8Array;
   #cipher: CipherState | null = null;
 
-  constructor(protocolName: string) {
-    const name = new TextEncoder().encode(protocolName);
+  constructor(cipher: NoiseCipher) {
+    this.#cipherName = cipher;
+    const name = new TextEncoder().encode(noiseProtocolName(cipher));
     this.#hash = name.length <= HASH_BYTES
       ? Uint8Array.from({ length: HASH_BYTES }, (_, i) => name[i] ?? 0)
       : sha256(name);
@@ -146,7 +152,7 @@ class SymmetricState {
   mixKey(input: Uint8Array): void {
     const [chainingKey, key] = hkdf(this.#chainingKey, input);
     this.#chainingKey = chainingKey;
-    this.#cipher = new CipherState(key);
+    this.#cipher = new CipherState(key, this.#cipherName);
   }
 
   encryptAndHash(plaintext: Uint8Array): Uint8Array {
@@ -163,7 +169,7 @@ class SymmetricState {
 
   split(): [CipherState, CipherState] {
     const [first, second] = hkdf(this.#chainingKey, EMPTY);
-    return [new CipherState(first), new CipherState(second)];
+    return [new CipherState(first, this.#cipherName), new CipherState(second, this.#cipherName)];
   }
 }
 
@@ -182,6 +188,8 @@ export interface NoiseSession {
 /** Options of a handshake: our static key, and fixed ephemeral keys only in tests. */
 export interface HandshakeOptions {
   readonly staticKey: DhKeyPair;
+  /** The AEAD, named in the protocol name; ChaChaPoly when not given. */
+  readonly cipher?: NoiseCipher;
   readonly prologue?: Uint8Array;
   /** For test vectors only: a real handshake always makes a fresh one. */
   readonly ephemeralKey?: DhKeyPair;
@@ -194,7 +202,7 @@ export interface HandshakeOptions {
  */
 export class XXHandshake {
   readonly isInitiator: boolean;
-  readonly #state = new SymmetricState(NOISE_PROTOCOL_NAME);
+  readonly #state: SymmetricState;
   readonly #static: DhKeyPair;
   readonly #ephemeral: DhKeyPair;
   #remoteEphemeral: Uint8Array | null = null;
@@ -203,6 +211,7 @@ export class XXHandshake {
 
   constructor(isInitiator: boolean, options: HandshakeOptions) {
     this.isInitiator = isInitiator;
+    this.#state = new SymmetricState(options.cipher ?? "ChaChaPoly");
     this.#static = options.staticKey;
     this.#ephemeral = options.ephemeralKey ?? generateDhKeyPair();
     this.#state.mixHash(options.prologue ?? EMPTY);

@@ -1,14 +1,20 @@
 /** The Noise XX handshake against the published test vectors, and its failures. */
 import assert from "node:assert/strict";
 import { ProtocolError } from "../common/errors.ts";
-import { dhKeyPairFromPrivate, generateDhKeyPair, XXHandshake } from "./noise.ts";
+import {
+  dhKeyPairFromPrivate,
+  generateDhKeyPair,
+  type NoiseCipher,
+  noiseProtocolName,
+  XXHandshake,
+} from "./noise.ts";
 
 const hex = (text: string) => Uint8Array.from(text.match(/../g) ?? [], (b) => parseInt(b, 16));
 const toHex = (bytes: Uint8Array) =>
   Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
 /** Noise_XX_25519_ChaChaPoly_SHA256 from the cacophony test vectors (public test data). */
-const VECTOR = {
+const CHACHAPOLY_VECTOR = {
   prologue: "4a6f686e2047616c74",
   initStatic: "e61ef9919cde45dd5f82166404bd08e38bceb5dfdfded0a34c8df7ed542214d1",
   initEphemeral: "893e28b9dc6ca8d611ab664754b8ceb7bac5117349a4439a6b0569da977c464a",
@@ -46,41 +52,85 @@ const VECTOR = {
   ],
 };
 
-Deno.test("XX handshake and transport match the published test vector byte for byte", () => {
-  const prologue = hex(VECTOR.prologue);
-  const initiator = new XXHandshake(true, {
-    staticKey: dhKeyPairFromPrivate(hex(VECTOR.initStatic)),
-    ephemeralKey: dhKeyPairFromPrivate(hex(VECTOR.initEphemeral)),
-    prologue,
+/** Noise_XX_25519_AESGCM_SHA256 from the same file: the same keys and payloads. */
+const AESGCM_VECTOR = {
+  ...CHACHAPOLY_VECTOR,
+  handshakeHash: "1b7aefb1125762aa21a252890d00af54519638b76437444538f9a52f21e2e0dc",
+  messages: [
+    {
+      payload: "4c756477696720766f6e204d69736573",
+      ciphertext:
+        "ca35def5ae56cec33dc2036731ab14896bc4c75dbb07a61f879f8e3afa4c79444c756477696720766f6e204d69736573",
+    },
+    {
+      payload: "4d757272617920526f746862617264",
+      ciphertext:
+        "95ebc60d2b1fa672c1f46a8aa265ef51bfe38e7ccb39ec5be34069f144808843757117acceb05bd7a45733bc22015c97a9d0cbaf41b80446d5988ff5127235d76b79eade70f473d6a4ef521fdcbeda5340d01e028ba793fc059f2724a83af05f12dda0448a7621a926b379a92477fd",
+    },
+    {
+      payload: "462e20412e20486179656b",
+      ciphertext:
+        "c90f1cf77eba4e50edb038991565e36c9758943a989229b6051244dc4fbecb6946744b401af2ee1a5881b65fbb87fd07cb6a328ececc9ce6ce84c399dc332d4fd521fa4bb7f467ce909395",
+    },
+    {
+      payload: "4361726c204d656e676572",
+      ciphertext: "bc3fa77f6aca3e8466d7dc6bea10013e88a6a29add5132b461806c",
+    },
+    {
+      payload: "4a65616e2d426170746973746520536179",
+      ciphertext: "250b01074cdfe0df2ecf8ccbf1737b15a2ddb5b52fd9a396604e9c793cee3b3bb9",
+    },
+    {
+      payload: "457567656e2042f6686d20766f6e2042617765726b",
+      ciphertext: "449d4d433b3cdc3d02bf6fc881774b9df54366ebcffb9689bb13f14709822cd7ef42bcdb4d",
+    },
+  ],
+};
+
+const VECTORS: readonly [NoiseCipher, typeof CHACHAPOLY_VECTOR][] = [
+  ["ChaChaPoly", CHACHAPOLY_VECTOR],
+  ["AESGCM", AESGCM_VECTOR],
+];
+
+for (const [cipher, VECTOR] of VECTORS) {
+  Deno.test(`${noiseProtocolName(cipher)}: handshake and transport match the published test vector byte for byte`, () => {
+    const prologue = hex(VECTOR.prologue);
+    const initiator = new XXHandshake(true, {
+      staticKey: dhKeyPairFromPrivate(hex(VECTOR.initStatic)),
+      ephemeralKey: dhKeyPairFromPrivate(hex(VECTOR.initEphemeral)),
+      prologue,
+      cipher,
+    });
+    const responder = new XXHandshake(false, {
+      staticKey: dhKeyPairFromPrivate(hex(VECTOR.respStatic)),
+      ephemeralKey: dhKeyPairFromPrivate(hex(VECTOR.respEphemeral)),
+      prologue,
+      cipher,
+    });
+    const [m1, m2, m3, ...transport] = VECTOR.messages;
+    for (const [index, message] of [m1!, m2!, m3!].entries()) {
+      const [writer, reader] = index % 2 === 0 ? [initiator, responder] : [responder, initiator];
+      const sent = writer.write(hex(message.payload));
+      assert.equal(toHex(sent), message.ciphertext, `handshake message ${index + 1}`);
+      assert.equal(toHex(reader.read(sent)), message.payload);
+    }
+    const alice = initiator.finish();
+    const bob = responder.finish();
+    assert.equal(toHex(alice.handshakeHash), VECTOR.handshakeHash);
+    assert.equal(toHex(bob.handshakeHash), VECTOR.handshakeHash);
+    assert.equal(
+      toHex(alice.remoteStatic),
+      toHex(dhKeyPairFromPrivate(hex(VECTOR.respStatic)).publicKey),
+    );
+    // After the handshake the responder speaks first, then they alternate.
+    for (const [index, message] of transport.entries()) {
+      const [writer, reader] = index % 2 === 0 ? [bob, alice] : [alice, bob];
+      const sent = writer.send.encrypt(hex(message.payload));
+      assert.equal(toHex(sent), message.ciphertext, `transport message ${index + 1}`);
+      assert.equal(toHex(reader.receive.decrypt(sent)), message.payload);
+    }
   });
-  const responder = new XXHandshake(false, {
-    staticKey: dhKeyPairFromPrivate(hex(VECTOR.respStatic)),
-    ephemeralKey: dhKeyPairFromPrivate(hex(VECTOR.respEphemeral)),
-    prologue,
-  });
-  const [m1, m2, m3, ...transport] = VECTOR.messages;
-  for (const [index, message] of [m1!, m2!, m3!].entries()) {
-    const [writer, reader] = index % 2 === 0 ? [initiator, responder] : [responder, initiator];
-    const sent = writer.write(hex(message.payload));
-    assert.equal(toHex(sent), message.ciphertext, `handshake message ${index + 1}`);
-    assert.equal(toHex(reader.read(sent)), message.payload);
-  }
-  const alice = initiator.finish();
-  const bob = responder.finish();
-  assert.equal(toHex(alice.handshakeHash), VECTOR.handshakeHash);
-  assert.equal(toHex(bob.handshakeHash), VECTOR.handshakeHash);
-  assert.equal(
-    toHex(alice.remoteStatic),
-    toHex(dhKeyPairFromPrivate(hex(VECTOR.respStatic)).publicKey),
-  );
-  // After the handshake the responder speaks first, then they alternate.
-  for (const [index, message] of transport.entries()) {
-    const [writer, reader] = index % 2 === 0 ? [bob, alice] : [alice, bob];
-    const sent = writer.send.encrypt(hex(message.payload));
-    assert.equal(toHex(sent), message.ciphertext, `transport message ${index + 1}`);
-    assert.equal(toHex(reader.receive.decrypt(sent)), message.payload);
-  }
-});
+}
 
 function handshakePair() {
   const initiator = new XXHandshake(true, { staticKey: generateDhKeyPair() });

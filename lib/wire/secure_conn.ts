@@ -1,7 +1,10 @@
 /**
  * An encrypted, authenticated byte stream over a TCP connection: the Noise XX handshake
- * (noise.ts) behind {@linkcode NOISE_MAGIC}, then every byte in ChaCha20-Poly1305 records of
- * `u16 length | ciphertext`. Each side's Noise static key is signed by its Ed25519 identity key
+ * (noise.ts) behind a magic that names its cipher ({@linkcode NOISE_MAGIC} for
+ * ChaCha20-Poly1305, {@linkcode NOISE_AESGCM_MAGIC} for AES-256-GCM: the connecting side asks,
+ * the accepting side takes either), then every byte in records of `u16 length | ciphertext`.
+ * The cipher is in the protocol name hashed into the handshake, so a magic changed on the way
+ * fails the handshake. Each side's Noise static key is signed by its Ed25519 identity key
  * (a peer's identity, a tracker's ticket-signing key), sent inside the handshake, so after it
  * each side knows which Ed25519 key the other holds; pinning that key is the caller's part.
  *
@@ -12,7 +15,7 @@ import { importPublicKey } from "../common/tickets.ts";
 import { sameBytes } from "../common/hash.ts";
 import { releaseBuffer } from "../common/memory.ts";
 import { ProtocolError } from "../common/errors.ts";
-import { MAGIC, NOISE_MAGIC, WireErrorCode } from "./limits.ts";
+import { MAGIC, NOISE_AESGCM_MAGIC, NOISE_MAGIC, WireErrorCode } from "./limits.ts";
 import type { ByteSource } from "./frame.ts";
 import { RawReader, record, RECORD_HEADER_BYTES } from "./records.ts";
 import {
@@ -20,6 +23,8 @@ import {
   type DhKeyPair,
   generateDhKeyPair,
   MAX_PLAINTEXT_BYTES,
+  type NoiseCipher,
+  preferredCipher,
   TAG_BYTES,
   XXHandshake,
 } from "./noise.ts";
@@ -35,6 +40,25 @@ export interface ByteConn {
 /** Where frames are written: resolves once `bytes` went to the socket, after every earlier write. */
 export interface ByteSink {
   write(bytes: Uint8Array): Promise<void>;
+}
+
+/** The magic that opens a connection with each cipher. */
+export const CIPHER_MAGIC: Readonly<Record<NoiseCipher, Uint8Array>> = {
+  ChaChaPoly: NOISE_MAGIC,
+  AESGCM: NOISE_AESGCM_MAGIC,
+};
+
+/** The cipher a Noise magic names, or null when it is not one. */
+function cipherOfMagic(magic: Uint8Array): NoiseCipher | null {
+  if (sameBytes(magic, NOISE_MAGIC)) return "ChaChaPoly";
+  if (sameBytes(magic, NOISE_AESGCM_MAGIC)) return "AESGCM";
+  return null;
+}
+
+/** Options of the connecting side. */
+export interface SecureConnectOptions {
+  /** The cipher to ask for; {@linkcode preferredCipher} when not given. */
+  readonly cipher?: NoiseCipher;
 }
 
 /** Ed25519 public keys, the identities the system already knows. */
@@ -138,24 +162,56 @@ export class PlaintextOpening extends ProtocolError {
 }
 
 /**
- * Open the encrypted channel as the connecting side: magic, Noise XX as initiator, our
- * identity in message 3.
+ * Open the encrypted channel as the connecting side: the magic of the cipher we ask for, Noise
+ * XX as initiator, our identity in message 3. An acceptor that would rather not run AES-256-GCM
+ * answers ChaCha20-Poly1305's magic alone; then we open again with that cipher, once.
  *
  * @throws {ProtocolError} `encryption_required` when the remote answers in clear (an older
- *   PeerShare), `bad_magic` when it is not PeerShare, `handshake_failed` / `wrong_key`
+ *   PeerShare), `bad_magic` when it is not PeerShare or answers a cipher it may not,
+ *   `handshake_failed` / `wrong_key`
  */
 export async function secureConnect(
   conn: Deno.Conn,
   identity: TransportIdentity,
+  options: SecureConnectOptions = {},
 ): Promise<SecureConn> {
   const reader = new RawReader(conn);
   const writer = conn.writable.getWriter();
-  const handshake = new XXHandshake(true, { staticKey: identity.staticKey, prologue: PROLOGUE });
-  const first = handshake.write();
-  const opening = new Uint8Array(NOISE_MAGIC.length + RECORD_HEADER_BYTES + first.length);
-  opening.set(NOISE_MAGIC);
-  opening.set(record(first), NOISE_MAGIC.length);
-  await writer.write(opening);
+  let cipher = options.cipher ?? preferredCipher();
+  for (;;) {
+    const handshake = new XXHandshake(true, {
+      staticKey: identity.staticKey,
+      prologue: PROLOGUE,
+      cipher,
+    });
+    const first = handshake.write();
+    const ownMagic = CIPHER_MAGIC[cipher];
+    const opening = new Uint8Array(ownMagic.length + RECORD_HEADER_BYTES + first.length);
+    opening.set(ownMagic);
+    opening.set(record(first), ownMagic.length);
+    await writer.write(opening);
+    const answer = cipherOfMagic(await remoteMagic(reader));
+    if (answer !== cipher) {
+      if (cipher === "AESGCM" && answer === "ChaChaPoly") {
+        cipher = answer; // the acceptor's counter-offer: open again with ChaCha20-Poly1305
+        continue;
+      }
+      throw new ProtocolError(
+        WireErrorCode.BAD_MAGIC,
+        answer === null
+          ? "Wrong magic: the remote is not PeerShare"
+          : `The remote answered ${answer} to an opening with ${cipher}`,
+      );
+    }
+    const second = await reader.handshakeRecord("handshake message 2");
+    const remoteKey = await verifiedIdentity(handshake.read(second), remoteStaticOf(handshake));
+    await writer.write(record(handshake.write(identityPayload(identity))));
+    return new SecureConn(conn, reader, writer, handshake, remoteKey);
+  }
+}
+
+/** The remote's 4 opening bytes; protocol 1's magic is `encryption_required`. */
+async function remoteMagic(reader: RawReader): Promise<Uint8Array> {
   const magic = await reader.required(NOISE_MAGIC.length, "the remote's magic");
   if (sameBytes(magic, MAGIC)) {
     throw new ProtocolError(
@@ -164,18 +220,23 @@ export async function secureConnect(
         "reached encrypted: upgrade it",
     );
   }
-  if (!sameBytes(magic, NOISE_MAGIC)) {
-    throw new ProtocolError(WireErrorCode.BAD_MAGIC, "Wrong magic: the remote is not PeerShare");
-  }
-  const second = await reader.handshakeRecord("handshake message 2");
-  const remoteKey = await verifiedIdentity(handshake.read(second), remoteStaticOf(handshake));
-  await writer.write(record(handshake.write(identityPayload(identity))));
-  return new SecureConn(conn, reader, writer, handshake, remoteKey);
+  return magic;
+}
+
+/** Options of the accepting side. */
+export interface SecureAcceptOptions {
+  /**
+   * The cipher this side runs faster ({@linkcode preferredCipher} when not given): asked for
+   * AES-256-GCM while preferring ChaCha20-Poly1305, it answers with ChaCha20-Poly1305's magic.
+   */
+  readonly cipher?: NoiseCipher;
 }
 
 /**
- * Open the encrypted channel as the accepting side: the remote's magic, Noise XX as responder,
- * our identity in message 2.
+ * Open the encrypted channel as the accepting side: the remote's magic, Noise XX as responder
+ * with its cipher, our identity in message 2. ChaCha20-Poly1305 is always taken; AES-256-GCM
+ * only where this side runs it faster, else the opening is discarded and answered with
+ * ChaCha20-Poly1305's magic alone, and the remote opens again.
  *
  * @throws {PlaintextOpening} when the remote opened with protocol 1's magic (nothing was
  *   answered yet: the caller refuses it in clear)
@@ -184,27 +245,34 @@ export async function secureConnect(
 export async function secureAccept(
   conn: Deno.Conn,
   identity: TransportIdentity,
+  options: SecureAcceptOptions = {},
 ): Promise<SecureConn> {
   const reader = new RawReader(conn);
   const writer = conn.writable.getWriter();
   try {
-    const magic = await reader.required(NOISE_MAGIC.length, "the magic");
-    if (sameBytes(magic, MAGIC)) throw new PlaintextOpening();
-    if (!sameBytes(magic, NOISE_MAGIC)) {
-      throw new ProtocolError(
-        WireErrorCode.BAD_MAGIC,
-        "Wrong magic: this is not a PeerShare connection",
-      );
+    let cipher = await openingCipher(reader);
+    if (cipher === "AESGCM" && (options.cipher ?? preferredCipher()) !== "AESGCM") {
+      await reader.handshakeRecord("handshake message 1");
+      await writer.write(CIPHER_MAGIC.ChaChaPoly);
+      cipher = await openingCipher(reader);
+      if (cipher !== "ChaChaPoly") {
+        throw new ProtocolError(
+          WireErrorCode.BAD_MAGIC,
+          "The remote opened again with AES-256-GCM after ChaCha20-Poly1305 was answered",
+        );
+      }
     }
     const handshake = new XXHandshake(false, {
       staticKey: identity.staticKey,
       prologue: PROLOGUE,
+      cipher,
     });
     handshake.read(await reader.handshakeRecord("handshake message 1"));
     const second = handshake.write(identityPayload(identity));
-    const reply = new Uint8Array(NOISE_MAGIC.length + RECORD_HEADER_BYTES + second.length);
-    reply.set(NOISE_MAGIC);
-    reply.set(record(second), NOISE_MAGIC.length);
+    const ownMagic = CIPHER_MAGIC[cipher];
+    const reply = new Uint8Array(ownMagic.length + RECORD_HEADER_BYTES + second.length);
+    reply.set(ownMagic);
+    reply.set(record(second), ownMagic.length);
     await writer.write(reply);
     const payload = handshake.read(await reader.handshakeRecord("handshake message 3"));
     const remoteKey = await verifiedIdentity(payload, remoteStaticOf(handshake));
@@ -214,6 +282,20 @@ export async function secureAccept(
     writer.releaseLock();
     throw error;
   }
+}
+
+/** The cipher the remote's magic asks for; protocol 1's magic is a {@linkcode PlaintextOpening}. */
+async function openingCipher(reader: RawReader): Promise<NoiseCipher> {
+  const magic = await reader.required(NOISE_MAGIC.length, "the magic");
+  if (sameBytes(magic, MAGIC)) throw new PlaintextOpening();
+  const cipher = cipherOfMagic(magic);
+  if (cipher === null) {
+    throw new ProtocolError(
+      WireErrorCode.BAD_MAGIC,
+      "Wrong magic: this is not a PeerShare connection",
+    );
+  }
+  return cipher;
 }
 
 function remoteStaticOf(handshake: XXHandshake): Uint8Array {
@@ -231,6 +313,8 @@ export class SecureConn implements ByteConn, ByteSource {
   readonly remoteKey: Uint8Array;
   /** The handshake hash: unique to this connection, for binding a challenge to it. */
   readonly handshakeHash: Uint8Array;
+  /** The cipher of every record. */
+  readonly cipher: NoiseCipher;
   readonly #conn: Deno.Conn;
   readonly #reader: RawReader;
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
@@ -259,6 +343,7 @@ export class SecureConn implements ByteConn, ByteSource {
     this.#send = session.send;
     this.remoteKey = remoteKey;
     this.handshakeHash = session.handshakeHash;
+    this.cipher = session.send.cipher;
   }
 
   get remoteAddr(): Deno.Addr {

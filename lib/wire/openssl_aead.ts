@@ -1,13 +1,13 @@
 /**
- * ChaCha20-Poly1305 from the system's OpenSSL (common/openssl.ts): the same cipher as
- * node:crypto's, byte for byte, at 2.5–3× its speed on this machine (OpenSSL's AVX-512 code
- * against Deno's portable one) and without a new output buffer per message. Where libcrypto
- * cannot load, {@linkcode openSsl} says why and cipher_state.ts uses node:crypto. The two
- * interoperate: the wire does not say which one a side uses.
+ * The connections' two AEADs from the system's OpenSSL (common/openssl.ts): ChaCha20-Poly1305
+ * and AES-256-GCM, the same ciphers as node:crypto's, byte for byte, at 2.5–3× its speed on this
+ * machine and without a new output buffer per message. Where libcrypto cannot load,
+ * {@linkcode openSsl} says why and cipher_state.ts uses node:crypto. The two interoperate: the
+ * wire does not say which implementation a side uses.
  */
 import { type Libcrypto, libcrypto } from "../common/openssl.ts";
 
-/** The Poly1305 tag after every ciphertext. */
+/** The tag after every ciphertext (Poly1305's or GCM's). */
 const TAG_BYTES = 16;
 const NONCE_BYTES = 12;
 const KEY_BYTES = 32;
@@ -15,8 +15,11 @@ const KEY_BYTES = 32;
 const EVP_CTRL_AEAD_GET_TAG = 0x10;
 const EVP_CTRL_AEAD_SET_TAG = 0x11;
 
+/** The Noise names of the ciphers a connection may use. */
+export type NoiseCipher = "ChaChaPoly" | "AESGCM";
+
 /** One message at a time, in place or into a target: every call is whole and synchronous. */
-export interface ChaChaPoly {
+export interface Aead {
   /** Encrypt `plaintext` into `target` at `offset`: ciphertext, then the 16-byte tag. */
   seal(
     key: Uint8Array,
@@ -41,7 +44,7 @@ export interface ChaChaPoly {
   ): boolean;
 }
 
-class OpenSslChaChaPoly implements ChaChaPoly {
+class OpenSslAead implements Aead {
   readonly #symbols: Libcrypto;
   /** One context for every message of this thread: each call sets the key and nonce anew. */
   readonly #context: Deno.PointerValue;
@@ -50,12 +53,14 @@ class OpenSslChaChaPoly implements ChaChaPoly {
   readonly #length = new Uint8Array(4);
   readonly #scratch = new Uint8Array(TAG_BYTES);
 
-  constructor(symbols: Libcrypto) {
+  constructor(symbols: Libcrypto, cipher: NoiseCipher) {
     this.#symbols = symbols;
     this.#context = this.#symbols.EVP_CIPHER_CTX_new();
-    this.#cipher = this.#symbols.EVP_chacha20_poly1305();
+    this.#cipher = cipher === "AESGCM"
+      ? this.#symbols.EVP_aes_256_gcm()
+      : this.#symbols.EVP_chacha20_poly1305();
     if (this.#context === null || this.#cipher === null) {
-      throw new Error("libcrypto has no ChaCha20-Poly1305");
+      throw new Error(`libcrypto has no ${cipher}`);
     }
   }
 
@@ -106,17 +111,25 @@ class OpenSslChaChaPoly implements ChaChaPoly {
 }
 
 function checkSizes(key: Uint8Array, nonce: Uint8Array): void {
-  if (key.length !== KEY_BYTES) throw new TypeError("ChaChaPoly key must be 32 bytes");
-  if (nonce.length !== NONCE_BYTES) throw new TypeError("ChaChaPoly nonce must be 12 bytes");
+  if (key.length !== KEY_BYTES) throw new TypeError("The cipher's key must be 32 bytes");
+  if (nonce.length !== NONCE_BYTES) throw new TypeError("The cipher's nonce must be 12 bytes");
 }
 
-/** OpenSSL's cipher for this thread, or why there is none. */
-export type OpenSslLoad = { readonly chacha: ChaChaPoly; readonly unavailable: null } | {
-  readonly chacha: null;
-  readonly unavailable: string;
-};
+/** OpenSSL's ciphers for this thread, or why there are none. */
+export type OpenSslLoad =
+  | { readonly chachaPoly: Aead; readonly aesGcm: Aead; readonly unavailable: null }
+  | { readonly chachaPoly: null; readonly aesGcm: null; readonly unavailable: string };
 
-/** OpenSSL's ChaCha20-Poly1305 for this thread, or why not (then node:crypto's is used). */
+/** OpenSSL's ChaCha20-Poly1305 and AES-256-GCM for this thread, or why not (then node:crypto's). */
 export const openSsl: OpenSslLoad = libcrypto.symbols === null
-  ? { chacha: null, unavailable: libcrypto.unavailable }
-  : { chacha: new OpenSslChaChaPoly(libcrypto.symbols), unavailable: null };
+  ? { chachaPoly: null, aesGcm: null, unavailable: libcrypto.unavailable }
+  : {
+    chachaPoly: new OpenSslAead(libcrypto.symbols, "ChaChaPoly"),
+    aesGcm: new OpenSslAead(libcrypto.symbols, "AESGCM"),
+    unavailable: null,
+  };
+
+/** OpenSSL's implementation of `cipher`, or null where libcrypto is not loaded. */
+export function nativeAead(cipher: NoiseCipher): Aead | null {
+  return cipher === "AESGCM" ? openSsl.aesGcm : openSsl.chachaPoly;
+}
