@@ -6,6 +6,8 @@
  * - `transfer`: 1 GiB 4 → 1 and 1 → 1, PeerShare vs the ideal pipeline (over Noise and in
  *   clear) and a plain local copy (bench/transfer.ts)
  * - `upload`: upload_file of 1 GiB vs sha1sum and openssl (bench/upload.ts)
+ * - `cipher`: the connections' two ciphers alone, 1 GiB sealed and opened, vs `openssl speed`
+ *   (bench/cipher.ts)
  * - `tracker`: 200 concurrent clients, reads, durable writes and mixed, one tracker and two,
  *   vs SQLite's own commit rate (bench/tracker_bench.ts)
  * - `rss`: peak memory of the uploader, a seeder and the downloader of 2 GiB vs 100 MiB
@@ -19,6 +21,7 @@
  * A part that fails is reported in one line and the others still run; the exit code is then 1.
  */
 import { parseArgs } from "node:util";
+import { cipherPart } from "./cipher.ts";
 import { BenchContext, type PartResult } from "./context.ts";
 import { formatTable, type Row, writeSuite } from "./report.ts";
 import { rssPart } from "./rss.ts";
@@ -39,6 +42,7 @@ let isInterrupted = false;
 const PARTS: Record<string, Part> = {
   transfer: transferPart,
   upload: uploadPart,
+  cipher: cipherPart,
   tracker: trackerPart,
   rss: rssPart,
   sizes: sizesPart,
