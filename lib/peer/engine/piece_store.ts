@@ -18,8 +18,8 @@ import { loadResume, removeResume, RESUME_SUFFIX, ResumeSaver, verifyPieces } fr
 import { linkInPlace, PART_SUFFIX, PartFile, removeIfPresent } from "./part_file.ts";
 import { pieceSpan } from "../../common/hash.ts";
 
-/** Pieces with the worker at once (4 MiB of 512 KiB pieces: 8 MiB was no faster). */
-export const MAX_PENDING_WRITES = 8;
+/** Pieces with the worker at once (2 MiB of 512 KiB pieces: 4 MiB was no faster). */
+export const MAX_PENDING_WRITES = 4;
 
 /** Options of {@linkcode PieceStore}. */
 export interface PieceStoreOptions {
