@@ -8,7 +8,8 @@
  */
 import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
-import { createTransportIdentity, secureConnect } from "../lib/wire/secure_conn.ts";
+import { secureConnect } from "../lib/wire/secure_conn.ts";
+import { createTransportIdentity } from "../lib/wire/transport_identity.ts";
 
 const PIECE_BYTES = 512 * 1024;
 const IN_FLIGHT = 8;

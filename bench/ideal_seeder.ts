@@ -9,7 +9,8 @@
  * Usage: ideal_seeder.ts plain|noise <file> <port>
  */
 import { open } from "node:fs/promises";
-import { createTransportIdentity, secureAccept } from "../lib/wire/secure_conn.ts";
+import { secureAccept } from "../lib/wire/secure_conn.ts";
+import { createTransportIdentity } from "../lib/wire/transport_identity.ts";
 
 const PIECE_BYTES = 512 * 1024;
 const [mode, path, portText] = Deno.args;

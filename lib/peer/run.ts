@@ -12,7 +12,7 @@ import { describeError } from "../common/errors.ts";
 import { Logger, type LogSink, stderrSink } from "../common/logger.ts";
 import { RateLimiter } from "../common/rate.ts";
 import { exportPublicKey } from "../common/tickets.ts";
-import { createTransportIdentity, type TransportIdentity } from "../wire/secure_conn.ts";
+import { createTransportIdentity, type TransportIdentity } from "../wire/transport_identity.ts";
 import type { PeerConfig } from "./args.ts";
 import { toCommandError } from "./support/codes.ts";
 import { COMMANDS } from "./shell/commands.ts";

@@ -38,7 +38,7 @@ import type { Presence, PresenceRecord } from "./presence.ts";
 import { LinkHealth } from "./link_health.ts";
 import { LINK_SILENCE_MS, type Watchdog, watchSilence } from "./link_watchdog.ts";
 import { ReplicationAuth } from "./repl_auth.ts";
-import type { TransportIdentity } from "../wire/secure_conn.ts";
+import type { TransportIdentity } from "../wire/transport_identity.ts";
 import { sameBytes } from "../common/hash.ts";
 import { keyFingerprint } from "../common/ids.ts";
 import { ReplicatedLog } from "./repl_log.ts";

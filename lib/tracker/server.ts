@@ -37,7 +37,7 @@ import { keyFingerprint } from "../common/ids.ts";
 import { Store } from "./store.ts";
 import type { State } from "./state/mod.ts";
 import type { Replicator } from "./replication.ts";
-import type { TransportIdentity } from "../wire/secure_conn.ts";
+import type { TransportIdentity } from "../wire/transport_identity.ts";
 
 export { TRACKER_DEFAULTS, type TrackerOptions } from "./options.ts";
 

@@ -8,7 +8,7 @@ import { type Address, formatAddress } from "../common/address.ts";
 import { describeError } from "../common/errors.ts";
 import { FolderLock } from "../common/lock.ts";
 import { Logger } from "../common/logger.ts";
-import { createTransportIdentity, type TransportIdentity } from "../wire/secure_conn.ts";
+import { createTransportIdentity, type TransportIdentity } from "../wire/transport_identity.ts";
 import { Commands } from "./commands/mod.ts";
 import { TRACKER_DEFAULTS, type TrackerOptions } from "./options.ts";
 import { Presence } from "./presence.ts";

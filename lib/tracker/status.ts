@@ -3,7 +3,7 @@ import { formatAddress } from "../common/address.ts";
 import type { TrackerEntry } from "../common/config.ts";
 import { keyFingerprint } from "../common/ids.ts";
 import { openConnection, RpcClient } from "../wire/mod.ts";
-import { createTransportIdentity } from "../wire/secure_conn.ts";
+import { createTransportIdentity } from "../wire/transport_identity.ts";
 import { describeError } from "../common/errors.ts";
 
 /** How long to wait for one tracker before calling it down. */

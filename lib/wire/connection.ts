@@ -19,8 +19,8 @@ import {
   secureAccept,
   type SecureConn,
   secureConnect,
-  type TransportIdentity,
 } from "./secure_conn.ts";
+import type { TransportIdentity } from "./transport_identity.ts";
 
 /** How long either side waits for the other's magic and Hello. */
 export const HELLO_TIMEOUT_MS = 10_000;

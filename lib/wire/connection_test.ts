@@ -13,12 +13,8 @@ import {
 import { encodeFrame, FrameReader } from "./frame.ts";
 import { FrameType, MAGIC, NOISE_MAGIC, PROTOCOL_VERSION } from "./limits.ts";
 import { ErrorFrameSchema, type Hello, HelloSchema } from "./messages.ts";
-import {
-  CIPHER_MAGIC,
-  createTransportIdentity,
-  secureAccept,
-  secureConnect,
-} from "./secure_conn.ts";
+import { CIPHER_MAGIC, secureAccept, secureConnect } from "./secure_conn.ts";
+import { createTransportIdentity } from "./transport_identity.ts";
 import { preferredCipher } from "./noise.ts";
 
 const HOST = "127.0.0.1";

@@ -46,14 +46,16 @@ export {
 export {
   type ByteConn,
   CIPHER_MAGIC,
-  createTransportIdentity,
-  type IdentityKeys,
   secureAccept,
   SecureConn,
   secureConnect,
   type SecureConnectOptions,
-  type TransportIdentity,
 } from "./secure_conn.ts";
+export {
+  createTransportIdentity,
+  type IdentityKeys,
+  type TransportIdentity,
+} from "./transport_identity.ts";
 export { type NoiseCipher, preferredCipher } from "./noise.ts";
 export * from "./peer_frames.ts";
 export * from "./repl_frames.ts";

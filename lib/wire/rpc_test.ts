@@ -4,7 +4,7 @@ import { decodeMessage } from "./codec.ts";
 import { acceptConnection, openConnection, type WireConnection } from "./connection.ts";
 import { FrameType } from "./limits.ts";
 import { ErrorFrameSchema, ResponseSchema } from "./messages.ts";
-import { createTransportIdentity } from "./secure_conn.ts";
+import { createTransportIdentity } from "./transport_identity.ts";
 import {
   ConnectionLostError,
   type RequestHandler,

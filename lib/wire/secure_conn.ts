@@ -5,13 +5,12 @@
  * the accepting side takes either), then every byte in records of `u16 length | ciphertext`.
  * The cipher is in the protocol name hashed into the handshake, so a magic changed on the way
  * fails the handshake. Each side's Noise static key is signed by its Ed25519 identity key
- * (a peer's identity, a tracker's ticket-signing key), sent inside the handshake, so after it
- * each side knows which Ed25519 key the other holds; pinning that key is the caller's part.
+ * (transport_identity.ts), sent inside the handshake, so after it each side knows which Ed25519
+ * key the other holds; pinning that key is the caller's part.
  *
  * {@linkcode SecureConn} reads and writes like the `Deno.Conn` it wraps (and has its readable and
  * writable streams), so the framing above it does not change.
  */
-import { importPublicKey } from "../common/tickets.ts";
 import { sameBytes } from "../common/hash.ts";
 import { releaseBuffer } from "../common/memory.ts";
 import { ProtocolError } from "../common/errors.ts";
@@ -20,14 +19,13 @@ import type { ByteSource } from "./frame.ts";
 import { RawReader, record, RECORD_HEADER_BYTES } from "./records.ts";
 import {
   type CipherState,
-  type DhKeyPair,
-  generateDhKeyPair,
   MAX_PLAINTEXT_BYTES,
   type NoiseCipher,
   preferredCipher,
   TAG_BYTES,
   XXHandshake,
 } from "./noise.ts";
+import { identityPayload, type TransportIdentity, verifiedIdentity } from "./transport_identity.ts";
 
 /** What the connection layers above need of a connection, encrypted or not. */
 export interface ByteConn {
@@ -61,93 +59,10 @@ export interface SecureConnectOptions {
   readonly cipher?: NoiseCipher;
 }
 
-/** Ed25519 public keys, the identities the system already knows. */
-export const IDENTITY_KEY_BYTES = 32;
-const SIGNATURE_BYTES = 64;
-/** What a static key's signature covers, before the key. */
-const STATIC_KEY_CONTEXT = new TextEncoder().encode("peershare noise static key v1\0");
 /** Hashed into the handshake, so it is bound to this protocol. */
 const PROLOGUE = new TextEncoder().encode("peershare 2");
 /** Records are written in batches of at most this many plaintext bytes (one socket write). */
 const WRITE_BATCH_BYTES = 16 * MAX_PLAINTEXT_BYTES;
-
-/**
- * This process's transport key and the proof that its identity key vouches for it. Made once
- * at start-up; the X25519 key is never written anywhere.
- */
-export interface TransportIdentity {
-  readonly staticKey: DhKeyPair;
-  /** The raw Ed25519 public key that signs `staticKey`. */
-  readonly identityKey: Uint8Array;
-  /** Ed25519 over the context and the static public key. */
-  readonly signature: Uint8Array;
-}
-
-/** The Ed25519 key pair a transport identity is made from. */
-export interface IdentityKeys {
-  readonly privateKey: CryptoKey;
-  /** Raw, 32 bytes. */
-  readonly publicKey: Uint8Array;
-}
-
-/**
- * A fresh transport key signed by `keys`; without keys, by a fresh Ed25519 key (a client that
- * is nobody in particular, like the tracker's `status` command or a test).
- */
-export async function createTransportIdentity(keys?: IdentityKeys): Promise<TransportIdentity> {
-  const signing = keys ?? await freshIdentityKeys();
-  const staticKey = generateDhKeyPair();
-  const signature = new Uint8Array(
-    await crypto.subtle.sign("Ed25519", signing.privateKey, staticKeyMessage(staticKey.publicKey)),
-  );
-  return { staticKey, identityKey: signing.publicKey, signature };
-}
-
-async function freshIdentityKeys(): Promise<IdentityKeys> {
-  const pair = await crypto.subtle.generateKey("Ed25519", true, [
-    "sign",
-    "verify",
-  ]) as CryptoKeyPair;
-  const publicKey = new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey));
-  return { privateKey: pair.privateKey, publicKey };
-}
-
-function staticKeyMessage(staticPublic: Uint8Array): Uint8Array<ArrayBuffer> {
-  const message = new Uint8Array(STATIC_KEY_CONTEXT.length + staticPublic.length);
-  message.set(STATIC_KEY_CONTEXT);
-  message.set(staticPublic, STATIC_KEY_CONTEXT.length);
-  return message;
-}
-
-function identityPayload(identity: TransportIdentity): Uint8Array {
-  const payload = new Uint8Array(IDENTITY_KEY_BYTES + SIGNATURE_BYTES);
-  payload.set(identity.identityKey);
-  payload.set(identity.signature, IDENTITY_KEY_BYTES);
-  return payload;
-}
-
-/** Check the remote's payload: its identity key and that key's signature over its static key. */
-async function verifiedIdentity(payload: Uint8Array, remoteStatic: Uint8Array) {
-  if (payload.length !== IDENTITY_KEY_BYTES + SIGNATURE_BYTES) {
-    throw new ProtocolError(WireErrorCode.HANDSHAKE_FAILED, "Handshake identity is malformed");
-  }
-  const identityKey = payload.slice(0, IDENTITY_KEY_BYTES);
-  const signature = payload.slice(IDENTITY_KEY_BYTES);
-  let valid = false;
-  try {
-    const key = await importPublicKey(identityKey);
-    valid = await crypto.subtle.verify("Ed25519", key, signature, staticKeyMessage(remoteStatic));
-  } catch (error) {
-    if (!(error instanceof Error)) throw error;
-  }
-  if (!valid) {
-    throw new ProtocolError(
-      WireErrorCode.WRONG_KEY,
-      "The remote's identity key did not sign its transport key",
-    );
-  }
-  return identityKey;
-}
 
 /** The remote opened in clear, with protocol 1's magic: answered by the acceptor in clear. */
 export class PlaintextOpening extends ProtocolError {

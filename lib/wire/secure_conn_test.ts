@@ -3,13 +3,8 @@ import assert from "node:assert/strict";
 import { ProtocolError } from "../common/errors.ts";
 import { NOISE_AESGCM_MAGIC, NOISE_MAGIC } from "./limits.ts";
 import type { NoiseCipher } from "./noise.ts";
-import {
-  CIPHER_MAGIC,
-  createTransportIdentity,
-  secureAccept,
-  type SecureConn,
-  secureConnect,
-} from "./secure_conn.ts";
+import { CIPHER_MAGIC, secureAccept, type SecureConn, secureConnect } from "./secure_conn.ts";
+import { createTransportIdentity } from "./transport_identity.ts";
 
 const HOST = "127.0.0.1";
 const SANITIZE = { sanitizeOps: true, sanitizeResources: true } as const;

@@ -21,7 +21,7 @@ import { ConnectionLostError } from "../../wire/rpc.ts";
 import { CONNECT_TIMEOUT_MS, type EventSink, REQUEST_TIMEOUT_MS, type Session } from "./api.ts";
 import { PeerErrorCode } from "../support/codes.ts";
 import { RenewTimer } from "./renew.ts";
-import type { TransportIdentity } from "../../wire/secure_conn.ts";
+import type { TransportIdentity } from "../../wire/transport_identity.ts";
 import { TrackerConnector, type TrackerLink } from "./tracker_connector.ts";
 import type { TrackerPins } from "./known_trackers.ts";
 

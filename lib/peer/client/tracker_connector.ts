@@ -16,7 +16,7 @@ import {
 } from "../../wire/connection.ts";
 import { WireErrorCode } from "../../wire/limits.ts";
 import { RpcClient } from "../../wire/rpc.ts";
-import type { TransportIdentity } from "../../wire/secure_conn.ts";
+import type { TransportIdentity } from "../../wire/transport_identity.ts";
 import { PeerErrorCode } from "../support/codes.ts";
 import { KnownTrackers, type TrackerPins } from "./known_trackers.ts";
 

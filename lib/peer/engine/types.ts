@@ -7,7 +7,7 @@
 import type { Logger } from "../../common/logger.ts";
 import type { RateLimiter } from "../../common/rate.ts";
 import type { ServedFiles } from "../seeder/served_files.ts";
-import type { TransportIdentity } from "../../wire/secure_conn.ts";
+import type { TransportIdentity } from "../../wire/transport_identity.ts";
 
 /** What to download, and where: everything the tracker said about the file. */
 export interface DownloadPlan {

@@ -15,7 +15,7 @@ import {
   HELLO_TIMEOUT_MS,
   refuseConnection,
 } from "../../wire/connection.ts";
-import type { TransportIdentity } from "../../wire/secure_conn.ts";
+import type { TransportIdentity } from "../../wire/transport_identity.ts";
 import { SeederRefusal, WireErrorCode } from "../../wire/limits.ts";
 import { PEER_FRAME_LIMIT_BYTES } from "../../wire/peer_frames.ts";
 import type { PieceSource, ServedFiles } from "./served_files.ts";

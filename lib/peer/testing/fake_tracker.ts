@@ -5,7 +5,7 @@
 import type { Address } from "../../common/address.ts";
 import { acceptConnection, closeQuietly, type WireConnection } from "../../wire/connection.ts";
 import { type RequestHandler, serveRequests, type ValidRequest } from "../../wire/rpc.ts";
-import { createTransportIdentity } from "../../wire/secure_conn.ts";
+import { createTransportIdentity } from "../../wire/transport_identity.ts";
 
 /** Every fake tracker's transport key: made once, on first use. */
 const IDENTITY = createTransportIdentity();

@@ -4,7 +4,7 @@
  */
 import { keyFingerprint } from "../../common/ids.ts";
 import { exportPublicKey, generateSigningKeys } from "../../common/tickets.ts";
-import { createTransportIdentity, type TransportIdentity } from "../../wire/secure_conn.ts";
+import { createTransportIdentity, type TransportIdentity } from "../../wire/transport_identity.ts";
 
 /** A peer's identity as every part of the peer takes it. */
 export interface TestIdentity {

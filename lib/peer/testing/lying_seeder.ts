@@ -11,7 +11,7 @@ import { Logger } from "../../common/logger.ts";
 import { SeederServer } from "../seeder/server.ts";
 import type { PieceSource } from "../seeder/served_files.ts";
 import { ServedFiles } from "../seeder/served_files.ts";
-import type { TransportIdentity } from "../../wire/secure_conn.ts";
+import type { TransportIdentity } from "../../wire/transport_identity.ts";
 import { testIdentity } from "./identities.ts";
 
 /** Options of {@linkcode startLyingSeeder}. */
