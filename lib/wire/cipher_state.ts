@@ -22,11 +22,21 @@ export const MAX_NOISE_MESSAGE_BYTES = 65_535;
 export const MAX_PLAINTEXT_BYTES = MAX_NOISE_MESSAGE_BYTES - TAG_BYTES;
 const EMPTY = new Uint8Array(0);
 
-/** node:crypto's names of the ciphers (one type: createCipheriv's overloads take either). */
-const NODE_NAMES: Readonly<Record<NoiseCipher, "chacha20-poly1305">> = {
-  ChaChaPoly: "chacha20-poly1305",
-  AESGCM: "aes-256-gcm" as "chacha20-poly1305",
-};
+/** node:crypto's encrypting side of `cipher` (an overload of createCipheriv each). */
+function nodeCipher(cipher: NoiseCipher, key: Uint8Array, nonce: Uint8Array) {
+  const options = { authTagLength: TAG_BYTES };
+  return cipher === "AESGCM"
+    ? createCipheriv("aes-256-gcm", key, nonce, options)
+    : createCipheriv("chacha20-poly1305", key, nonce, options);
+}
+
+/** node:crypto's decrypting side of `cipher`. */
+function nodeDecipher(cipher: NoiseCipher, key: Uint8Array, nonce: Uint8Array) {
+  const options = { authTagLength: TAG_BYTES };
+  return cipher === "AESGCM"
+    ? createDecipheriv("aes-256-gcm", key, nonce, options)
+    : createDecipheriv("chacha20-poly1305", key, nonce, options);
+}
 
 /**
  * The cipher this process runs faster, which a connecting side asks for: measured once, where
@@ -125,9 +135,7 @@ export class CipherState {
       this.#native.seal(this.#key, this.#nextNonce(), plaintext, target, offset);
       return;
     }
-    const cipher = createCipheriv(NODE_NAMES[this.cipher], this.#key, this.#nextNonce(), {
-      authTagLength: TAG_BYTES,
-    });
+    const cipher = nodeCipher(this.cipher, this.#key, this.#nextNonce());
     if (ad.length > 0) cipher.setAAD(ad, { plaintextLength: plaintext.length });
     const ciphertext = cipher.update(plaintext);
     target.set(ciphertext, offset);
@@ -145,9 +153,7 @@ export class CipherState {
   decrypt(message: Uint8Array, ad: Uint8Array = EMPTY): Uint8Array {
     if (message.length < TAG_BYTES) throw authenticationFailed(message);
     const body = message.subarray(0, message.length - TAG_BYTES);
-    const decipher = createDecipheriv(NODE_NAMES[this.cipher], this.#key, this.#nextNonce(), {
-      authTagLength: TAG_BYTES,
-    });
+    const decipher = nodeDecipher(this.cipher, this.#key, this.#nextNonce());
     if (ad.length > 0) decipher.setAAD(ad, { plaintextLength: body.length });
     decipher.setAuthTag(message.subarray(body.length));
     const out = decipher.update(body);
