@@ -14,8 +14,9 @@ import { Bitfield } from "../../wire/peer_frames.ts";
 import type { DownloadPlan } from "./types.ts";
 import { PieceWriter, type PutResult } from "./piece_writer.ts";
 import { PartialSource } from "./partial_source.ts";
-import { loadResume, removeResume, RESUME_SUFFIX, ResumeSaver, verifyPieces } from "./resume.ts";
+import { loadResume, removeResume, RESUME_SUFFIX, ResumeSaver } from "./resume.ts";
 import { linkInPlace, PART_SUFFIX, PartFile, removeIfPresent } from "./part_file.ts";
+import { verifyPieces } from "./verify.ts";
 import { pieceSpan } from "../../common/hash.ts";
 
 /** Pieces with the worker at once (2 MiB of 512 KiB pieces: 4 MiB was no faster). */
@@ -73,11 +74,24 @@ export class PieceStore {
     });
     this.#part = part;
     if (part.isNew) this.#forgetAll();
+    const writer = await PieceWriter.open({
+      path: this.partPath,
+      size: plan.size,
+      pieceLength: plan.pieceLength,
+      pieceHashes: plan.pieceHashes,
+      identity: await part.identity(),
+    }, this.bitfield);
     if (listed !== null) {
-      const kept = await verifyPieces(part, listed, {
-        ...plan,
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
+      let kept: Bitfield;
+      try {
+        kept = await recheck(part, writer, listed, {
+          ...plan,
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+      } catch (error) {
+        await writer.close();
+        throw error;
+      }
       for (let index = 0; index < kept.length; index++) {
         if (kept.has(index)) this.#setWritten(index);
       }
@@ -86,13 +100,7 @@ export class PieceStore {
       }
       this.#saver.markDirty();
     }
-    this.#writer = await PieceWriter.open({
-      path: this.partPath,
-      size: plan.size,
-      pieceLength: plan.pieceLength,
-      pieceHashes: plan.pieceHashes,
-      identity: await part.identity(),
-    }, this.bitfield);
+    this.#writer = writer;
   }
 
   /**
@@ -182,5 +190,36 @@ export class PieceStore {
   #forgetAll(): void {
     for (let index = 0; index < this.bitfield.length; index++) this.bitfield.clear(index);
     this.#bytes = 0;
+  }
+}
+
+/**
+ * Re-check what a resume record lists, on this thread, and hand each good piece to the worker's
+ * whole-file hash (a copy, `MAX_PENDING_WRITES` at most on their way): the `.part` is read once,
+ * and the two hashes run on two threads; reading each piece into a new buffer instead of copying
+ * it was no faster.
+ */
+async function recheck(
+  part: PartFile,
+  writer: PieceWriter,
+  listed: Bitfield,
+  options: { pieceLength: number; pieceHashes: Uint8Array; signal?: AbortSignal },
+): Promise<Bitfield> {
+  const handed: Promise<void>[] = [];
+  try {
+    const kept = await verifyPieces(part, listed, {
+      ...options,
+      onVerified: async (index, data) => {
+        const sent = writer.verified(index, data.slice());
+        sent.catch(() => {}); // awaited below; a rejection must not count as unhandled meanwhile
+        handed.push(sent);
+        if (handed.length >= MAX_PENDING_WRITES) await handed.shift();
+      },
+    });
+    await Promise.all(handed);
+    return kept;
+  } catch (error) {
+    await Promise.allSettled(handed);
+    throw error;
   }
 }

@@ -2,8 +2,9 @@
  * The piece worker's thread (started by piece_writer.ts, which describes the messages): opens
  * the download's `.part` (refusing any file but the one the main thread opened), and for each
  * piece given it checks length and SHA-1 (verify.ts), writes a good piece at its offset and
- * feeds it to the whole-file hash of the contiguous front (front_hash.ts). Messages are taken
- * in order, one at a time; a write is done when it is answered. This thread alone uses its
+ * feeds it to the whole-file hash of the contiguous front (front_hash.ts); a piece the main
+ * thread found good on disk at resume goes to that hash alone. Messages are taken in order, one at
+ * a time; a write is done when it is answered. This thread alone uses its
  * handle, so a seek then a write is a positional write; with no node: module it stays ~5 MiB
  * smaller (common/sha1.ts).
  */
@@ -55,6 +56,12 @@ class OpenPart {
     return true;
   }
 
+  /** Piece `index` is on disk and was checked there (resume): count it and hash it. */
+  verified(index: number, data: Uint8Array): void {
+    this.written.set(index);
+    if (!this.hasher.add(index, data, { canKeep: true })) releaseOwnedBuffer(data);
+  }
+
   async close(): Promise<void> {
     await this.hasher.stop();
     this.#file.close();
@@ -84,6 +91,12 @@ async function handle(message: ToWorker): Promise<boolean | string | undefined> 
         message.index,
         new Uint8Array(message.buffer, message.offset, message.length),
       );
+    case "verified":
+      opened().verified(
+        message.index,
+        new Uint8Array(message.buffer, message.offset, message.length),
+      );
+      return undefined;
     case "digest":
       return await opened().hasher.digest();
     case "close":

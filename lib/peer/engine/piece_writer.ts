@@ -7,7 +7,9 @@
  * only moves bytes off the network, and the two run on two cores.
  *
  * A piece's whole buffer is handed over (transferred, not copied): the caller must not touch it,
- * nor any other view of that buffer, after {@linkcode PieceWriter.put}.
+ * nor any other view of that buffer, after {@linkcode PieceWriter.put} or
+ * {@linkcode PieceWriter.verified} (a piece re-checked on disk at resume, for the whole-file hash
+ * alone).
  */
 import type { Bitfield } from "../../wire/peer_frames.ts";
 
@@ -25,10 +27,17 @@ export interface PieceFile {
   readonly identity: { readonly dev: number; readonly ino: number };
 }
 
+/** Bytes moved to the worker: a view of `buffer`, which the sender gave up. */
+interface MovedBytes {
+  buffer: ArrayBuffer;
+  offset: number;
+  length: number;
+}
+
 /** Messages to the worker; each is answered by a {@linkcode FromWorker} with its `id`. */
 export type ToWorker =
   | { type: "open"; id: number; file: PieceFile; written: Uint8Array }
-  | { type: "put"; id: number; index: number; buffer: ArrayBuffer; offset: number; length: number }
+  | { type: "put" | "verified"; id: number; index: number } & MovedBytes
   | { type: "digest"; id: number }
   | { type: "close"; id: number };
 
@@ -89,6 +98,16 @@ export class PieceWriter {
       : data.slice();
     const { buffer, byteOffset: offset, length } = piece;
     return await this.#call({ type: "put", index, buffer, offset, length }, [buffer]) === true;
+  }
+
+  /**
+   * Piece `index` is already on disk, checked there (a resume record's, re-checked on the main
+   * thread): count it as written and give it to the whole-file hash, so the front is not read
+   * from disk again. `data`'s buffer moves to the worker.
+   */
+  async verified(index: number, data: Uint8Array<ArrayBuffer>): Promise<void> {
+    const { buffer, byteOffset: offset, length } = data;
+    await this.#call({ type: "verified", index, buffer, offset, length }, [buffer]);
   }
 
   /** The hex SHA-1 of the whole file; resolves once every piece is written. */

@@ -5,13 +5,11 @@
  * new one, never half of one. A record only says what to re-check: at start every piece it
  * lists is read back and hashed again, and only the ones that still match are kept.
  */
-import { isGoodPiece } from "./verify.ts";
 import { decodeBase64Url, encodeBase64Url } from "../../common/base64.ts";
 import { REAL_TIMERS, type Timers } from "../../common/async.ts";
 import { writeFileAtomic } from "../../common/fs.ts";
-import { pieceSpan } from "../../common/hash.ts";
 import { Bitfield } from "../../wire/peer_frames.ts";
-import { type PartFile, removeIfPresent } from "./part_file.ts";
+import { removeIfPresent } from "./part_file.ts";
 
 /** Suffix of the resume record beside the `.part` file. */
 export const RESUME_SUFFIX = ".resume";
@@ -91,39 +89,6 @@ export async function saveResume(path: string, key: ResumeKey, bitfield: Bitfiel
 export async function removeResume(path: string): Promise<void> {
   await removeIfPresent(`${path}.tmp`);
   await removeIfPresent(path);
-}
-
-/**
- * Re-check the pieces `listed` says are on disk, in file order, one piece in memory at a time.
- *
- * @param onVerified called in order with each piece that still matches its hash (the bytes are
- *   only valid during the call)
- * @returns the pieces that matched
- */
-export async function verifyPieces(
-  part: PartFile,
-  listed: Bitfield,
-  options: {
-    pieceLength: number;
-    pieceHashes: Uint8Array;
-    onVerified?: (index: number, data: Uint8Array) => void;
-    signal?: AbortSignal;
-  },
-): Promise<Bitfield> {
-  const { pieceLength, pieceHashes } = options;
-  const kept = new Bitfield(listed.length);
-  const buffer = new Uint8Array(Math.min(pieceLength, part.size));
-  for (let index = 0; index < listed.length; index++) {
-    if (!listed.has(index)) continue;
-    options.signal?.throwIfAborted();
-    const { position, length } = pieceSpan(index, part.size, pieceLength);
-    const data = buffer.subarray(0, length);
-    await part.read(position, data);
-    if (!isGoodPiece({ size: part.size, pieceLength, pieceHashes }, index, data)) continue;
-    kept.set(index);
-    options.onVerified?.(index, data);
-  }
-  return kept;
 }
 
 /** Options of {@linkcode ResumeSaver}. */

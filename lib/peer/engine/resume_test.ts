@@ -1,9 +1,7 @@
 import assert from "node:assert/strict";
-import { sha1 } from "../../common/hash.ts";
 import { Bitfield } from "../../wire/peer_frames.ts";
 import { FakeClock, tempDir, waitUntil } from "../../common/test_util.ts";
-import { loadResume, removeResume, ResumeSaver, saveResume, verifyPieces } from "./resume.ts";
-import { PartFile } from "./part_file.ts";
+import { loadResume, removeResume, ResumeSaver, saveResume } from "./resume.ts";
 
 const KEY = { fileId: "f".repeat(40), size: 10, pieceLength: 4 };
 
@@ -23,25 +21,6 @@ Deno.test("saveResume() and loadResume() round-trip a bitfield for the same file
   await removeResume(path);
   await removeResume(path);
   assert.equal(await loadResume(path, KEY), null);
-});
-
-Deno.test("verifyPieces() keeps only the listed pieces that still match their hash", async () => {
-  await using dir = await tempDir();
-  const content = new TextEncoder().encode("abcdefghij");
-  const hashes = new Uint8Array(60);
-  for (let i = 0; i < 3; i++) hashes.set(sha1(content.subarray(i * 4, i * 4 + 4)), i * 20);
-  content[5] = 0x58; // piece 1 corrupted on disk
-  await Deno.writeFile(`${dir.path}/x.part`, content);
-  await using part = await PartFile.open(`${dir.path}/x.part`, 10, { isFresh: false });
-  const listed = Bitfield.full(3);
-  const seen: number[] = [];
-  const kept = await verifyPieces(part, listed, {
-    pieceLength: 4,
-    pieceHashes: hashes,
-    onVerified: (index) => seen.push(index),
-  });
-  assert.deepEqual([kept.has(0), kept.has(1), kept.has(2)], [true, false, true]);
-  assert.deepEqual(seen, [0, 2]);
 });
 
 Deno.test("ResumeSaver saves at most once per interval, and flush() saves what is left", async () => {

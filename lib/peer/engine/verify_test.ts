@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { sha1 } from "../../common/hash.ts";
-import { isGoodPiece, wholeFileMismatch } from "./verify.ts";
+import { Bitfield } from "../../wire/peer_frames.ts";
+import { tempDir } from "../../common/test_util.ts";
+import { PartFile } from "./part_file.ts";
+import { isGoodPiece, verifyPieces, wholeFileMismatch } from "./verify.ts";
 
 function fileOf(pieces: Uint8Array[], pieceLength: number) {
   const pieceHashes = new Uint8Array(pieces.length * 20);
@@ -24,4 +27,25 @@ Deno.test("isGoodPiece() accepts each piece and refuses a changed byte, a short 
 Deno.test("wholeFileMismatch() names both digests, or is null when they agree", () => {
   assert.equal(wholeFileMismatch("ab", "ab"), null);
   assert.match(wholeFileMismatch("ab", "cd") ?? "", /expected ab, got cd/);
+});
+
+Deno.test("verifyPieces() keeps only the listed pieces that still match their hash", async () => {
+  await using dir = await tempDir();
+  const content = new TextEncoder().encode("abcdefghij");
+  const hashes = new Uint8Array(60);
+  for (let i = 0; i < 3; i++) hashes.set(sha1(content.subarray(i * 4, i * 4 + 4)), i * 20);
+  content[5] = 0x58; // piece 1 corrupted on disk
+  await Deno.writeFile(`${dir.path}/x.part`, content);
+  await using part = await PartFile.open(`${dir.path}/x.part`, 10, { isFresh: false });
+  const listed = Bitfield.full(3);
+  const seen: number[] = [];
+  const kept = await verifyPieces(part, listed, {
+    pieceLength: 4,
+    pieceHashes: hashes,
+    onVerified: (index) => {
+      seen.push(index);
+    },
+  });
+  assert.deepEqual([kept.has(0), kept.has(1), kept.has(2)], [true, false, true]);
+  assert.deepEqual(seen, [0, 2]);
 });
