@@ -89,7 +89,7 @@ export class PieceStore {
           ...(options.signal ? { signal: options.signal } : {}),
         });
       } catch (error) {
-        await writer.close();
+        await writer.close().catch(() => {}); // the re-check's error is the one to tell
         throw error;
       }
       for (let index = 0; index < kept.length; index++) {
