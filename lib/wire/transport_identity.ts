@@ -4,7 +4,7 @@
  * inside the handshake (secure_conn.ts), so after it each side knows which Ed25519 key the other
  * holds; pinning that key is the caller's part.
  */
-import { importPublicKey } from "../common/tickets.ts";
+import { exportPublicKey, generateSigningKeys, importPublicKey } from "../common/tickets.ts";
 import { ProtocolError } from "../common/errors.ts";
 import { WireErrorCode } from "./limits.ts";
 import { type DhKeyPair, generateDhKeyPair } from "./noise.ts";
@@ -48,12 +48,8 @@ export async function createTransportIdentity(keys?: IdentityKeys): Promise<Tran
 }
 
 async function freshIdentityKeys(): Promise<IdentityKeys> {
-  const pair = await crypto.subtle.generateKey("Ed25519", true, [
-    "sign",
-    "verify",
-  ]) as CryptoKeyPair;
-  const publicKey = new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey));
-  return { privateKey: pair.privateKey, publicKey };
+  const pair = await generateSigningKeys();
+  return { privateKey: pair.privateKey, publicKey: await exportPublicKey(pair.publicKey) };
 }
 
 function staticKeyMessage(staticPublic: Uint8Array): Uint8Array<ArrayBuffer> {

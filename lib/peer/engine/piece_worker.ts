@@ -4,9 +4,8 @@
  * piece given it checks length and SHA-1 (verify.ts), writes a good piece at its offset and
  * feeds it to the whole-file hash of the contiguous front (front_hash.ts); a piece the main
  * thread found good on disk at resume goes to that hash alone. Messages are taken in order, one at
- * a time; a write is done when it is answered. This thread alone uses its
- * handle, so a seek then a write is a positional write; with no node: module it stays ~5 MiB
- * smaller (common/sha1.ts).
+ * a time; a write is done when it is answered. This thread alone uses its handle, so a seek then
+ * a write is a positional write; with no node: module it stays ~5 MiB smaller (common/sha1.ts).
  */
 /// <reference lib="deno.worker" />
 import { describeError } from "../../common/errors.ts";
@@ -14,7 +13,7 @@ import { releaseOwnedBuffer } from "../../common/memory.ts";
 import { pieceSpan } from "../../common/hash.ts";
 import { Bitfield } from "../../wire/bitfield.ts";
 import { FrontHasher } from "./front_hash.ts";
-import type { FromWorker, PieceFile, ToWorker } from "./piece_writer.ts";
+import type { FromWorker, MovedBytes, PieceFile, ToWorker } from "./piece_writer.ts";
 import { isGoodPiece } from "./verify.ts";
 
 /** The `.part` this worker writes, with its bitfield and whole-file hash. */
@@ -87,15 +86,9 @@ async function handle(message: ToWorker): Promise<boolean | string | undefined> 
       part = new OpenPart(message.file, message.written);
       return undefined;
     case "put":
-      return opened().put(
-        message.index,
-        new Uint8Array(message.buffer, message.offset, message.length),
-      );
+      return opened().put(message.index, movedBytes(message));
     case "verified":
-      opened().verified(
-        message.index,
-        new Uint8Array(message.buffer, message.offset, message.length),
-      );
+      opened().verified(message.index, movedBytes(message));
       return undefined;
     case "digest":
       return await opened().hasher.digest();
@@ -104,6 +97,10 @@ async function handle(message: ToWorker): Promise<boolean | string | undefined> 
       part = null;
       return undefined;
   }
+}
+
+function movedBytes({ buffer, offset, length }: MovedBytes): Uint8Array {
+  return new Uint8Array(buffer, offset, length);
 }
 
 function opened(): OpenPart {

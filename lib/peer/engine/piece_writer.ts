@@ -28,7 +28,7 @@ export interface PieceFile {
 }
 
 /** Bytes moved to the worker: a view of `buffer`, which the sender gave up. */
-interface MovedBytes {
+export interface MovedBytes {
   buffer: ArrayBuffer;
   offset: number;
   length: number;
