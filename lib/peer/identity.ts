@@ -3,7 +3,7 @@
  * fingerprint) in `identity.json` in the state folder: loaded, or made and written atomically on
  * first start.
  */
-import { z } from "zod";
+import { is } from "../common/schema.ts";
 import { describeError } from "../common/errors.ts";
 import { writeFileAtomic } from "../common/fs.ts";
 
@@ -25,17 +25,17 @@ export interface PeerIdentity {
   readonly publicKeyJwk: JsonWebKey;
 }
 
-const JwkSchema = z.looseObject({
-  kty: z.literal("OKP"),
-  crv: z.literal("Ed25519"),
-  x: z.string().min(1),
+const JwkSchema = is.looseObject({
+  kty: is.literal("OKP"),
+  crv: is.literal("Ed25519"),
+  x: is.string().min(1),
 });
 
-const IdentityFileSchema = z.strictObject({
-  version: z.literal(IDENTITY_VERSION),
-  peerId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
+const IdentityFileSchema = is.strictObject({
+  version: is.literal(IDENTITY_VERSION),
+  peerId: is.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
   publicKey: JwkSchema,
-  privateKey: JwkSchema.extend({ d: z.string().min(1) }),
+  privateKey: JwkSchema.extend({ d: is.string().min(1) }),
 });
 
 /**

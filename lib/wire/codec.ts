@@ -1,9 +1,9 @@
 /**
- * The control-message codec: MessagePack bytes in and out, and decoding checked against a zod
+ * The control-message codec: MessagePack bytes in and out, and decoding checked against a
  * schema, so a payload that is not MessagePack or does not match throws ProtocolError.
  */
 import { Decoder, Encoder } from "@msgpack/msgpack";
-import type { z } from "zod";
+import type { Schema } from "../common/schema.ts";
 import { ProtocolError } from "../common/errors.ts";
 import { WireErrorCode } from "./limits.ts";
 
@@ -59,7 +59,7 @@ export function encodeResult(rid: number, result: object): Uint8Array {
  * @throws {ProtocolError} `bad_encoding` when the bytes are not MessagePack, `invalid_message`
  * when they do not match the schema
  */
-export function decodeMessage<T>(schema: z.ZodType<T>, payload: Uint8Array, what: string): T {
+export function decodeMessage<T>(schema: Schema<T>, payload: Uint8Array, what: string): T {
   let value: unknown;
   try {
     value = decoder.decode(payload);

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { encode } from "@msgpack/msgpack";
 import fc from "fast-check";
-import { z } from "zod";
+import { is, type Schema } from "../common/schema.ts";
 import { ProtocolError } from "../common/errors.ts";
 import { decodeMessage, encodeMessage, encodeResult, shareEncoding } from "./codec.ts";
 import { ErrorFrameSchema, HelloSchema, RequestSchema, ResponseSchema } from "./messages.ts";
 
-const PointSchema = z.strictObject({ x: z.number().int(), label: z.string().optional() });
+const PointSchema = is.strictObject({ x: is.number().int(), label: is.string().optional() });
 
 Deno.test("decodeMessage() returns what encodeMessage() encoded", () => {
   const value = { x: 3, label: "three" };
@@ -63,7 +63,7 @@ Deno.test("decodeMessage() rejects a map whose key is __proto__", () => {
   // fixmap of 1: "__proto__" → {}; must not reach the schema as a prototype change.
   const key = new TextEncoder().encode("__proto__");
   const bytes = new Uint8Array([0x81, 0xa0 | key.length, ...key, 0x80]);
-  assert.throws(() => decodeMessage(z.object({}), bytes, "map"), ProtocolError);
+  assert.throws(() => decodeMessage(is.object({}), bytes, "map"), ProtocolError);
 });
 
 Deno.test("decodeMessage() throws only ProtocolError on random bytes", () => {
@@ -72,7 +72,7 @@ Deno.test("decodeMessage() throws only ProtocolError on random bytes", () => {
     fc.property(
       fc.constantFrom(...schemas),
       fc.uint8Array({ maxLength: 256 }),
-      (schema: z.ZodType, bytes) => {
+      (schema: Schema, bytes) => {
         try {
           decodeMessage(schema, bytes, "fuzz");
         } catch (error) {
@@ -99,7 +99,7 @@ Deno.test("decodeMessage() throws only ProtocolError on random MessagePack value
     withDate: true,
   });
   fc.assert(
-    fc.property(fc.constantFrom(...schemas), value, (schema: z.ZodType, v) => {
+    fc.property(fc.constantFrom(...schemas), value, (schema: Schema, v) => {
       let bytes: Uint8Array;
       try {
         bytes = encodeMessage(v);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import type { z } from "zod";
+import type { Schema } from "../common/schema.ts";
 import { ProtocolError } from "../common/errors.ts";
 import { decodeMessage, encodeMessage } from "./codec.ts";
 import {
@@ -321,11 +321,11 @@ function isProtocolError(code: string) {
   return (error: unknown) => error instanceof ProtocolError && error.code === code;
 }
 
-function roundTrip<T>(schema: z.ZodType<T>, value: unknown, what = "message"): T {
+function roundTrip<T>(schema: Schema<T>, value: unknown, what = "message"): T {
   return decodeMessage(schema, encodeMessage(value), what);
 }
 
-function assertInvalid(schema: z.ZodType, value: unknown, what: string) {
+function assertInvalid(schema: Schema, value: unknown, what: string) {
   assert.throws(
     () => roundTrip(schema, value),
     isProtocolError("invalid_message"),
@@ -520,7 +520,7 @@ Deno.test("RESULTS round-trip every op's result inside a response envelope", () 
     const decoded = roundTrip(ResponseSchema, response, "response");
     assert.deepStrictEqual(decoded, response, op);
     assert.ok(decoded.ok);
-    const schema: z.ZodType = RESULTS[op];
+    const schema: Schema = RESULTS[op];
     assert.deepStrictEqual(roundTrip(schema, decoded.result, op), VALID_RESULTS[op], op);
   }
 });

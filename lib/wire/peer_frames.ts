@@ -19,7 +19,7 @@
  * partial BITFIELD and reveals pieces one at a time with HAVE.
  */
 import { PIECE_SIZE_BYTES } from "../common/hash.ts";
-import { z } from "zod";
+import { is } from "../common/schema.ts";
 import { ProtocolError } from "../common/errors.ts";
 import { FRAME_HEADER_BYTES, FrameType, WireErrorCode } from "./limits.ts";
 import { Bitfield } from "./bitfield.ts";
@@ -68,29 +68,26 @@ export const PEER_FRAME_LIMIT_BYTES: ReadonlyMap<number, number> = new Map([
 export const CHALLENGE_NONCE_BYTES = 32;
 
 /** CHALLENGE: the seeder's fresh nonce, exactly 32 bytes (a downloader signs nothing else). */
-export const ChallengeSchema = z.strictObject({
-  nonce: z.custom<Uint8Array>(
-    (v) => v instanceof Uint8Array && v.length === CHALLENGE_NONCE_BYTES,
-    `must be ${CHALLENGE_NONCE_BYTES} bytes`,
-  ),
+export const ChallengeSchema = is.strictObject({
+  nonce: is.bytes().length(CHALLENGE_NONCE_BYTES),
 });
 
 /**
  * HANDSHAKE: the ticket from a tracker and the proof of the key it names; `port` is where the
  * downloader's own seeder listens, so the seeder can tell other downloaders of it (PEERS).
  */
-export const HandshakeSchema = z.strictObject({
-  ticket: z.custom<Uint8Array>((v) => v instanceof Uint8Array, "must be bytes"),
-  proof: z.custom<Uint8Array>((v) => v instanceof Uint8Array, "must be bytes"),
-  port: z.number().int().min(1).max(65535).optional(),
+export const HandshakeSchema = is.strictObject({
+  ticket: is.bytes(),
+  proof: is.bytes(),
+  port: is.number().int().min(1).max(65535).optional(),
 });
 
 /** PEERS: other peers of the same file that this seeder knows (hints: each still needs a ticket). */
-export const PeersSchema = z.strictObject({
-  peers: z.array(
-    z.strictObject({
-      peerId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
-      address: z.string().max(64),
+export const PeersSchema = is.strictObject({
+  peers: is.array(
+    is.strictObject({
+      peerId: is.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
+      address: is.string().max(64),
     }),
   ).max(MAX_EXCHANGED_PEERS),
 });

@@ -16,7 +16,7 @@
  * k is derived from the cluster secret, so only trackers that hold it can replicate; anything
  * else is refused with one error frame before a single operation is read or sent.
  */
-import { z } from "zod";
+import { is } from "../common/schema.ts";
 import { FrameType } from "./limits.ts";
 
 /** Replication frame type ids. */
@@ -57,68 +57,67 @@ export const REPL_HANDSHAKE_LIMIT_BYTES: ReadonlyMap<number, number> = new Map([
   [ReplFrame.AUTH, 256],
 ]);
 
-const bin32 = z.custom<Uint8Array>((v) => v instanceof Uint8Array, "must be bytes").refine(
-  (b) => b.length === 32,
-  "must be 32 bytes",
-);
+const bin32 = is.bytes().length(32);
 /** Highest contiguous sequence number held per origin tracker. */
-const vector = z.record(z.string().max(200), z.number().int().min(0)).refine(
+const vector = is.record(is.string().max(200), is.number().int().min(0)).refine(
   (v) => Object.keys(v).length <= 1024,
   "too many origins",
 );
-const clock = z.strictObject({
-  wall: z.number().int().min(0),
-  counter: z.number().int().min(0),
+const clock = is.strictObject({
+  wall: is.number().int().min(0),
+  counter: is.number().int().min(0),
 });
 
 /** REPL_CHALLENGE. */
-export const ReplChallengeSchema = z.strictObject({ nonce: bin32 });
+export const ReplChallengeSchema = is.strictObject({ nonce: bin32 });
 /** REPL_AUTH. */
-export const ReplAuthSchema = z.strictObject({
+export const ReplAuthSchema = is.strictObject({
   nonce: bin32,
   mac: bin32,
   /** The connector's listen port, so a tracker missing from our list gets a link back. */
-  port: z.number().int().min(1).max(65535),
+  port: is.number().int().min(1).max(65535),
 });
 /** REPL_WELCOME: the acceptor proves the secret too, and says what it holds. */
-export const ReplWelcomeSchema = z.strictObject({ mac: bin32, vector, clock });
+export const ReplWelcomeSchema = is.strictObject({ mac: bin32, vector, clock });
 /** REPL_ACK. */
-export const ReplAckSchema = z.strictObject({ vector, clock });
+export const ReplAckSchema = is.strictObject({ vector, clock });
 /** REPL_OPS: operations as `[origin, seq, wall, counter, key, requestId, body]` rows. */
-export const ReplOpsSchema = z.strictObject({
-  ops: z.array(z.tuple([
-    z.string().max(200),
-    z.number().int().min(1),
-    z.number().int().min(0),
-    z.number().int().min(0),
-    z.string().max(600),
-    z.string().max(128).nullable(),
-    z.custom<Uint8Array>((v) => v instanceof Uint8Array, "must be bytes"),
+export const ReplOpsSchema = is.strictObject({
+  ops: is.array(is.tuple([
+    is.string().max(200),
+    is.number().int().min(1),
+    is.number().int().min(0),
+    is.number().int().min(0),
+    is.string().max(600),
+    is.string().max(128).nullable(),
+    is.bytes(),
   ])).max(100_000),
 });
 /** REPL_PRESENCE: peers online at the sender, each with its lease left and files. */
-export const ReplPresenceSchema = z.strictObject({
-  peers: z.array(z.strictObject({
-    peerId: z.string().max(64),
-    user: z.string().max(64),
-    host: z.string().max(64),
-    port: z.number().int().min(0).max(65535),
-    leaseMs: z.number().int().min(0).max(3_600_000),
-    files: z.array(z.tuple([z.string().max(64), z.string().max(40), z.boolean()])).max(100_000),
+export const ReplPresenceSchema = is.strictObject({
+  peers: is.array(is.strictObject({
+    peerId: is.string().max(64),
+    user: is.string().max(64),
+    host: is.string().max(64),
+    port: is.number().int().min(0).max(65535),
+    leaseMs: is.number().int().min(0).max(3_600_000),
+    files: is.array(is.tuple([is.string().max(64), is.string().max(40), is.boolean()])).max(
+      100_000,
+    ),
   })).max(10_000),
-  dropped: z.array(z.string().max(64)).max(10_000),
+  dropped: is.array(is.string().max(64)).max(10_000),
 });
 /** REPL_SNAPSHOT: the trimmed state, for a tracker that is behind what the log still holds. */
-export const ReplSnapshotSchema = z.strictObject({
+export const ReplSnapshotSchema = is.strictObject({
   /** Order key every operation in the snapshot sorts below. */
-  point: z.string().max(300),
+  point: is.string().max(300),
   /** Per origin, the highest sequence number the snapshot covers. */
   vector,
-  rows: z.array(
-    z.tuple([
-      z.string().max(700),
-      z.custom<Uint8Array>((v) => v instanceof Uint8Array, "must be bytes"),
+  rows: is.array(
+    is.tuple([
+      is.string().max(700),
+      is.bytes(),
     ]),
   ),
-  requestIds: z.array(z.string().max(128)),
+  requestIds: is.array(is.string().max(128)),
 });

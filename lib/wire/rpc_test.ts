@@ -261,7 +261,7 @@ Deno.test({
 });
 
 Deno.test({
-  // zod's 'Unrecognized key: "<key>"' quotes remote text: a 5,000-byte key would make a message
+  // An unknown-field message quotes remote text: a 5,000-byte key would make a message
   // over ErrorFrameSchema's 1024 characters and the error frame's 4096-byte limit, so the client
   // would never learn the code. The message sent is clipped.
   name: "serveRequests() sends a decodable error frame however long the offending key is",

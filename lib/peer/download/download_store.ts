@@ -3,7 +3,7 @@
  * unfinished downloads continue on their own (the engine re-verifies the `.part` file), and ids
  * (d1, d2, …) are never given twice.
  */
-import { z } from "zod";
+import { type Infer, is } from "../../common/schema.ts";
 import { JsonFile } from "../support/json_file.ts";
 
 /** The file in the state folder that lists the downloads. */
@@ -32,24 +32,24 @@ export interface DownloadRecord {
   readonly reason?: string;
 }
 
-const RecordSchema = z.strictObject({
-  id: z.string().regex(/^d\d+$/),
-  user: z.string().min(1),
-  group: z.string().min(1),
-  name: z.string().min(1),
-  destination: z.string().min(1),
-  fileId: z.string().regex(/^[0-9a-f]{40}$/),
-  size: z.number().int().min(0),
-  state: z.enum(["D", "P", "C", "F"]),
-  reason: z.string().optional(),
+const RecordSchema = is.strictObject({
+  id: is.string().regex(/^d\d+$/),
+  user: is.string().min(1),
+  group: is.string().min(1),
+  name: is.string().min(1),
+  destination: is.string().min(1),
+  fileId: is.string().regex(/^[0-9a-f]{40}$/),
+  size: is.number().int().min(0),
+  state: is.enum(["D", "P", "C", "F"]),
+  reason: is.string().optional(),
 });
 
-const FileSchema = z.strictObject({
-  version: z.literal(DOWNLOADS_VERSION),
-  nextId: z.number().int().min(1),
-  downloads: z.array(RecordSchema),
+const FileSchema = is.strictObject({
+  version: is.literal(DOWNLOADS_VERSION),
+  nextId: is.number().int().min(1),
+  downloads: is.array(RecordSchema),
 });
-type Content = z.infer<typeof FileSchema>;
+type Content = Infer<typeof FileSchema>;
 
 /** The download records, in memory and in `downloads.json`. */
 export class DownloadStore {
@@ -122,8 +122,8 @@ export class DownloadStore {
   }
 }
 
-/** zod gives `reason: undefined`; the record type wants the key absent. */
-function stripUndefined(record: z.infer<typeof RecordSchema>): DownloadRecord {
+/** The schema's type allows `reason: undefined`; the record type wants the key absent. */
+function stripUndefined(record: Infer<typeof RecordSchema>): DownloadRecord {
   const { reason, ...rest } = record;
   return reason === undefined ? rest : { ...rest, reason };
 }

@@ -3,7 +3,7 @@
  * a login the same files are shared again, unchanged ones without hashing them again (their size
  * and modification time are kept beside the file id).
  */
-import { z } from "zod";
+import { type Infer, is } from "../../common/schema.ts";
 import { JsonFile } from "../support/json_file.ts";
 
 /** The file in the state folder that lists the shares. */
@@ -27,20 +27,20 @@ export interface ShareRecord {
   readonly sha1: string;
 }
 
-const ShareRecordSchema = z.strictObject({
-  user: z.string().min(1),
-  group: z.string().min(1),
-  name: z.string().min(1),
-  path: z.string().min(1),
-  fileId: z.string().regex(/^[0-9a-f]{40}$/),
-  size: z.number().int().min(0),
-  mtimeMs: z.number(),
-  sha1: z.string().regex(/^[0-9a-f]{40}$/),
+const ShareRecordSchema = is.strictObject({
+  user: is.string().min(1),
+  group: is.string().min(1),
+  name: is.string().min(1),
+  path: is.string().min(1),
+  fileId: is.string().regex(/^[0-9a-f]{40}$/),
+  size: is.number().int().min(0),
+  mtimeMs: is.number(),
+  sha1: is.string().regex(/^[0-9a-f]{40}$/),
 });
 
-const SharesFileSchema = z.strictObject({
-  version: z.literal(SHARES_VERSION),
-  shares: z.array(ShareRecordSchema),
+const SharesFileSchema = is.strictObject({
+  version: is.literal(SHARES_VERSION),
+  shares: is.array(ShareRecordSchema),
 });
 
 function key(user: string, group: string, name: string): string {
@@ -49,10 +49,10 @@ function key(user: string, group: string, name: string): string {
 
 /** The share records, in memory and in `shares.json`. */
 export class ShareStore {
-  readonly #file: JsonFile<z.infer<typeof SharesFileSchema>>;
+  readonly #file: JsonFile<Infer<typeof SharesFileSchema>>;
   readonly #records = new Map<string, ShareRecord>();
 
-  private constructor(file: JsonFile<z.infer<typeof SharesFileSchema>>) {
+  private constructor(file: JsonFile<Infer<typeof SharesFileSchema>>) {
     this.#file = file;
   }
 

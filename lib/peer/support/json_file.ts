@@ -2,18 +2,18 @@
  * A small JSON file in the state folder (shares.json, downloads.json), validated on load and
  * replaced atomically on save, so a crash never leaves half a file behind.
  */
-import type { z } from "zod";
+import type { Schema } from "../../common/schema.ts";
 import { writeFileAtomic } from "../../common/fs.ts";
 
 /** One JSON document on disk, checked against a schema. */
 export class JsonFile<T> {
   readonly path: string;
-  readonly #schema: z.ZodType<T>;
+  readonly #schema: Schema<T>;
   /** Saves run one after another, so an older snapshot never lands after a newer one. */
   #saving: Promise<void> = Promise.resolve();
 
   /** A file at `path` whose content must match `schema`. */
-  constructor(path: string, schema: z.ZodType<T>) {
+  constructor(path: string, schema: Schema<T>) {
     this.path = path;
     this.#schema = schema;
   }

@@ -2,7 +2,7 @@
  * The types every command file shares, so the handler files and the table import this file and
  * not each other: what a tracker injects, who called, one request as a handler sees it, the
  * checks and writes handlers have in common, and the shape of the command table. A handler's
- * arguments and result are the zod schemas of `lib/wire/messages.ts` (`ArgsOf`, `ResultOf`).
+ * arguments and result are the schemas of `lib/wire/messages.ts` (`ArgsOf`, `ResultOf`).
  */
 import type { ArgsOf, Op, Request, ResultOf } from "../../wire/mod.ts";
 import type { Presence } from "../presence.ts";

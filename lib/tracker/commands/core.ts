@@ -3,7 +3,7 @@
  * retried write, and the one way a command changes state (make operations, apply them, commit
  * them with the rows they changed, answer after COMMIT).
  */
-import type { z } from "zod";
+import type { Schema } from "../../common/schema.ts";
 import { CommandError } from "../../common/errors.ts";
 import { ErrorCode, type Op, type ResultOf, RESULTS } from "../../wire/mod.ts";
 import type { SessionClaims } from "../sessions.ts";
@@ -12,7 +12,7 @@ import type { CommandContext, CommandCore } from "./context.ts";
 import { checkSession } from "./session_check.ts";
 
 /** The result schemas, typed per op so that indexing by a generic op keeps the result type. */
-const RESULT_SCHEMAS: { readonly [O in Op]: z.ZodType<ResultOf<O>> } = RESULTS;
+const RESULT_SCHEMAS: { readonly [O in Op]: Schema<ResultOf<O>> } = RESULTS;
 
 /** The shared part of the command layer, over one tracker's state and store. */
 export class Core implements CommandCore {

@@ -3,92 +3,92 @@
  * another tracker is made of such rows: they are checked here before they replace this
  * tracker's state, as operations are checked against theirs (op_schema.ts).
  */
-import { z } from "zod";
+import { is } from "../../common/schema.ts";
 import { NAME_PATTERN } from "../../common/ids.ts";
 import type { Entity } from "./entities.ts";
 import { ScryptParamsSchema } from "./op_schema.ts";
 
-const name = z.string().regex(NAME_PATTERN);
-const id = z.string().min(1).max(200);
-const orderKey = z.string().min(1).max(200);
-const fileId = z.string().regex(/^[0-9a-f]{40}$/);
-const count = z.number().int().min(0);
-const bin = z.custom<Uint8Array>((v) => v instanceof Uint8Array, "must be bytes");
-const membership = z.strictObject({ user: name, since: orderKey });
+const name = is.string().regex(NAME_PATTERN);
+const id = is.string().min(1).max(200);
+const orderKey = is.string().min(1).max(200);
+const fileId = is.string().regex(/^[0-9a-f]{40}$/);
+const count = is.number().int().min(0);
+const bin = is.bytes();
+const membership = is.strictObject({ user: name, since: orderKey });
 
 /** Every kind of row, by its `kind`. */
-export const EntitySchema = z.discriminatedUnion("kind", [
-  z.strictObject({
-    kind: z.literal("user"),
+export const EntitySchema = is.discriminatedUnion("kind", [
+  is.strictObject({
+    kind: is.literal("user"),
     name,
     creation: id,
-    salt: z.string().max(200),
-    hash: z.string().max(200),
+    salt: is.string().max(200),
+    hash: is.string().max(200),
     params: ScryptParamsSchema,
   }),
-  z.strictObject({
-    kind: z.literal("group"),
+  is.strictObject({
+    kind: is.literal("group"),
     name,
     creation: id,
     owner: name,
-    members: z.array(membership),
-    requests: z.array(membership),
+    members: is.array(membership),
+    requests: is.array(membership),
   }),
-  z.strictObject({
-    kind: z.literal("answers"),
+  is.strictObject({
+    kind: is.literal("answers"),
     user: name,
-    answers: z.array(z.strictObject({
+    answers: is.array(is.strictObject({
       group: name,
       groupCreation: id,
-      isAccepted: z.boolean(),
+      isAccepted: is.boolean(),
       at: count,
     })),
   }),
-  z.strictObject({
-    kind: z.literal("conflict"),
-    what: z.enum(["user", "group"]),
+  is.strictObject({
+    kind: is.literal("conflict"),
+    what: is.enum(["user", "group"]),
     name,
     creation: id,
     ownerCreation: id.optional(),
   }),
-  z.strictObject({
-    kind: z.literal("logout"),
+  is.strictObject({
+    kind: is.literal("logout"),
     user: name,
     userCreation: id,
     peerId: id,
     at: orderKey,
   }),
-  z.strictObject({
-    kind: z.literal("file"),
+  is.strictObject({
+    kind: is.literal("file"),
     group: name,
     groupCreation: id,
-    name: z.string().min(1).max(255),
+    name: is.string().min(1).max(255),
     fileId,
     size: count,
-    pieceLength: z.number().int().min(1),
+    pieceLength: is.number().int().min(1),
     pieceCount: count,
     sha1: fileId,
-    sharers: z.array(z.strictObject({ user: name, peerId: id })),
+    sharers: is.array(is.strictObject({ user: name, peerId: id })),
   }),
-  z.strictObject({ kind: z.literal("hashes"), fileId, chunk: count, hashes: bin }),
-  z.strictObject({
-    kind: z.literal("tracker_key"),
+  is.strictObject({ kind: is.literal("hashes"), fileId, chunk: count, hashes: bin }),
+  is.strictObject({
+    kind: is.literal("tracker_key"),
     trackerId: id,
-    publicKey: bin.refine((b) => b.length === 32),
+    publicKey: is.bytes().length(32),
   }),
-  z.strictObject({
-    kind: z.literal("tracker_address"),
+  is.strictObject({
+    kind: is.literal("tracker_address"),
     trackerId: id,
-    address: z.string().min(3).max(64),
+    address: is.string().min(3).max(64),
   }),
-  z.strictObject({ kind: z.literal("tracker_removed"), trackerId: id }),
-  z.strictObject({
-    kind: z.literal("answer_set_aside"),
+  is.strictObject({ kind: is.literal("tracker_removed"), trackerId: id }),
+  is.strictObject({
+    kind: is.literal("answer_set_aside"),
     byCreation: id,
     by: name,
     group: name,
     user: name,
-    accept: z.boolean(),
+    accept: is.boolean(),
   }),
 ]);
 

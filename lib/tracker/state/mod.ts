@@ -2,7 +2,7 @@
  * The tracker's pure core: the operations (their schemas, keys and total order), the hybrid
  * logical clock's timestamps, the state rows, `State.apply` over them, the state digest and the
  * log's trim point. Given the same operations it computes the same state on every tracker, so it
- * does no I/O: it imports only `lib/common`, zod and `node:crypto`'s hash, never SQLite, sockets,
+ * does no I/O: it imports only `lib/common` and `node:crypto`'s hash, never SQLite, sockets,
  * timers, the wall clock or `Deno.*` (time comes in as a parameter). The rest of `lib/tracker`
  * imports it through this file.
  *

@@ -1,7 +1,7 @@
 /**
  * Operations: the only way tracker state changes. A command is validated against the state
  * and becomes operations; the state is a pure function of the operations it holds. Their
- * shapes (and types) are the zod schemas of `op_schema.ts`; this file gives an operation its id,
+ * shapes (and types) are the schemas of `op_schema.ts`; this file gives an operation its id,
  * its place in the total order and its entity key.
  *
  * Things that belong to a user or group name the id of the operation that created that user or
