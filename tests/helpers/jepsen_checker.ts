@@ -276,9 +276,12 @@ function checkTold(
       : undefined;
     if (!expected || !op) continue;
     const b = op.body;
-    // A creator whose own user name lost is told that instead, at every command; a losing user
-    // without a token learns it from a refused login (the name's password is another's).
+    // A creator or an owner answering whose own user name lost is told that instead, at every
+    // command; a losing user without a token learns it from a refused login (the name's password
+    // is another's).
     const author = b.type === "create_group"
+      ? { user: b.owner, creation: b.ownerCreation }
+      : b.type === "resolve_request" && b.owner !== undefined && b.ownerCreation !== undefined
       ? { user: b.owner, creation: b.ownerCreation }
       : undefined;
     if (author && c.finals[0]!.state.user(author.user)?.creation !== author.creation) continue;

@@ -156,6 +156,41 @@ Deno.test("checkHistory() names the rule behind a lost name and a former owner's
   );
 });
 
+Deno.test("checkHistory() takes name_taken as telling an owner whose own user name lost", () => {
+  const s = new Scenario();
+  const ann = s.user("A", 1, "ann");
+  const bob = s.user("A", 2, "bob");
+  const carol = s.user("A", 3, "carol");
+  const g = opId(
+    s.write("A", 4, { type: "create_group", group: "g", owner: "bob", ownerCreation: bob }, "bob"),
+  );
+  s.write("A", 5, {
+    type: "join_request",
+    group: "g",
+    groupCreation: g,
+    user: "carol",
+    userCreation: carol,
+  }, "carol");
+  // ann answers as g's owner (as she was on her side of a cut) ...
+  s.write("A", 6, {
+    type: "resolve_request",
+    group: "g",
+    groupCreation: g,
+    user: "carol",
+    accept: true,
+    owner: "ann",
+    ownerCreation: ann,
+  }, "ann");
+  // ... but another "ann", created earlier by the clocks on B, wins the name: the first ann's
+  // session is told name_taken at every command from then on, never the answer set aside.
+  s.user("B", 0.5, "ann");
+  s.history.at(-1)!.client = "c-ann-B";
+  s.answer("list_groups", "ann", { type: "fail", code: "name_taken" });
+  const report = checkHistory(s.history, s.finals());
+  ok(report.superseded.some((l) => l.includes("set aside: accept by a former owner")));
+  deepEqual(report.problems.filter((p) => p.startsWith("never told")), []);
+});
+
 Deno.test("checkHistory() catches a lost write", () => {
   const { s, bob } = clubScenario();
   const lost = s.write("B", 9, {
