@@ -8,8 +8,12 @@ import { MiB, peakMemoryBytes, sha1OfFile, writeLargeFile } from "./helpers/file
 import { eventWith, GROUP, startDownload, Swarm } from "./helpers/swarm.ts";
 
 const SIZE = 1024 * MiB;
-/** Generous: a Deno process starts near 60 MiB; the file is 1024 MiB. */
-const MAX_PEAK_BYTES = 400 * MiB;
+/**
+ * Generous, 1.5x the benchmark's target of 100 MiB (`deno task bench --only rss`: 86-98 MiB on
+ * 2026-12-07): a Deno process starts near 35 MiB, a logged-in peer near 65, and the file is
+ * 1024 MiB, so holding even a tenth of it fails.
+ */
+const MAX_PEAK_BYTES = 150 * MiB;
 
 Deno.test({
   name: "a 1 GiB transfer keeps the seeder's and the downloader's peak memory bounded",
