@@ -280,11 +280,12 @@ function isRecordLike(value: unknown): value is Record<string, unknown> {
 
 /** Objects with the fields of `shape`. */
 export class ObjectSchema<S extends Shape, T> extends Schema<T> {
-  readonly #keys: readonly string[];
+  /** Each field: its key, its schema, and whether plain objects inherit a property of that name. */
+  readonly #fields: readonly (readonly [string, AnySchema, boolean])[];
 
   constructor(readonly shape: S, readonly unknownKeys: Unknown) {
     super();
-    this.#keys = Object.keys(shape);
+    this.#fields = Object.keys(shape).map((key) => [key, shape[key]!, key in Object.prototype]);
   }
 
   /** The same object with more fields (or other schemas for some). */
@@ -298,23 +299,33 @@ export class ObjectSchema<S extends Shape, T> extends Schema<T> {
   protected run(value: unknown): T {
     if (!isRecordLike(value)) throw new Invalid("must be a map of fields");
     const out: Record<string, unknown> = this.unknownKeys === "keep" ? { ...value } : {};
-    if (this.unknownKeys === "refuse") {
-      for (const key of Object.keys(value)) {
-        if (!Object.hasOwn(this.shape, key)) throw new Invalid(`unknown field ${quoteKey(key)}`);
-      }
-    }
-    for (const key of this.#keys) {
-      const given = Object.hasOwn(value, key) ? value[key] : undefined;
+    let present = 0;
+    for (const [key, schema, isInherited] of this.#fields) {
+      let given = value[key];
+      const isOwn = given === undefined || isInherited ? Object.hasOwn(value, key) : true;
+      if (!isOwn) given = undefined;
+      else present++;
       let checked: unknown;
       try {
-        checked = Schema.check(this.shape[key]!, given);
+        checked = Schema.check(schema, given);
       } catch (error) {
         within(
           key,
           given === undefined && error instanceof Invalid ? new Invalid("is missing") : error,
         );
       }
-      if (checked !== undefined || Object.hasOwn(value, key)) out[key] = checked;
+      if (checked !== undefined || isOwn) out[key] = checked;
+    }
+    if (this.unknownKeys === "refuse") {
+      // Every own field was one of the shape's, unless there are more fields than it found.
+      let fields = 0;
+      for (const _ in value) fields++;
+      if (fields !== present) {
+        const unknown = Object.keys(value).find((key) => !Object.hasOwn(this.shape, key));
+        throw new Invalid(
+          unknown === undefined ? "has unknown fields" : `unknown field ${quoteKey(unknown)}`,
+        );
+      }
     }
     return out as T;
   }

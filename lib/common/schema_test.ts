@@ -53,6 +53,13 @@ Deno.test("a strict object refuses an unknown field, quoting at most 40 characte
   assert.ok(long.length < 60, long);
 });
 
+Deno.test("a field named like an Object.prototype property is read only from the object itself", () => {
+  const Odd = is.strictObject({ toString: is.unknown(), constructor: is.string().optional() });
+  assert.deepStrictEqual(Odd.parse({}), {});
+  assert.deepStrictEqual(Odd.parse({ constructor: "c" }), { constructor: "c" });
+  assert.equal(failure(Odd, { constructor: 1 }), "constructor: must be a string");
+});
+
 Deno.test("numbers are finite: NaN and Infinity fail, as do unsafe integers for int()", () => {
   const n = is.number();
   for (const bad of [NaN, Infinity, -Infinity, "1", 1n]) {
