@@ -8,7 +8,8 @@
  * A check never changes a value, except that objects come back as fresh objects holding only the
  * fields their schema names (so a value that passed is safe to keep). A value that fails gives
  * the first issue found: where (the path of keys and indexes) and a message fit to show a user;
- * a message never quotes the offending value.
+ * a message never quotes the offending value (an unknown field's name is quoted, clipped to 40
+ * characters).
  *
  * @module
  */
