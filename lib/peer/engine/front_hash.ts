@@ -1,10 +1,11 @@
 /**
  * The whole-file SHA-1 of a download, computed as the contiguous front of the file completes,
- * so finishing needs no second full read. Pieces arrive roughly in file order (the picker breaks
- * rarity ties at random among the first few missing pieces in file order): the one at the front is hashed at once, a few ahead of it are held in
- * memory (they are the buffers the socket read them into, not copies), and any piece that was
- * not held is read back from the `.part` when the front reaches it; those reads are spread over
- * the download and mostly hit the page cache.
+ * so finishing needs no second full read. The piece at the front is hashed at once, a few ahead
+ * of it are held in memory (the buffers the socket read them into, not copies), and any piece
+ * that was not held is read back from the `.part` when the front reaches it, mostly from the page
+ * cache. A lone downloader of super-seeding seeders gets pieces near file order
+ * (seeder/super_seed.ts), so the front keeps up; in a crowd the picker breaks rarity ties at
+ * random over the whole file, so the front moves late and most of the hash runs at the end.
  */
 import { toHex } from "../../common/base64.ts";
 import { createSha1, type Sha1 } from "../../common/sha1.ts";

@@ -9,7 +9,7 @@ import { Bitfield } from "../../wire/peer_frames.ts";
 import { MAX_EXCHANGED_PEERS } from "../../wire/peer_frames.ts";
 import { type ChokeCandidate, Choker, UPLOAD_SLOTS } from "./choker.ts";
 import type { PieceSource } from "./served_files.ts";
-import { isSpread, nextReveal, REVEAL_AHEAD_PIECES } from "./super_seed.ts";
+import { isSpread, nextReveal, REVEAL_AHEAD_PIECES, revealWindow } from "./super_seed.ts";
 
 /** Upload slots are re-chosen this often (and at once when a downloader comes or goes). */
 export const CHOKE_INTERVAL_MS = 2_000;
@@ -183,6 +183,7 @@ export class FileSwarm {
         revealed,
         availability: this.#availability,
         inFlight: this.#inFlight,
+        window: revealWindow(this.#members.size),
         random: this.#random,
       });
       if (index === null) return;

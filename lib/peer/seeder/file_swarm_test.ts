@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Bitfield } from "../../wire/peer_frames.ts";
 import { FileSwarm, type SwarmMember } from "./file_swarm.ts";
 import type { PieceSource } from "./served_files.ts";
-import { REVEAL_AHEAD_PIECES } from "./super_seed.ts";
+import { REVEAL_AHEAD_PIECES, REVEAL_WINDOW_PIECES } from "./super_seed.ts";
 
 function sourceOf(pieces: number, isComplete = true): PieceSource {
   return {
@@ -70,6 +70,30 @@ Deno.test("FileSwarm while super-seeding shows each downloader different pieces,
   assert.equal(d.shown().length, REVEAL_AHEAD_PIECES + 1, "one more for the one it got");
   assert.deepEqual(members[3]!.peersTold.sort(), ["a", "bb", "ccc"], "a newcomer hears of all");
   assert.deepEqual(members[0]!.peersTold.sort(), ["bb", "ccc", "dddd"], "and all of it");
+});
+
+Deno.test("FileSwarm shows a lone downloader pieces near the front of the file, a crowd pieces from all of it", () => {
+  const pieces = 16 * REVEAL_WINDOW_PIECES;
+  const swarm = new FileSwarm(sourceOf(pieces), { random: Math.random });
+  const lone = new FakeMember("lone", pieces, true);
+  swarm.join(lone);
+  for (let round = 0; round < 20; round++) {
+    const next = lone.shown().find((i) => !lone.theirs.has(i))!;
+    lone.theirs.set(next);
+    swarm.onHave(lone, next);
+  }
+  const front = Math.max(...lone.shown());
+  assert.ok(front < 20 + REVEAL_WINDOW_PIECES, `within the window past what it holds: ${front}`);
+  // A second downloader: reveals come from the whole file (for 32 of them, at least one is
+  // past the first quarter unless the draw is broken: the chance is 4^-32).
+  const other = new FakeMember("other", pieces, true);
+  swarm.join(other);
+  for (let round = 0; round < 32; round++) {
+    const next = other.shown().find((i) => !other.theirs.has(i))!;
+    other.theirs.set(next);
+    swarm.onHave(other, next);
+  }
+  assert.ok(Math.max(...other.shown()) >= pieces / 4, `spread: ${other.shown()}`);
 });
 
 Deno.test("FileSwarm shows a fresh piece again once the downloader it was shown to leaves", () => {
