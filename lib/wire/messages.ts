@@ -13,17 +13,18 @@ export const ROLES = ["peer", "tracker", "seeder", "status"] as const;
 /** A connection role. */
 export type Role = typeof ROLES[number];
 
+/** A decoded Hello. */
+export type Hello = { version: number; role: Role; id: string };
+
 /** Hello: `{ version, role, id }`, the first frame each way, after the magic. */
-export const HelloSchema = is.strictObject({
+export const HelloSchema: Schema<Hello> = is.strictObject({
   version: is.number().int().min(0).max(0xffff),
   role: is.enum(ROLES),
   id: is.string().min(1).max(128),
 });
-/** A decoded Hello. */
-export type Hello = Infer<typeof HelloSchema>;
 
 /** Error frame: a fatal connection-level error, sent once before closing. */
-export const ErrorFrameSchema = is.strictObject({
+export const ErrorFrameSchema: Schema<{ code: string; message: string }> = is.strictObject({
   code: is.string().min(1).max(64),
   message: is.string().max(1024),
 });
@@ -114,19 +115,31 @@ export const PUBLIC_OPS: ReadonlySet<Op> = new Set<Op>([
 
 const opNames = Object.keys(REQUEST_ARGS) as [Op, ...Op[]];
 
+/** A decoded request envelope (args not yet checked against the op's schema). */
+export type Request = {
+  rid: number;
+  op: Op;
+  args: Record<string, unknown>;
+  token?: string | undefined;
+  requestId?: string | undefined;
+};
+
 /** Request envelope: `{ rid, op, args, token?, requestId? }`. */
-export const RequestSchema = is.strictObject({
+export const RequestSchema: Schema<Request> = is.strictObject({
   rid: is.number().int().min(0).max(0xffffffff),
   op: is.enum(opNames),
   args: is.record(is.string(), is.unknown()),
   token: token.optional(),
   requestId: is.string().min(1).max(128).optional(),
 });
-/** A decoded request envelope (args not yet checked against the op's schema). */
-export type Request = Infer<typeof RequestSchema>;
+
+/** A decoded response envelope. */
+export type Response =
+  | { rid: number; ok: true; result: Record<string, unknown> }
+  | { rid: number; ok: false; code: string; message: string };
 
 /** Response envelope: `{ rid, ok: true, result }` or `{ rid, ok: false, code, message }`. */
-export const ResponseSchema = is.discriminatedUnion("ok", [
+export const ResponseSchema: Schema<Response> = is.discriminatedUnion("ok", [
   is.strictObject({
     rid: is.number().int().min(0).max(0xffffffff),
     ok: is.literal(true),
@@ -139,8 +152,6 @@ export const ResponseSchema = is.discriminatedUnion("ok", [
     message: is.string().max(1024),
   }),
 ]);
-/** A decoded response envelope. */
-export type Response = Infer<typeof ResponseSchema>;
 
 const page = <T>(item: Schema<T>) => is.array(item).max(MAX_PAGE_ITEMS);
 

@@ -17,7 +17,13 @@ export {
   RemoteError,
   WireConnection,
 } from "./connection.ts";
-export { checkFrameHeader, encodeFrame, type Frame, FrameReader } from "./frame.ts";
+export {
+  type ByteSource,
+  checkFrameHeader,
+  encodeFrame,
+  type Frame,
+  FrameReader,
+} from "./frame.ts";
 export {
   CONTROL_FRAME_LIMIT_BYTES,
   FRAME_HEADER_BYTES,
@@ -47,6 +53,7 @@ export {
   type ByteConn,
   CIPHER_MAGIC,
   secureAccept,
+  type SecureAcceptOptions,
   SecureConn,
   secureConnect,
   type SecureConnectOptions,
@@ -56,6 +63,9 @@ export {
   type IdentityKeys,
   type TransportIdentity,
 } from "./transport_identity.ts";
-export { type NoiseCipher, preferredCipher } from "./noise.ts";
+export { type DhKeyPair, type NoiseCipher, preferredCipher } from "./noise.ts";
 export * from "./peer_frames.ts";
 export * from "./repl_frames.ts";
+// Types that the exports above name: exported, so their documentation is complete.
+export type { Address } from "../common/address.ts";
+export type { Infer, Issue, Parsed, Schema, SchemaError } from "../common/schema.ts";

@@ -19,7 +19,7 @@
  * partial BITFIELD and reveals pieces one at a time with HAVE.
  */
 import { PIECE_SIZE_BYTES } from "../common/hash.ts";
-import { is } from "../common/schema.ts";
+import { is, type Schema } from "../common/schema.ts";
 import { ProtocolError } from "../common/errors.ts";
 import { FRAME_HEADER_BYTES, FrameType, WireErrorCode } from "./limits.ts";
 import { Bitfield } from "./bitfield.ts";
@@ -68,7 +68,7 @@ export const PEER_FRAME_LIMIT_BYTES: ReadonlyMap<number, number> = new Map([
 export const CHALLENGE_NONCE_BYTES = 32;
 
 /** CHALLENGE: the seeder's fresh nonce, exactly 32 bytes (a downloader signs nothing else). */
-export const ChallengeSchema = is.strictObject({
+export const ChallengeSchema: Schema<{ nonce: Uint8Array }> = is.strictObject({
   nonce: is.bytes().length(CHALLENGE_NONCE_BYTES),
 });
 
@@ -76,14 +76,20 @@ export const ChallengeSchema = is.strictObject({
  * HANDSHAKE: the ticket from a tracker and the proof of the key it names; `port` is where the
  * downloader's own seeder listens, so the seeder can tell other downloaders of it (PEERS).
  */
-export const HandshakeSchema = is.strictObject({
+export const HandshakeSchema: Schema<{
+  ticket: Uint8Array;
+  proof: Uint8Array;
+  port?: number | undefined;
+}> = is.strictObject({
   ticket: is.bytes(),
   proof: is.bytes(),
   port: is.number().int().min(1).max(65535).optional(),
 });
 
 /** PEERS: other peers of the same file that this seeder knows (hints: each still needs a ticket). */
-export const PeersSchema = is.strictObject({
+export const PeersSchema: Schema<{
+  peers: { peerId: string; address: string }[];
+}> = is.strictObject({
   peers: is.array(
     is.strictObject({
       peerId: is.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
@@ -147,7 +153,7 @@ export function encodeEmptyFrame(type: number): Uint8Array {
 }
 
 /** Where piece data starts in a PIECE frame buffer. */
-export const PIECE_DATA_OFFSET = FRAME_HEADER_BYTES + 4;
+export const PIECE_DATA_OFFSET: number = FRAME_HEADER_BYTES + 4;
 
 /**
  * Split a PIECE payload into index and data (a view, not a copy).

@@ -16,7 +16,7 @@
  * k is derived from the cluster secret, so only trackers that hold it can replicate; anything
  * else is refused with one error frame before a single operation is read or sent.
  */
-import { is } from "../common/schema.ts";
+import { is, type Schema } from "../common/schema.ts";
 import { FrameType } from "./limits.ts";
 
 /** Replication frame type ids. */
@@ -69,20 +69,33 @@ const clock = is.strictObject({
 });
 
 /** REPL_CHALLENGE. */
-export const ReplChallengeSchema = is.strictObject({ nonce: bin32 });
+export const ReplChallengeSchema: Schema<{ nonce: Uint8Array }> = is.strictObject({ nonce: bin32 });
 /** REPL_AUTH. */
-export const ReplAuthSchema = is.strictObject({
+export const ReplAuthSchema: Schema<{
+  nonce: Uint8Array;
+  mac: Uint8Array;
+  port: number;
+}> = is.strictObject({
   nonce: bin32,
   mac: bin32,
   /** The connector's listen port, so a tracker missing from our list gets a link back. */
   port: is.number().int().min(1).max(65535),
 });
 /** REPL_WELCOME: the acceptor proves the secret too, and says what it holds. */
-export const ReplWelcomeSchema = is.strictObject({ mac: bin32, vector, clock });
+export const ReplWelcomeSchema: Schema<{
+  mac: Uint8Array;
+  vector: Record<string, number>;
+  clock: { wall: number; counter: number };
+}> = is.strictObject({ mac: bin32, vector, clock });
 /** REPL_ACK. */
-export const ReplAckSchema = is.strictObject({ vector, clock });
+export const ReplAckSchema: Schema<{
+  vector: Record<string, number>;
+  clock: { wall: number; counter: number };
+}> = is.strictObject({ vector, clock });
 /** REPL_OPS: operations as `[origin, seq, wall, counter, key, requestId, body]` rows. */
-export const ReplOpsSchema = is.strictObject({
+export const ReplOpsSchema: Schema<{
+  ops: [string, number, number, number, string, string | null, Uint8Array][];
+}> = is.strictObject({
   ops: is.array(is.tuple([
     is.string().max(200),
     is.number().int().min(1),
@@ -94,7 +107,17 @@ export const ReplOpsSchema = is.strictObject({
   ])).max(100_000),
 });
 /** REPL_PRESENCE: peers online at the sender, each with its lease left and files. */
-export const ReplPresenceSchema = is.strictObject({
+export const ReplPresenceSchema: Schema<{
+  peers: {
+    peerId: string;
+    user: string;
+    host: string;
+    port: number;
+    leaseMs: number;
+    files: [string, string, boolean][];
+  }[];
+  dropped: string[];
+}> = is.strictObject({
   peers: is.array(is.strictObject({
     peerId: is.string().max(64),
     user: is.string().max(64),
@@ -108,7 +131,12 @@ export const ReplPresenceSchema = is.strictObject({
   dropped: is.array(is.string().max(64)).max(10_000),
 });
 /** REPL_SNAPSHOT: the trimmed state, for a tracker that is behind what the log still holds. */
-export const ReplSnapshotSchema = is.strictObject({
+export const ReplSnapshotSchema: Schema<{
+  point: string;
+  vector: Record<string, number>;
+  rows: [string, Uint8Array][];
+  requestIds: string[];
+}> = is.strictObject({
   /** Order key every operation in the snapshot sorts below. */
   point: is.string().max(300),
   /** Per origin, the highest sequence number the snapshot covers. */
