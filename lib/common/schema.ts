@@ -27,6 +27,7 @@ export class SchemaError extends Error {
   /** The first issue found (there is one). */
   readonly issues: readonly Issue[];
 
+  /** The error for `issue`; its message starts with the quoted path, when there is one. */
   constructor(issue: Issue) {
     super(issue.path.length ? `"${issue.path.join(".")}": ${issue.message}` : issue.message);
     this.name = "SchemaError";

@@ -8,10 +8,18 @@ import { WireErrorCode } from "./limits.ts";
 
 /** Bitfields: piece i is bit (7 - i % 8) of byte i / 8, as in BitTorrent. */
 export class Bitfield {
+  /** The bits, as the BITFIELD payload carries them; bits past the last piece are zero. */
   readonly bytes: Uint8Array;
+  /** Number of pieces. */
   readonly length: number;
   #count = 0;
 
+  /**
+   * A bitfield of `length` pieces: none set, or a copy of `bytes`.
+   *
+   * @throws {ProtocolError} `invalid_message` when `bytes` is not `ceil(length / 8)` bytes or
+   *   sets a bit past the last piece
+   */
   constructor(length: number, bytes?: Uint8Array) {
     this.length = length;
     this.bytes = new Uint8Array(Math.ceil(length / 8));
@@ -34,6 +42,7 @@ export class Bitfield {
     }
   }
 
+  /** Whether piece `index` is set. */
   has(index: number): boolean {
     return (this.bytes[index >> 3]! & (0x80 >> (index & 7))) !== 0;
   }
@@ -59,6 +68,7 @@ export class Bitfield {
     return this.#count;
   }
 
+  /** Whether every piece is set. */
   get isComplete(): boolean {
     return this.#count === this.length;
   }

@@ -31,8 +31,10 @@ const MAX_ERROR_MESSAGE = 512;
 
 /** A remote refused the connection with an error frame. */
 export class RemoteError extends Error {
+  /** The error frame's code, such as `busy` or `unsupported_version`. */
   readonly code: string;
 
+  /** The error frame's `code` and `message`. */
   constructor(code: string, message: string) {
     super(message);
     this.name = "RemoteError";
@@ -42,11 +44,17 @@ export class RemoteError extends Error {
 
 /** Who we are in a Hello, and the key we prove in the handshake. */
 export interface HelloOptions {
+  /** The role our Hello declares. */
   role: Role;
+  /** Our id in the Hello (a peer id, a tracker id). */
   id: string;
+  /** The keys the handshake proves: the remote learns our Ed25519 identity key. */
   identity: TransportIdentity;
+  /** Abandons the opening: the connect, the handshake and the Hello exchange. */
   signal?: AbortSignal;
+  /** Time allowed for the handshake and the Hellos; {@linkcode HELLO_TIMEOUT_MS} if not given. */
   timeoutMs?: number;
+  /** Payload limit per frame type; {@linkcode FRAME_LIMIT_BYTES} if not given. */
   limits?: ReadonlyMap<number, number>;
 }
 
@@ -55,12 +63,15 @@ export interface HelloOptions {
  * which is the back-pressure: a slow reader slows only the writer of its own connection.
  */
 export class WireConnection {
+  /** The encrypted channel underneath. */
   readonly conn: SecureConn;
+  /** Reads the frames off `conn`. */
   readonly reader: FrameReader;
   /** The remote's Hello. */
   readonly remote: Hello;
   #closed = false;
 
+  /** A connection past its Hellos ({@linkcode openConnection} and {@linkcode acceptConnection}). */
   constructor(conn: SecureConn, reader: FrameReader, remote: Hello) {
     this.conn = conn;
     this.reader = reader;
@@ -78,6 +89,7 @@ export class WireConnection {
     return addr.transport === "tcp" ? addr.hostname : "unknown";
   }
 
+  /** Whether this side closed it, with {@linkcode close} or {@linkcode fail}. */
   get isClosed(): boolean {
     return this.#closed;
   }

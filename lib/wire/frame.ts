@@ -7,7 +7,9 @@ import { FRAME_HEADER_BYTES, FRAME_LIMIT_BYTES, MAGIC, WireErrorCode } from "./l
 
 /** One frame off the wire. */
 export interface Frame {
+  /** The frame type id, the u8 after the length. */
   readonly type: number;
+  /** Exactly as many bytes as the length said. */
   readonly payload: Uint8Array;
 }
 
@@ -51,6 +53,7 @@ export function checkFrameHeader(
  * `min` only when the source ended (none: it ended before the first).
  */
 export interface ByteSource {
+  /** The filled part of `view`: at least `min` bytes unless the source ended. */
   read(view: Uint8Array, min: number): Promise<Uint8Array>;
   /** Stop reading; a pending read ends as the end of the source. */
   cancel(): Promise<void>;
@@ -99,6 +102,7 @@ export class FrameReader {
   /** Called when the first byte of a frame has arrived, for a deadline on the rest of it. */
   onFrameStart: (() => void) | null = null;
 
+  /** Frames from `source` (a stream is read with BYOB reads), each checked against `limits`. */
   constructor(
     source: ReadableStream<Uint8Array> | ByteSource,
     limits: ReadonlyMap<number, number> = FRAME_LIMIT_BYTES,

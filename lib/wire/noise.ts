@@ -61,7 +61,9 @@ const X25519_PKCS8_PREFIX = Uint8Array.from([
 
 /** An X25519 key pair: the private key for node:crypto, the raw public key for the wire. */
 export interface DhKeyPair {
+  /** The private key, as node:crypto's `diffieHellman` takes it. */
   readonly privateKey: KeyObject;
+  /** Raw, 32 bytes, as the handshake sends it. */
   readonly publicKey: Uint8Array;
 }
 

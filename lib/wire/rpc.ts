@@ -26,6 +26,7 @@ export class ConnectionLostError extends Error {
   /** The code of the remote's error frame, when it closed the connection with one. */
   readonly remoteCode: string | undefined;
 
+  /** `remoteCode` is the code of the error frame the remote closed with, if any. */
   constructor(message: string, options?: ErrorOptions & { remoteCode?: string }) {
     super(message, options);
     this.name = "ConnectionLostError";
@@ -35,8 +36,11 @@ export class ConnectionLostError extends Error {
 
 /** Options of one request. */
 export interface RequestOptions {
+  /** The session token, for ops that need one. */
   token?: string;
+  /** A write op's cluster-unique id: a retry with the same id is applied once. */
   requestId?: string;
+  /** Stops waiting for the response; a response that comes later is dropped. */
   signal?: AbortSignal;
 }
 
@@ -51,12 +55,14 @@ interface Pending {
  * matched to its response by `rid`.
  */
 export class RpcClient {
+  /** The connection requests go over. */
   readonly wire: WireConnection;
   readonly #pending = new Map<number, Pending>();
   readonly #loop: Promise<void>;
   #nextRid = 1;
   #closedError: ConnectionLostError | null = null;
 
+  /** Start reading responses off `wire`, until it closes. */
   constructor(wire: WireConnection) {
     this.wire = wire;
     this.#loop = this.#readLoop();

@@ -29,9 +29,13 @@ import { identityPayload, type TransportIdentity, verifiedIdentity } from "./tra
 
 /** What the connection layers above need of a connection, encrypted or not. */
 export interface ByteConn {
+  /** The bytes the remote sends. */
   readonly readable: ReadableStream<Uint8Array>;
+  /** The bytes sent to the remote. */
   readonly writable: WritableStream<Uint8Array>;
+  /** The remote's address. */
   readonly remoteAddr: Deno.Addr;
+  /** Close the connection. */
   close(): void;
 }
 
@@ -243,6 +247,10 @@ export class SecureConn implements ByteConn, ByteSource {
   /** The last socket write queued: writes go out in the order they were made. */
   #lastWrite: Promise<void> = Promise.resolve();
 
+  /**
+   * The channel over `conn` once `handshake` is done; {@linkcode secureConnect} and
+   * {@linkcode secureAccept} make one.
+   */
   constructor(
     conn: Deno.Conn,
     reader: RawReader,
@@ -261,6 +269,7 @@ export class SecureConn implements ByteConn, ByteSource {
     this.cipher = session.send.cipher;
   }
 
+  /** The remote's address, from the TCP connection. */
   get remoteAddr(): Deno.Addr {
     return this.#conn.remoteAddr;
   }
@@ -376,6 +385,7 @@ export class SecureConn implements ByteConn, ByteSource {
     return this.#conn.closeWrite();
   }
 
+  /** Close the TCP connection now, without waiting for writes still queued. */
   close(): void {
     this.#conn.close();
   }

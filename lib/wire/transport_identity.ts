@@ -20,6 +20,7 @@ const STATIC_KEY_CONTEXT = new TextEncoder().encode("peershare noise static key 
  * at start-up; the X25519 key is never written anywhere.
  */
 export interface TransportIdentity {
+  /** The X25519 key pair of the Noise handshake. */
   readonly staticKey: DhKeyPair;
   /** The raw Ed25519 public key that signs `staticKey`. */
   readonly identityKey: Uint8Array;
@@ -29,6 +30,7 @@ export interface TransportIdentity {
 
 /** The Ed25519 key pair a transport identity is made from. */
 export interface IdentityKeys {
+  /** Signs the transport key. */
   readonly privateKey: CryptoKey;
   /** Raw, 32 bytes. */
   readonly publicKey: Uint8Array;
