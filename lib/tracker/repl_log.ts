@@ -59,7 +59,10 @@ export class ReplicatedLog {
       if ((sent.get(origin) ?? 0) < seq) sent.set(origin, seq);
     }
     return {
-      point: store.trimmedAt,
+      // The last operation folded, not the trim point: an operation can sort exactly at the
+      // point (trim.ts's bound is an operation's own key), and the receiver takes `point` as the
+      // last key its checkpoint applied, so it would count that operation as folded and drop it.
+      point: checkpoint.lastOrderKey,
       vector,
       rows: checkpoint.rows().map(([key, entity]) => [key, encode(entity)]),
       requestIds: checkpoint.requestIds(),

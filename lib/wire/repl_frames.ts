@@ -137,7 +137,7 @@ export const ReplSnapshotSchema: Schema<{
   rows: [string, Uint8Array][];
   requestIds: string[];
 }> = is.strictObject({
-  /** Order key every operation in the snapshot sorts below. */
+  /** Order key of the last operation folded in: each in the snapshot sorts at or below it. */
   point: is.string().max(300),
   /** Per origin, the highest sequence number the snapshot covers. */
   vector,
