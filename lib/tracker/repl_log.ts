@@ -10,6 +10,7 @@ import { decodeMessage, REPL_BATCH_BYTES, ReplSnapshotSchema } from "../wire/mod
 import {
   checkRow,
   type Entity,
+  hlcOfOrderKey,
   type HybridClock,
   keyOf,
   type Operation,
@@ -112,6 +113,9 @@ export class ReplicatedLog {
     });
     const checkpoint = State.load(rows, snapshot.requestIds, snapshot.point);
     store.installSnapshot(checkpoint, snapshot.point, snapshot.vector);
+    // Our next operation must sort after the snapshot, even when our wall clock is behind.
+    const pointHlc = hlcOfOrderKey(snapshot.point);
+    if (pointHlc) this.#options.clock.observe(pointHlc);
     state.rebuild(store.allOperations(), store.checkpoint());
     await store.write({ ops: [], rows: state.takeDirty() }, state.lastOrderKey);
     this.#options.logger.info(`Took a snapshot of ${rows.length} row(s) from another tracker`);

@@ -2,7 +2,15 @@ import { equal } from "node:assert/strict";
 import { Logger } from "../common/logger.ts";
 import { encodeMessage } from "../wire/mod.ts";
 import { ReplicatedLog } from "./repl_log.ts";
-import { HybridClock, type OpBody, type Operation, orderKey, State } from "./state/mod.ts";
+import {
+  formatHlc,
+  hlcOfOrderKey,
+  HybridClock,
+  type OpBody,
+  type Operation,
+  orderKey,
+  State,
+} from "./state/mod.ts";
 import { keyOf } from "./state/ops.ts";
 import { Store } from "./store.ts";
 
@@ -64,4 +72,13 @@ Deno.test("a snapshot taken at an operation's own order key does not swallow tha
     await receiver.store.close();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("hlcOfOrderKey() reads the timestamp an operation's key or a trim point starts with", () => {
+  const hlc = { wall: 1_700_000_000_123, counter: 7 };
+  const key = orderKey({ ...op(3), hlc });
+  equal(JSON.stringify(hlcOfOrderKey(key)), JSON.stringify(hlc));
+  equal(JSON.stringify(hlcOfOrderKey(formatHlc(hlc))), JSON.stringify(hlc));
+  equal(hlcOfOrderKey(""), undefined, "never trimmed");
+  equal(hlcOfOrderKey("not-a-key-at-all-xyz"), undefined);
 });

@@ -16,7 +16,7 @@ import { Replicator } from "./replication.ts";
 import { loadSigningKeys } from "./signing.ts";
 import { HashStaging } from "./staging.ts";
 import { SessionKeys } from "./sessions.ts";
-import { HybridClock, type State } from "./state/mod.ts";
+import { hlcOfOrderKey, HybridClock, type State } from "./state/mod.ts";
 import type { Store } from "./store.ts";
 import { LoginThrottle } from "./throttle.ts";
 
@@ -41,8 +41,9 @@ export async function assemble(
   const state = store.loadState();
   const offset = options.clockOffsetMs ?? 0;
   const clock = new HybridClock(() => Date.now() + offset);
-  const lastHlc = store.maxHlc();
-  if (lastHlc) clock.observe(lastHlc);
+  // Past every operation held, in the log or folded into the checkpoint (whose point may be
+  // later than any left in the log), so a clock that is behind still stamps in order.
+  for (const hlc of [store.maxHlc(), hlcOfOrderKey(store.trimmedAt)]) if (hlc) clock.observe(hlc);
   const keys = await loadSigningKeys(store);
   const identity = await createTransportIdentity(keys);
   const presence = new Presence({

@@ -21,6 +21,15 @@ export function formatHlc(hlc: Hlc): string {
 }
 
 /**
+ * The timestamp an order key starts with (an operation's key, or a trim point, which may be a
+ * timestamp alone): what a clock must pass for its next operation to sort after that key.
+ */
+export function hlcOfOrderKey(key: string): Hlc | undefined {
+  const match = /^([0-9a-f]{12})([0-9a-f]{8})/.exec(key);
+  return match ? { wall: parseInt(match[1]!, 16), counter: parseInt(match[2]!, 16) } : undefined;
+}
+
+/**
  * A clock for one tracker. Wall time comes in through `now` (the server passes its wall clock,
  * tests a fake), so this file reads no clock itself.
  */

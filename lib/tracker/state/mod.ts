@@ -26,7 +26,7 @@ export type {
   UserEntity,
 } from "./entities.ts";
 export { canonicalJson, stateDigest } from "./digest.ts";
-export { compareHlc, formatHlc, type Hlc, HybridClock } from "./hlc.ts";
+export { compareHlc, formatHlc, type Hlc, hlcOfOrderKey, HybridClock } from "./hlc.ts";
 export {
   type OpBody,
   OpBodySchema,
