@@ -484,6 +484,45 @@ Deno.test("a tracker whose clock is behind takes writes after a snapshot and aft
   await s.client.close();
 });
 
+Deno.test({
+  name:
+    "a write made on a tracker whose clock is behind, before it first synced, survives its snapshot",
+  // Known bug, open: tracker 3's own `create_user bob`, stamped 30 s behind, sorts below the
+  // snapshot it takes on joining; installSnapshot's rebuild absorbs it (State.absorbLate keeps
+  // only tracker operations), so the tracker that acknowledged the write loses it, while 1 and 2
+  // applied it late: digests never converge. Fixing it needs a rule for operations that sort
+  // below a checkpoint. Run it: `PEERSHARE_KNOWN_BUGS=1 deno test -A tests/cluster_test.ts
+  // --filter "before it first synced"`.
+  ignore: Deno.env.get("PEERSHARE_KNOWN_BUGS") === undefined,
+  fn: async () => {
+    await using dir = await tempDir();
+    await using cluster = await Cluster.create(dir.path, 3, ["--trim-interval-ms", "200"]);
+    const twoOnly = await cluster.writeFirst(2);
+    await cluster.start(1, [], twoOnly);
+    await cluster.start(2, [], twoOnly);
+    const alice = await session(cluster, 1, "alice", { create: true });
+    await cluster.converged();
+    for (const n of [1, 2]) {
+      await waitUntil(`tracker ${n} trims its whole log`, async () => {
+        const status = await cluster.status(n);
+        return status.logged === 0 ? status : undefined;
+      }, { timeoutMs: 5000, intervalMs: 100 });
+    }
+    // Tracker 3 first runs alone (a list naming only itself), 30 s behind, and takes a write.
+    const lines = (await Deno.readTextFile(cluster.infoPath)).trim().split("\n");
+    const alone = `${dir.path}/only-3.txt`;
+    await Deno.writeTextFile(alone, `${lines[2]}\n`);
+    const behind = "--clock-offset-ms=-30000";
+    await cluster.start(3, [behind], alone, 1);
+    await session(cluster, 3, "bob", { create: true }).then((s) => s.client.close());
+    await cluster.kill(3);
+    await cluster.start(3, [behind]);
+    await cluster.converged(5000);
+    for (const n of [1, 2, 3]) await session(cluster, n, "bob").then((s) => s.client.close());
+    await alice.client.close();
+  },
+});
+
 Deno.test("operations from a tracker whose clock runs too far ahead are refused", async () => {
   await using dir = await tempDir();
   await using cluster = await Cluster.create(dir.path, 2, ["--max-clock-skew-ms", "30000"]);
