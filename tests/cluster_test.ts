@@ -44,6 +44,34 @@ async function groupsOf(s: Session): Promise<Map<string, { owner: string; member
   return new Map(page.groups.map((g) => [g.id, { owner: g.owner, members: g.members }]));
 }
 
+/**
+ * Start trackers 1 and 2 of a three-tracker `cluster` from a list naming only the two of them:
+ * tracker 3 joins later, and they trim without waiting for it.
+ *
+ * @returns that list's path, to restart either of them from
+ */
+async function startFirstTwo(cluster: Cluster): Promise<string> {
+  const twoOnly = await cluster.writeFirst(2);
+  await cluster.start(1, [], twoOnly);
+  await cluster.start(2, [], twoOnly);
+  return twoOnly;
+}
+
+/** Wait until trackers 1 and 2 have trimmed part of their logs, or with `whole`, all of them. */
+async function firstTwoTrimmed(cluster: Cluster, options: { whole: boolean }): Promise<void> {
+  for (const n of [1, 2]) {
+    await waitUntil(
+      `tracker ${n} trims ${options.whole ? "its whole log" : "its log"}`,
+      async () => {
+        const status = await cluster.status(n);
+        const isTrimmed = options.whole ? status.logged === 0 : status.logged < status.ops;
+        return isTrimmed ? status : undefined;
+      },
+      { timeoutMs: 5000, intervalMs: 100 },
+    );
+  }
+}
+
 async function refusedWith(promise: Promise<unknown>, code: string): Promise<void> {
   await rejects(promise, (error: unknown) => error instanceof CommandError && error.code === code);
 }
@@ -196,10 +224,7 @@ Deno.test("three trackers stay in sync with writes on each", async () => {
 Deno.test("a tracker added to a running cluster receives everything", async () => {
   await using dir = await tempDir();
   await using cluster = await Cluster.create(dir.path, 3);
-  // Trackers 1 and 2 run with a list that does not name tracker 3.
-  const twoOnly = await cluster.writeFirst(2);
-  await cluster.start(1, [], twoOnly);
-  await cluster.start(2, [], twoOnly);
+  await startFirstTwo(cluster);
   const s = await session(cluster, 1, "alice", { create: true });
   await s.client.request("create_group", { group: "early" }, { token: s.token });
   await cluster.converged();
@@ -412,9 +437,7 @@ Deno.test("presence reaches every tracker and ends with the lease", async () => 
 Deno.test("logs are trimmed once every tracker holds them; a new tracker gets a snapshot", async () => {
   await using dir = await tempDir();
   await using cluster = await Cluster.create(dir.path, 3, ["--trim-interval-ms", "200"]);
-  const twoOnly = await cluster.writeFirst(2);
-  await cluster.start(1, [], twoOnly);
-  await cluster.start(2, [], twoOnly);
+  const twoOnly = await startFirstTwo(cluster);
   const s = await session(cluster, 1, "alice", { create: true });
   for (let i = 0; i < 30; i++) {
     await s.client.request("create_group", { group: `g${i}` }, { token: s.token });
@@ -422,12 +445,7 @@ Deno.test("logs are trimmed once every tracker holds them; a new tracker gets a 
   await s.client.request("leave_group", { group: "g0" }, { token: s.token });
   await cluster.converged();
   // Both trim before tracker 3 comes, so that whichever it catches up from sends a snapshot.
-  for (const n of [1, 2]) {
-    await waitUntil(`tracker ${n} trims its log`, async () => {
-      const status = await cluster.status(n);
-      return status.logged < status.ops ? status : undefined;
-    }, { timeoutMs: 5000, intervalMs: 100 });
-  }
+  await firstTwoTrimmed(cluster, { whole: false });
   // Tracker 3 is new: what it lacks has left the others' logs, so it gets a snapshot, then the tail.
   await cluster.start(3);
   await s.client.request("create_group", { group: "after" }, { token: s.token });
@@ -449,20 +467,13 @@ Deno.test("logs are trimmed once every tracker holds them; a new tracker gets a 
 Deno.test("a tracker whose clock is behind takes writes after a snapshot and after a restart with its log trimmed", async () => {
   await using dir = await tempDir();
   await using cluster = await Cluster.create(dir.path, 3, ["--trim-interval-ms", "200"]);
-  const twoOnly = await cluster.writeFirst(2);
-  await cluster.start(1, [], twoOnly);
-  await cluster.start(2, [], twoOnly);
+  const twoOnly = await startFirstTwo(cluster);
   const s = await session(cluster, 1, "alice", { create: true });
   for (let i = 0; i < 10; i++) {
     await s.client.request("create_group", { group: `g${i}` }, { token: s.token });
   }
   await cluster.converged();
-  for (const n of [1, 2]) {
-    await waitUntil(`tracker ${n} trims its whole log`, async () => {
-      const status = await cluster.status(n);
-      return status.logged === 0 ? status : undefined;
-    }, { timeoutMs: 5000, intervalMs: 100 });
-  }
+  await firstTwoTrimmed(cluster, { whole: true });
   // Tracker 3's clock is 30 s behind: its first write must still sort after the snapshot it took
   // (it answered `internal`: "out of order: rebuild the state").
   const behind = "--clock-offset-ms=-30000";
@@ -497,17 +508,10 @@ Deno.test({
   fn: async () => {
     await using dir = await tempDir();
     await using cluster = await Cluster.create(dir.path, 3, ["--trim-interval-ms", "200"]);
-    const twoOnly = await cluster.writeFirst(2);
-    await cluster.start(1, [], twoOnly);
-    await cluster.start(2, [], twoOnly);
+    await startFirstTwo(cluster);
     const alice = await session(cluster, 1, "alice", { create: true });
     await cluster.converged();
-    for (const n of [1, 2]) {
-      await waitUntil(`tracker ${n} trims its whole log`, async () => {
-        const status = await cluster.status(n);
-        return status.logged === 0 ? status : undefined;
-      }, { timeoutMs: 5000, intervalMs: 100 });
-    }
+    await firstTwoTrimmed(cluster, { whole: true });
     // Tracker 3 first runs alone (a list naming only itself), 30 s behind, and takes a write.
     const lines = (await Deno.readTextFile(cluster.infoPath)).trim().split("\n");
     const alone = `${dir.path}/only-3.txt`;

@@ -1,4 +1,4 @@
-import { equal } from "node:assert/strict";
+import { deepStrictEqual, equal } from "node:assert/strict";
 import { Logger } from "../common/logger.ts";
 import { encodeMessage } from "../wire/mod.ts";
 import { ReplicatedLog } from "./repl_log.ts";
@@ -77,8 +77,8 @@ Deno.test("a snapshot taken at an operation's own order key does not swallow tha
 Deno.test("hlcOfOrderKey() reads the timestamp an operation's key or a trim point starts with", () => {
   const hlc = { wall: 1_700_000_000_123, counter: 7 };
   const key = orderKey({ ...op(3), hlc });
-  equal(JSON.stringify(hlcOfOrderKey(key)), JSON.stringify(hlc));
-  equal(JSON.stringify(hlcOfOrderKey(formatHlc(hlc))), JSON.stringify(hlc));
+  deepStrictEqual(hlcOfOrderKey(key), hlc);
+  deepStrictEqual(hlcOfOrderKey(formatHlc(hlc)), hlc);
   equal(hlcOfOrderKey(""), undefined, "never trimmed");
   equal(hlcOfOrderKey("not-a-key-at-all-xyz"), undefined);
 });

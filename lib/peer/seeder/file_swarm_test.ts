@@ -46,6 +46,14 @@ class FakeMember implements SwarmMember {
   sendPeers(peers: readonly { peerId: string; address: string }[]): void {
     this.peersTold.push(...peers.map((p) => p.peerId));
   }
+  /** Get `count` of the pieces shown to it, one at a time, each reported to `swarm` (HAVE). */
+  takeShown(swarm: FileSwarm, count: number): void {
+    for (let round = 0; round < count; round++) {
+      const next = this.shown().find((i) => !this.theirs.has(i))!;
+      this.theirs.set(next);
+      swarm.onHave(this, next);
+    }
+  }
   shown(): number[] {
     const out: number[] = [];
     for (let i = 0; i < this.theirs.length; i++) if (this.revealed?.has(i)) out.push(i);
@@ -77,11 +85,7 @@ Deno.test("FileSwarm shows a lone downloader pieces near the front of the file, 
   const swarm = new FileSwarm(sourceOf(pieces), { random: Math.random });
   const lone = new FakeMember("lone", pieces, true);
   swarm.join(lone);
-  for (let round = 0; round < 20; round++) {
-    const next = lone.shown().find((i) => !lone.theirs.has(i))!;
-    lone.theirs.set(next);
-    swarm.onHave(lone, next);
-  }
+  lone.takeShown(swarm, 20);
   // Before a piece revealed come at most the 20 it holds, the others revealed and not yet held,
   // and fewer than a window of fresh ones.
   const front = Math.max(...lone.shown());
@@ -91,11 +95,7 @@ Deno.test("FileSwarm shows a lone downloader pieces near the front of the file, 
   // past the first quarter unless the draw is broken: the chance is 4^-32).
   const other = new FakeMember("other", pieces, true);
   swarm.join(other);
-  for (let round = 0; round < 32; round++) {
-    const next = other.shown().find((i) => !other.theirs.has(i))!;
-    other.theirs.set(next);
-    swarm.onHave(other, next);
-  }
+  other.takeShown(swarm, 32);
   assert.ok(Math.max(...other.shown()) >= pieces / 4, `spread: ${other.shown()}`);
 });
 
