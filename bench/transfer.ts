@@ -1,26 +1,29 @@
 /**
  * The transfer part: one file from 4 seeders to 1 downloader and from 1 to 1, with PeerShare
- * (a tracker and real peer processes) beside three baselines on the same file in the same run:
- * the ideal pipeline over PeerShare's Noise channel (the same cipher), the ideal pipeline in
- * clear, and a plain local copy (bench/local_copy.ts: no network, no hashing, no fsync, as
- * PeerShare). Rounds alternate the pipelines, in a rotating order (whichever runs second finds
+ * (a tracker and real peer processes) beside four baselines on the same file in the same run:
+ * PeerShare itself with its connections unencrypted (`PEERSHARE_UNENCRYPTED_BENCH`, for what
+ * encryption costs it), the ideal pipeline over PeerShare's Noise channel (the same cipher), the
+ * ideal pipeline in clear, and a plain local copy (bench/local_copy.ts: no network, no hashing,
+ * no fsync, as PeerShare). Rounds alternate the pipelines, in a rotating order (whichever runs second finds
  * the file in the page cache and the disk flushing the first copy); the table gives the median
  * and the best. Every copy of the first round is checked against the source's SHA-1.
  */
 import { type BenchContext, GIB, type PartResult, sizeName, type SourceFile } from "./context.ts";
+import { UNENCRYPTED_BENCH_ENV } from "../lib/wire/mod.ts";
 import { peershareTransfer } from "./peers.ts";
 import { idealTransfer, localCopy, writeHashes } from "./pipelines.ts";
 import { fromRuns, type Measure, type Row } from "./report.ts";
 import { type Runs, summarize } from "./stats.ts";
 
 /** One way of moving the file. */
-export type Pipeline = "copy" | "plain" | "noise" | "peershare";
+export type Pipeline = "copy" | "plain" | "noise" | "peershare" | "unencrypted";
 
 const NAMES: Record<Pipeline, string> = {
   copy: "local copy",
   plain: "ideal, in clear",
   noise: "ideal over Noise",
   peershare: "PeerShare",
+  unencrypted: "PeerShare unencrypted",
 };
 
 /** Options of {@linkcode measureTransfer}. */
@@ -39,6 +42,16 @@ async function runOnce(
   if (pipeline === "copy") return await localCopy(file.path, output);
   if (pipeline === "peershare") {
     return await peershareTransfer(`${ctx.dir}/${tag}`, file.path, { seeders, output });
+  }
+  if (pipeline === "unencrypted") {
+    // The tracker and peers started meanwhile inherit it, with the permission to read it
+    // (tests/helpers/processes.ts, unencryptedBenchFlags).
+    Deno.env.set(UNENCRYPTED_BENCH_ENV, "1");
+    try {
+      return await peershareTransfer(`${ctx.dir}/${tag}`, file.path, { seeders, output });
+    } finally {
+      Deno.env.delete(UNENCRYPTED_BENCH_ENV);
+    }
   }
   return await idealTransfer(file.path, output, {
     mode: pipeline,
@@ -87,8 +100,10 @@ function rowsOf(scenario: string, runs: Map<Pipeline, Runs>): Row[] {
   const part = "transfer";
   const peershare = measureOf("peershare", runs);
   const noise = measureOf("noise", runs);
+  const unencrypted = measureOf("unencrypted", runs);
   return [
     { part, scenario, figure: peershare, baseline: noise, note: "(same cipher)" },
+    { part, scenario, figure: peershare, baseline: unencrypted, note: "(encryption's cost)" },
     { part, scenario, figure: peershare, baseline: measureOf("plain", runs) },
     { part, scenario, figure: peershare, baseline: measureOf("copy", runs) },
     { part, scenario, figure: noise, baseline: measureOf("plain", runs), note: "(cipher's cost)" },
@@ -104,7 +119,7 @@ export async function transferPart(ctx: BenchContext): Promise<PartResult> {
     const scenario = `${sizeName(file.size)} ${seeders}→1`;
     const runs = await measureTransfer(ctx, file, {
       seeders,
-      pipelines: ["copy", "plain", "noise", "peershare"],
+      pipelines: ["copy", "plain", "noise", "peershare", "unencrypted"],
     });
     rows.push(...rowsOf(scenario, runs));
     details[scenario] = Object.fromEntries(runs);

@@ -5,7 +5,14 @@
  */
 import { equal, match, ok } from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { CIPHER_MAGIC, openConnection, preferredCipher, RpcClient } from "../lib/wire/mod.ts";
+import {
+  CIPHER_MAGIC,
+  openConnection,
+  preferredCipher,
+  RpcClient,
+  UNENCRYPTED_BENCH_ENV,
+  UNENCRYPTED_BENCH_MAGIC,
+} from "../lib/wire/mod.ts";
 import { type TestIdentity, testIdentity } from "../lib/peer/testing/identities.ts";
 import { Download } from "../lib/peer/engine/download.ts";
 import { ServedFiles } from "../lib/peer/seeder/served_files.ts";
@@ -125,6 +132,69 @@ Deno.test("a recording proxy between a downloader and a seeder sees none of the 
     const at = Math.floor((i / 100) * (content.length - 64));
     ok(!proxy.saw(content.subarray(at, at + 64)), `bytes ${at}..${at + 64} were seen`);
   }
+});
+
+Deno.test("the benchmarks' unencrypted mode takes its variable and a permission, and only its kind", async () => {
+  await using dir = await tempDir();
+  await using cluster = await Cluster.create(dir.path);
+  // Children started while the variable is set get it and the permission to read it.
+  Deno.env.set(UNENCRYPTED_BENCH_ENV, "1");
+  const started = (async () => {
+    const tracker = await cluster.start(1);
+    const proxy = RecordingProxy.start({ host: "127.0.0.1", port: cluster.ports[0]! });
+    const viaProxy = `${dir.path}/via_proxy.txt`;
+    await Deno.writeTextFile(viaProxy, `127.0.0.1:${proxy.port}\n`);
+    const peer = await PeerProcess.startLoggedIn(viaProxy, `${dir.path}/bench`, {
+      user: "bench-user",
+      password: PASSWORD,
+    });
+    return { tracker, proxy, peer };
+  })().finally(() => Deno.env.delete(UNENCRYPTED_BENCH_ENV));
+  const { tracker, proxy: startedProxy, peer: startedPeer } = await started;
+  await using proxy = startedProxy;
+  await using peer = startedPeer;
+  await assertOk(peer, "create_group bench-club");
+  // The records really are in clear: what the benchmark measures is the cipher's absence.
+  ok(proxy.saw(UNENCRYPTED_BENCH_MAGIC), "the connection opened with the unencrypted magic");
+  ok(proxy.saw(PASSWORD) && proxy.saw("bench-club"), "the records carried the plaintext");
+  ok(tracker.stderr.lines.some((line) => line.includes("NOT encrypted")), "the tracker said so");
+
+  // An ordinary peer is refused, in one line that says why, before it sends a password.
+  await using plain = await PeerProcess.start(cluster.infoPath, `${dir.path}/plain`);
+  const refused = await assertRefused(plain, "create_user carol pw", "tracker_unreachable");
+  match(String(refused.error), /runs unencrypted \(PEERSHARE_UNENCRYPTED_BENCH, for benchmarks/);
+
+  // The variable without the permission is never read: the process stays encrypted.
+  const probe = `${dir.path}/probe.ts`;
+  await Deno.writeTextFile(
+    probe,
+    `import { isUnencryptedBench } from "${ROOT}lib/wire/mod.ts";\n` +
+      "console.log(isUnencryptedBench());\n",
+  );
+  const child = (flags: string[]) =>
+    new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        `--config=${ROOT}deno.json`,
+        "--no-prompt",
+        "--allow-read",
+        "--allow-ffi",
+        ...flags,
+        probe,
+      ],
+      cwd: ROOT,
+      env: { [UNENCRYPTED_BENCH_ENV]: "1", NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  const [without, granted] = await Promise.all([
+    child([]),
+    child([`--allow-env=${UNENCRYPTED_BENCH_ENV}`]),
+  ]);
+  const answer = (out: Deno.CommandOutput) =>
+    new TextDecoder().decode(out.stdout).trim() || new TextDecoder().decode(out.stderr);
+  equal(answer(without), "false");
+  equal(answer(granted), "true");
 });
 
 Deno.test("a peer refuses a tracker whose key is not the one tracker_info.txt pins, in one line", async () => {

@@ -80,6 +80,23 @@ function fasterNativeCipher(): NoiseCipher {
 }
 
 /**
+ * The cipher's stand-in on a connection in the benchmarks' unencrypted mode (secure_conn.ts):
+ * the plaintext copied where the ciphertext goes, a tag of zeros, nothing checked. The records
+ * keep their size and their copy, so a benchmark compares the cipher's work and nothing else.
+ */
+const UNENCRYPTED: Aead = {
+  seal(_key, _nonce, plaintext, target, offset) {
+    target.set(plaintext, offset);
+    target.fill(0, offset + plaintext.length, offset + plaintext.length + TAG_BYTES);
+  },
+  open(_key, _nonce, message, target, offset) {
+    const body = message.subarray(0, message.length - TAG_BYTES);
+    if (target !== message || offset !== 0) target.set(body, offset);
+    return true;
+  },
+};
+
+/**
  * A key for `cipher` and its 64-bit message counter: the nonce is 4 zero bytes and the counter,
  * little-endian for ChaChaPoly and big-endian for AESGCM (as the Noise specification says). One
  * direction of one connection.
@@ -107,6 +124,15 @@ export class CipherState {
     this.#key = key;
     this.#native = native;
     this.#isLittleEndian = cipher === "ChaChaPoly";
+  }
+
+  /**
+   * A direction of a connection in the benchmarks' unencrypted mode: transport messages are
+   * copied, not encrypted, and never fail (messages with associated data are still encrypted,
+   * with a key of zeros).
+   */
+  static unencrypted(): CipherState {
+    return new CipherState(new Uint8Array(32), "ChaChaPoly", UNENCRYPTED);
   }
 
   #nextNonce(): Uint8Array {

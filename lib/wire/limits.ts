@@ -16,6 +16,14 @@ export const NOISE_MAGIC = new Uint8Array([0x50, 0x53, 0x48, 0x4e]);
 export const NOISE_AESGCM_MAGIC = new Uint8Array([0x50, 0x53, 0x48, 0x41]);
 
 /**
+ * ASCII "PSHU": the Noise XX handshake as {@linkcode NOISE_MAGIC}, then records that are not
+ * encrypted: what a process in the benchmarks' unencrypted mode sends and takes (secure_conn.ts),
+ * to measure what encryption costs. Every other process refuses it at the magic, before anything
+ * is sent in clear.
+ */
+export const UNENCRYPTED_BENCH_MAGIC = new Uint8Array([0x50, 0x53, 0x48, 0x55]);
+
+/**
  * 4 bytes that open the conversation inside the encrypted channel, before the Hello: ASCII
  * "PSHR". Version 1 sent them in clear as the first bytes on the wire; a remote that still does
  * is told `encryption_required`.

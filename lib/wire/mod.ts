@@ -36,6 +36,7 @@ export {
   NOISE_MAGIC,
   PROTOCOL_VERSION,
   SeederRefusal,
+  UNENCRYPTED_BENCH_MAGIC,
   WireErrorCode,
 } from "./limits.ts";
 export * from "./messages.ts";
@@ -52,11 +53,13 @@ export {
 export {
   type ByteConn,
   CIPHER_MAGIC,
+  isUnencryptedBench,
   secureAccept,
   type SecureAcceptOptions,
   SecureConn,
   secureConnect,
   type SecureConnectOptions,
+  UNENCRYPTED_BENCH_ENV,
 } from "./secure_conn.ts";
 export {
   createTransportIdentity,

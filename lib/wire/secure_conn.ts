@@ -8,17 +8,26 @@
  * (transport_identity.ts), sent inside the handshake, so after it each side knows which Ed25519
  * key the other holds; pinning that key is the caller's part.
  *
+ * {@linkcode UNENCRYPTED_BENCH_ENV} turns encryption off in a process, for benchmarks only: its
+ * connections open with a magic of their own, which every other process refuses.
+ *
  * {@linkcode SecureConn} reads and writes like the `Deno.Conn` it wraps (and has its readable and
  * writable streams), so the framing above it does not change.
  */
 import { sameBytes } from "../common/hash.ts";
 import { releaseBuffer } from "../common/memory.ts";
 import { ProtocolError } from "../common/errors.ts";
-import { MAGIC, NOISE_AESGCM_MAGIC, NOISE_MAGIC, WireErrorCode } from "./limits.ts";
+import {
+  MAGIC,
+  NOISE_AESGCM_MAGIC,
+  NOISE_MAGIC,
+  UNENCRYPTED_BENCH_MAGIC,
+  WireErrorCode,
+} from "./limits.ts";
 import type { ByteSource } from "./frame.ts";
 import { RawReader, record, RECORD_HEADER_BYTES } from "./records.ts";
 import {
-  type CipherState,
+  CipherState,
   MAX_PLAINTEXT_BYTES,
   type NoiseCipher,
   preferredCipher,
@@ -57,14 +66,47 @@ function cipherOfMagic(magic: Uint8Array): NoiseCipher | null {
   return null;
 }
 
+/**
+ * Set to `1` in a process that is also granted `--allow-env=PEERSHARE_UNENCRYPTED_BENCH`, its
+ * connections run the Noise handshake as usual and then send records that are not encrypted:
+ * the plaintext where the ciphertext goes and a tag of zeros (cipher_state.ts). For measuring
+ * what encryption costs (`deno task bench`), never for use: such a process opens with
+ * {@linkcode UNENCRYPTED_BENCH_MAGIC} and takes only that, and every other process refuses it at
+ * the magic, so nothing is ever sent in clear to a process that did not ask for it too. Without
+ * the permission the variable is not read at all.
+ */
+export const UNENCRYPTED_BENCH_ENV = "PEERSHARE_UNENCRYPTED_BENCH";
+
+let unencryptedBench: boolean | undefined;
+
+/** Whether this process runs unencrypted for benchmarks; the first call says so on stderr. */
+export function isUnencryptedBench(): boolean {
+  unencryptedBench ??= readUnencryptedBench();
+  return unencryptedBench;
+}
+
+function readUnencryptedBench(): boolean {
+  const query = { name: "env", variable: UNENCRYPTED_BENCH_ENV } as const;
+  if (Deno.permissions.querySync(query).state !== "granted") return false;
+  if (Deno.env.get(UNENCRYPTED_BENCH_ENV) !== "1") return false;
+  console.error(
+    `${UNENCRYPTED_BENCH_ENV}=1: this process's connections are NOT encrypted ` +
+      "(for benchmarks only); it reaches only processes run the same way",
+  );
+  return true;
+}
+
 /** Options of the connecting side. */
 export interface SecureConnectOptions {
   /** The cipher to ask for; {@linkcode preferredCipher} when not given. */
   readonly cipher?: NoiseCipher;
+  /** Records not encrypted (benchmarks only); {@linkcode isUnencryptedBench} when not given. */
+  readonly isUnencrypted?: boolean;
 }
 
-/** Hashed into the handshake, so it is bound to this protocol. */
+/** Hashed into the handshake, so it is bound to this protocol (and to the mode). */
 const PROLOGUE = new TextEncoder().encode("peershare 2");
+const UNENCRYPTED_PROLOGUE = new TextEncoder().encode("peershare 2 unencrypted");
 /** Records are written in batches of at most this many plaintext bytes (one socket write). */
 const WRITE_BATCH_BYTES = 16 * MAX_PLAINTEXT_BYTES;
 
@@ -96,6 +138,9 @@ export async function secureConnect(
 ): Promise<SecureConn> {
   const reader = new RawReader(conn);
   const writer = conn.writable.getWriter();
+  if (options.isUnencrypted ?? isUnencryptedBench()) {
+    return await connectUnencrypted(conn, identity, reader, writer);
+  }
   let cipher = options.cipher ?? preferredCipher();
   for (;;) {
     const handshake = new XXHandshake(true, {
@@ -109,7 +154,8 @@ export async function secureConnect(
     opening.set(ownMagic);
     opening.set(record(first), ownMagic.length);
     await writer.write(opening);
-    const answer = cipherOfMagic(await remoteMagic(reader));
+    const magic = await remoteMagic(reader);
+    const answer = cipherOfMagic(magic);
     if (answer !== cipher) {
       if (cipher === "AESGCM" && answer === "ChaChaPoly") {
         cipher = answer; // the acceptor's counter-offer: open again with ChaCha20-Poly1305
@@ -117,16 +163,59 @@ export async function secureConnect(
       }
       throw new ProtocolError(
         WireErrorCode.BAD_MAGIC,
-        answer === null
-          ? "Wrong magic: the remote is not PeerShare"
-          : `The remote answered ${answer} to an opening with ${cipher}`,
+        answer !== null
+          ? `The remote answered ${answer} to an opening with ${cipher}`
+          : sameBytes(magic, UNENCRYPTED_BENCH_MAGIC)
+          ? `The remote runs unencrypted (${UNENCRYPTED_BENCH_ENV}, for benchmarks only): refused`
+          : "Wrong magic: the remote is not PeerShare",
       );
     }
-    const second = await reader.handshakeRecord("handshake message 2");
-    const remoteKey = await verifiedIdentity(handshake.read(second), remoteStaticOf(handshake));
-    await writer.write(record(handshake.write(identityPayload(identity))));
-    return new SecureConn(conn, reader, writer, handshake, remoteKey);
+    return await finishConnect(conn, identity, reader, writer, handshake);
   }
+}
+
+/** Messages 2 and 3 of the connecting side's handshake, then the channel. */
+async function finishConnect(
+  conn: Deno.Conn,
+  identity: TransportIdentity,
+  reader: RawReader,
+  writer: WritableStreamDefaultWriter<Uint8Array>,
+  handshake: XXHandshake,
+  isUnencrypted = false,
+): Promise<SecureConn> {
+  const second = await reader.handshakeRecord("handshake message 2");
+  const remoteKey = await verifiedIdentity(handshake.read(second), remoteStaticOf(handshake));
+  await writer.write(record(handshake.write(identityPayload(identity))));
+  return new SecureConn(conn, reader, writer, handshake, remoteKey, isUnencrypted);
+}
+
+/** {@linkcode secureConnect} in the benchmarks' unencrypted mode: its own magic, or nothing. */
+async function connectUnencrypted(
+  conn: Deno.Conn,
+  identity: TransportIdentity,
+  reader: RawReader,
+  writer: WritableStreamDefaultWriter<Uint8Array>,
+): Promise<SecureConn> {
+  const handshake = new XXHandshake(true, {
+    staticKey: identity.staticKey,
+    prologue: UNENCRYPTED_PROLOGUE,
+  });
+  const first = handshake.write();
+  const opening = new Uint8Array(
+    UNENCRYPTED_BENCH_MAGIC.length + RECORD_HEADER_BYTES + first.length,
+  );
+  opening.set(UNENCRYPTED_BENCH_MAGIC);
+  opening.set(record(first), UNENCRYPTED_BENCH_MAGIC.length);
+  await writer.write(opening);
+  const magic = await reader.required(NOISE_MAGIC.length, "the remote's magic");
+  if (!sameBytes(magic, UNENCRYPTED_BENCH_MAGIC)) {
+    throw new ProtocolError(
+      WireErrorCode.BAD_MAGIC,
+      `This process runs unencrypted (${UNENCRYPTED_BENCH_ENV}, for benchmarks) and the remote ` +
+        "does not: refused",
+    );
+  }
+  return await finishConnect(conn, identity, reader, writer, handshake, true);
 }
 
 /** The remote's 4 opening bytes; protocol 1's magic is `encryption_required`. */
@@ -149,6 +238,8 @@ export interface SecureAcceptOptions {
    * AES-256-GCM while preferring ChaCha20-Poly1305, it answers with ChaCha20-Poly1305's magic.
    */
   readonly cipher?: NoiseCipher;
+  /** Records not encrypted (benchmarks only); {@linkcode isUnencryptedBench} when not given. */
+  readonly isUnencrypted?: boolean;
 }
 
 /**
@@ -169,7 +260,21 @@ export async function secureAccept(
   const reader = new RawReader(conn);
   const writer = conn.writable.getWriter();
   try {
-    let cipher = await openingCipher(reader);
+    const isUnencrypted = options.isUnencrypted ?? isUnencryptedBench();
+    if (isUnencrypted) {
+      const magic = await reader.required(NOISE_MAGIC.length, "the magic");
+      if (!sameBytes(magic, UNENCRYPTED_BENCH_MAGIC)) {
+        if (sameBytes(magic, MAGIC)) throw new PlaintextOpening();
+        // Our magic alone tells an encrypted connector why (it reads no further).
+        await writer.write(UNENCRYPTED_BENCH_MAGIC);
+        throw new ProtocolError(
+          WireErrorCode.BAD_MAGIC,
+          `This process runs unencrypted (${UNENCRYPTED_BENCH_ENV}, for benchmarks) and takes ` +
+            "only connections run the same way",
+        );
+      }
+    }
+    let cipher = isUnencrypted ? "ChaChaPoly" : await openingCipher(reader);
     if (cipher === "AESGCM" && (options.cipher ?? preferredCipher()) !== "AESGCM") {
       await reader.handshakeRecord("handshake message 1");
       await writer.write(CIPHER_MAGIC.ChaChaPoly);
@@ -183,19 +288,19 @@ export async function secureAccept(
     }
     const handshake = new XXHandshake(false, {
       staticKey: identity.staticKey,
-      prologue: PROLOGUE,
+      prologue: isUnencrypted ? UNENCRYPTED_PROLOGUE : PROLOGUE,
       cipher,
     });
     handshake.read(await reader.handshakeRecord("handshake message 1"));
     const second = handshake.write(identityPayload(identity));
-    const ownMagic = CIPHER_MAGIC[cipher];
+    const ownMagic = isUnencrypted ? UNENCRYPTED_BENCH_MAGIC : CIPHER_MAGIC[cipher];
     const reply = new Uint8Array(ownMagic.length + RECORD_HEADER_BYTES + second.length);
     reply.set(ownMagic);
     reply.set(record(second), ownMagic.length);
     await writer.write(reply);
     const payload = handshake.read(await reader.handshakeRecord("handshake message 3"));
     const remoteKey = await verifiedIdentity(payload, remoteStaticOf(handshake));
-    return new SecureConn(conn, reader, writer, handshake, remoteKey);
+    return new SecureConn(conn, reader, writer, handshake, remoteKey, isUnencrypted);
   } catch (error) {
     // The caller may still answer in clear (the plaintext refusal): hand the writer back.
     writer.releaseLock();
@@ -211,7 +316,9 @@ async function openingCipher(reader: RawReader): Promise<NoiseCipher> {
   if (cipher === null) {
     throw new ProtocolError(
       WireErrorCode.BAD_MAGIC,
-      "Wrong magic: this is not a PeerShare connection",
+      sameBytes(magic, UNENCRYPTED_BENCH_MAGIC)
+        ? `The remote runs unencrypted (${UNENCRYPTED_BENCH_ENV}, for benchmarks only): refused`
+        : "Wrong magic: this is not a PeerShare connection",
     );
   }
   return cipher;
@@ -232,8 +339,10 @@ export class SecureConn implements ByteConn, ByteSource {
   readonly remoteKey: Uint8Array;
   /** The handshake hash: unique to this connection, for binding a challenge to it. */
   readonly handshakeHash: Uint8Array;
-  /** The cipher of every record. */
+  /** The cipher of every record (of the handshake's only, when {@linkcode isUnencrypted}). */
   readonly cipher: NoiseCipher;
+  /** Whether the records are sent in clear: the benchmarks' unencrypted mode. */
+  readonly isUnencrypted: boolean;
   readonly #conn: Deno.Conn;
   readonly #reader: RawReader;
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
@@ -257,13 +366,15 @@ export class SecureConn implements ByteConn, ByteSource {
     writer: WritableStreamDefaultWriter<Uint8Array>,
     handshake: XXHandshake,
     remoteKey: Uint8Array,
+    isUnencrypted = false,
   ) {
     const session = handshake.finish();
     this.#conn = conn;
     this.#reader = reader;
     this.#writer = writer;
-    this.#receive = session.receive;
-    this.#send = session.send;
+    this.#receive = isUnencrypted ? CipherState.unencrypted() : session.receive;
+    this.#send = isUnencrypted ? CipherState.unencrypted() : session.send;
+    this.isUnencrypted = isUnencrypted;
     this.remoteKey = remoteKey;
     this.handshakeHash = session.handshakeHash;
     this.cipher = session.send.cipher;

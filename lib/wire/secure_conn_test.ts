@@ -137,3 +137,85 @@ Deno.test({
     assert.equal(server.status, "rejected", "the acceptor never got a handshake to finish");
   },
 });
+
+/** Connect `connecting` options to an acceptor with `accepting` options; both outcomes. */
+async function openPair(
+  connecting: { isUnencrypted: boolean },
+  accepting: { isUnencrypted: boolean },
+) {
+  using listener = Deno.listen({ hostname: HOST, port: 0 });
+  const accepted = listener.accept().then(async (tcp) => {
+    try {
+      return await secureAccept(tcp, SERVER, accepting);
+    } catch (error) {
+      tcp.close();
+      throw error;
+    }
+  });
+  const tcp = await Deno.connect({ hostname: HOST, port: listener.addr.port });
+  const connected = secureConnect(tcp, CLIENT, connecting).catch((error) => {
+    tcp.close();
+    throw error;
+  });
+  return await Promise.allSettled([connected, accepted]);
+}
+
+/** The ProtocolError a side was refused with. */
+function refusal(outcome: PromiseSettledResult<SecureConn>): ProtocolError {
+  if (outcome.status === "fulfilled") {
+    outcome.value.close();
+    assert.fail("the side opened a channel");
+  }
+  assert.ok(outcome.reason instanceof ProtocolError, String(outcome.reason));
+  return outcome.reason;
+}
+
+Deno.test({
+  name: "the benchmarks' unencrypted mode: two such ends authenticate and carry a MiB in clear",
+  ...SANITIZE,
+  async fn() {
+    const [connected, accepted] = await openPair({ isUnencrypted: true }, { isUnencrypted: true });
+    assert.equal(connected.status, "fulfilled");
+    assert.equal(accepted.status, "fulfilled");
+    const client = (connected as PromiseFulfilledResult<SecureConn>).value;
+    const server = (accepted as PromiseFulfilledResult<SecureConn>).value;
+    try {
+      assert.ok(client.isUnencrypted && server.isUnencrypted);
+      assert.deepEqual(server.remoteKey, CLIENT.identityKey);
+      assert.deepEqual(client.remoteKey, SERVER.identityKey);
+      const mib = crypto.getRandomValues(new Uint8Array(65_536)).slice();
+      const whole = new Uint8Array(1 << 20);
+      for (let at = 0; at < whole.length; at += mib.length) whole.set(mib, at);
+      const [received] = await Promise.all([
+        readExactly(server, whole.length),
+        client.write(whole),
+      ]);
+      assert.deepEqual(received, whole);
+    } finally {
+      client.close();
+      server.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "an encrypted end and an unencrypted one refuse each other at the magic, saying why",
+  ...SANITIZE,
+  async fn() {
+    const [toUnencrypted, unencryptedAcceptor] = await openPair(
+      { isUnencrypted: false },
+      { isUnencrypted: true },
+    );
+    assert.match(refusal(toUnencrypted).message, /remote runs unencrypted .*refused/);
+    assert.equal(refusal(toUnencrypted).code, "bad_magic");
+    assert.match(refusal(unencryptedAcceptor).message, /takes only connections run the same way/);
+
+    const [fromUnencrypted, encryptedAcceptor] = await openPair(
+      { isUnencrypted: true },
+      { isUnencrypted: false },
+    );
+    // This acceptor just closes; a real one answers in clear (tests/encryption_test.ts).
+    assert.equal(refusal(fromUnencrypted).code, "truncated");
+    assert.match(refusal(encryptedAcceptor).message, /remote runs unencrypted .*refused/);
+  },
+});

@@ -16,7 +16,7 @@ export async function allGroups(client: RpcClient, token: string): Promise<Set<s
   } while (cursor !== undefined);
   return names;
 }
-import { Child, freePort, ROOT } from "./processes.ts";
+import { Child, freePort, ROOT, unencryptedBenchFlags } from "./processes.ts";
 
 /** Permissions a tracker gets in tests: what the shipped task gives, scoped to the test folder. */
 function trackerArgs(
@@ -33,6 +33,7 @@ function trackerArgs(
     "--allow-ffi",
     `--allow-read`,
     `--allow-write=${dir}`,
+    ...unencryptedBenchFlags(),
     `${ROOT}tracker.ts`,
     infoPath,
     String(line),

@@ -7,7 +7,7 @@
  * ```
  */
 import { describeError } from "../../lib/common/errors.ts";
-import { Child, ROOT } from "./processes.ts";
+import { Child, ROOT, unencryptedBenchFlags } from "./processes.ts";
 
 /** A line of a stack trace, as V8 prints it: `    at foo (file.ts:1:2)`. */
 export const STACK_LINE = /^\s+at .*:\d+:\d+/m;
@@ -46,6 +46,7 @@ export function peerArgs(args: readonly string[]): string[] {
     "run",
     PEER_V8_FLAGS,
     ...profileFlags(),
+    ...unencryptedBenchFlags(),
     "--no-prompt",
     "--allow-net",
     "--allow-ffi",

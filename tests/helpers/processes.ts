@@ -3,11 +3,23 @@
  * themselves: `await using tracker = await startTracker(...)`.
  */
 import { fileURLToPath } from "node:url";
+import { UNENCRYPTED_BENCH_ENV } from "../../lib/wire/secure_conn.ts";
 
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /** The deno binary running the tests. */
 export const DENO = Deno.execPath();
+
+/**
+ * Deno's flag that lets a tracker or peer read {@linkcode UNENCRYPTED_BENCH_ENV}, given while this
+ * process has it set to 1 (the benchmarks' unencrypted runs): the child, which inherits the
+ * variable, then runs its connections unencrypted too. None otherwise.
+ */
+export function unencryptedBenchFlags(): string[] {
+  return Deno.env.get(UNENCRYPTED_BENCH_ENV) === "1"
+    ? [`--allow-env=${UNENCRYPTED_BENCH_ENV}`]
+    : [];
+}
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
