@@ -15,6 +15,8 @@
  * - `sizes`: 64 MiB, 256 MiB and 1 GiB 4 → 1, time per GiB (bench/sizes.ts)
  * - `crowd`: 1 → 8 on loopback, the seeder's upload ÷ file (bench/loopback_swarm.ts)
  * - `swarm`: the shaped-network swarm (bench/swarm.ts; skips unless root)
+ * - `clients`: 1 GiB 4 → 1, PeerShare vs aria2 and qBittorrent where installed
+ *   (bench/bittorrent.ts)
  *
  * Flags: `--quick` (256 MiB transfers, 64 MiB for memory, 3 s tracker loops, one round: under 2
  * minutes), `--only a,b`, `--transfer-only` (= `--only transfer`), `--rounds N` (default 3).
@@ -28,7 +30,7 @@ import { rssPart } from "./rss.ts";
 import { sizesPart } from "./sizes.ts";
 import { crowdPart, swarmPart } from "./swarm_parts.ts";
 import { trackerPart } from "./tracker_bench.ts";
-import { transferPart } from "./transfer.ts";
+import { clientsPart, transferPart } from "./transfer.ts";
 import { uploadPart } from "./upload.ts";
 
 type Part = (ctx: BenchContext) => Promise<PartResult>;
@@ -48,6 +50,7 @@ const PARTS: Record<string, Part> = {
   sizes: sizesPart,
   crowd: crowdPart,
   swarm: swarmPart,
+  clients: clientsPart,
 };
 
 interface Settings {

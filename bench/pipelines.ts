@@ -7,7 +7,8 @@
 import { hashFile } from "../lib/common/file_hash.ts";
 import { Child, freePort, ROOT } from "../tests/helpers/processes.ts";
 
-const PIECE_BYTES = 512 * 1024;
+/** The pieces of the ideal pipeline and of the BitTorrent clients' torrent: PeerShare's. */
+export const PIECE_BYTES = 512 * 1024;
 /** What bench's own processes may do: loopback only, read anything, write their output. */
 export const BENCH_PERMISSIONS = [
   "--no-prompt",

@@ -10,13 +10,20 @@
  */
 import { type BenchContext, GIB, type PartResult, sizeName, type SourceFile } from "./context.ts";
 import { UNENCRYPTED_BENCH_ENV } from "../lib/wire/mod.ts";
+import { type BitTorrentClient, bittorrentTransfer, missingClients } from "./bittorrent.ts";
 import { peershareTransfer } from "./peers.ts";
-import { idealTransfer, localCopy, writeHashes } from "./pipelines.ts";
+import { idealTransfer, localCopy, PIECE_BYTES, writeHashes } from "./pipelines.ts";
 import { fromRuns, type Measure, type Row } from "./report.ts";
 import { type Runs, summarize } from "./stats.ts";
 
 /** One way of moving the file. */
-export type Pipeline = "copy" | "plain" | "noise" | "peershare" | "unencrypted";
+export type Pipeline =
+  | "copy"
+  | "plain"
+  | "noise"
+  | "peershare"
+  | "unencrypted"
+  | BitTorrentClient;
 
 const NAMES: Record<Pipeline, string> = {
   copy: "local copy",
@@ -24,6 +31,8 @@ const NAMES: Record<Pipeline, string> = {
   noise: "ideal over Noise",
   peershare: "PeerShare",
   unencrypted: "PeerShare unencrypted",
+  aria2: "aria2",
+  qbittorrent: "qBittorrent",
 };
 
 /** Options of {@linkcode measureTransfer}. */
@@ -42,6 +51,15 @@ async function runOnce(
   if (pipeline === "copy") return await localCopy(file.path, output);
   if (pipeline === "peershare") {
     return await peershareTransfer(`${ctx.dir}/${tag}`, file.path, { seeders, output });
+  }
+  if (pipeline === "aria2" || pipeline === "qbittorrent") {
+    return await bittorrentTransfer(file, output, {
+      client: pipeline,
+      seeders,
+      hashes,
+      pieceBytes: PIECE_BYTES,
+      dir: `${ctx.dir}/${tag}`,
+    });
   }
   if (pipeline === "unencrypted") {
     // The tracker and peers started meanwhile inherit it, with the permission to read it
@@ -130,3 +148,33 @@ export async function transferPart(ctx: BenchContext): Promise<PartResult> {
 /** What the local copy and PeerShare promise about the disk (see bench/local_copy.ts). */
 export const DURABILITY = "no fsync: PeerShare writes pieces with positional writes and never " +
   "calls fsync (engine/piece_worker.ts, part_file.ts, piece_store.ts); the local copy neither";
+
+/**
+ * The clients part: PeerShare 4 → 1 of 1 GiB (256 MiB with `--quick`) beside aria2 and
+ * qBittorrent downloading the same file from 4 aria2 seeders (bench/bittorrent.ts), rounds
+ * alternating. A client that is not installed is left out and named under the table.
+ */
+export async function clientsPart(ctx: BenchContext): Promise<PartResult> {
+  const missing = await missingClients();
+  const clients = (["aria2", "qbittorrent"] as const).filter((client) =>
+    !missing.includes(client === "aria2" ? "aria2c" : "qbittorrent-nox")
+  );
+  const notes = missing.length === 0 ? [] : [
+    `clients: not installed, left out: ${
+      missing.join(", ")
+    } (apt-get install aria2 qbittorrent-nox)`,
+  ];
+  if (clients.length === 0) return { rows: [], details: { skipped: notes[0] }, notes };
+  const file = await ctx.file(ctx.isQuick ? GIB / 4 : GIB);
+  const seeders = 4;
+  const runs = await measureTransfer(ctx, file, { seeders, pipelines: ["peershare", ...clients] });
+  const scenario = `${sizeName(file.size)} ${seeders}→1`;
+  const rows = clients.map((client): Row => ({
+    part: "clients",
+    scenario,
+    figure: measureOf("peershare", runs),
+    baseline: measureOf(client, runs),
+    note: "(PeerShare encrypted; the client in clear)",
+  }));
+  return { rows, details: { bytes: file.size, seconds: Object.fromEntries(runs) }, notes };
+}
