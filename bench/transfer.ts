@@ -79,6 +79,9 @@ async function runOnce(
   });
 }
 
+/** Runs started by this process, for their folders' names. */
+let runsStarted = 0;
+
 /**
  * Each pipeline `ctx.rounds` times on `file`, rounds alternating.
  *
@@ -96,7 +99,8 @@ export async function measureTransfer(
     const shift = round % options.pipelines.length;
     const order = [...options.pipelines.slice(shift), ...options.pipelines.slice(0, shift)];
     for (const pipeline of order) {
-      const tag = `${pipeline}-${options.seeders}-${file.size}-${round}`;
+      // Unique in the run: the sizes and clients parts move the same file again.
+      const tag = `${pipeline}-${options.seeders}-${file.size}-${round}-${++runsStarted}`;
       console.log(`  ${scenario}, round ${round + 1}/${ctx.rounds}: ${NAMES[pipeline]}…`);
       const seconds = await runOnce(ctx, file, { ...options, pipeline, hashes, tag });
       await ctx.settle(`${ctx.dir}/out-${tag}.bin`, file, round === 0);
