@@ -4,27 +4,25 @@
  * vector it sends after the handshake), then new operations as they commit, its own and those
  * it received (so a tracker that can reach only one other still gets everything). Incoming
  * operations are checked, appended to the log, applied (or the state rebuilt when one sorts
- * before the last applied) and committed; then an ACK tells the sender what is held.
+ * before the last applied) and committed; then an ACK tells the sender what is held. Each link
+ * first proves the cluster key both ways (repl_auth.ts).
  *
  * Presence (who is online, what they seed) travels on the same links as soft state.
  */
 import { type Address, formatAddress, parseAddress } from "../common/address.ts";
+import { sleep } from "../common/async.ts";
 import type { TrackerEntry } from "../common/config.ts";
 import { describeError, ProtocolError } from "../common/errors.ts";
 import type { Logger } from "../common/logger.ts";
 import {
   decodeMessage,
-  ErrorFrameSchema,
   FrameType,
   openConnection,
   REPL_FRAME_LIMIT_BYTES,
   ReplAckSchema,
-  ReplAuthSchema,
-  ReplChallengeSchema,
   ReplFrame,
   ReplOpsSchema,
   ReplPresenceSchema,
-  ReplWelcomeSchema,
   type WireConnection,
 } from "../wire/mod.ts";
 import {
@@ -37,18 +35,22 @@ import {
 import type { Presence, PresenceRecord } from "./presence.ts";
 import { LinkHealth } from "./link_health.ts";
 import { LINK_SILENCE_MS, type Watchdog, watchSilence } from "./link_watchdog.ts";
-import { ReplicationAuth } from "./repl_auth.ts";
+import {
+  authenticateAsAcceptor,
+  authenticateAsConnector,
+  type LinkSide,
+  type RemoteTracker,
+  ReplicationAuth,
+} from "./repl_auth.ts";
 import type { TransportIdentity } from "../wire/transport_identity.ts";
-import { sameBytes } from "../common/hash.ts";
 import { keyFingerprint } from "../common/ids.ts";
 import { ReplicatedLog } from "./repl_log.ts";
 import type { Store } from "./store.ts";
 
 export { MAX_CLOCK_SKEW_MS } from "./repl_log.ts";
+export type { RemoteTracker } from "./repl_auth.ts";
 
 const RETRY_MIN_MS = 100;
-/** A connector must prove the cluster key this soon after the challenge. */
-const AUTH_TIMEOUT_MS = 10_000;
 const RETRY_MAX_MS = 1000;
 /**
  * Opening a link (TCP, Noise, Hello) gives up after this: a tracker cut off by the network
@@ -82,15 +84,6 @@ export interface ReplicatorOptions {
   trimIntervalMs?: number;
   /** This tracker's wall clock. */
   now: () => number;
-}
-
-/** What a tracker we link to last said it holds (its welcome, then each ACK), for trimming. */
-export interface RemoteTracker {
-  trackerId: string;
-  /** Highest sequence number it holds per origin. */
-  vector: Record<string, number>;
-  /** Its clock when it said so. */
-  clock: Hlc;
 }
 
 /** Keeps this tracker's log and presence in step with every other tracker. */
@@ -226,7 +219,7 @@ export class Replicator {
         health.down(describeError(error));
       }
       if (Date.now() - started > RETRY_MAX_MS) delay = RETRY_MIN_MS;
-      await this.#sleep(delay);
+      await sleep(delay, { signal: this.#abort.signal });
       delay = Math.min(delay * 2, RETRY_MAX_MS);
     }
   }
@@ -252,7 +245,8 @@ export class Replicator {
             `${address.fingerprint} tracker_info.txt names for it`,
         );
       }
-      const remote = await this.#handshakeAsConnector(wire);
+      const remote = await authenticateAsConnector(wire, this.#side(), this.#options.self.port);
+      this.#remotes.set(remote.trackerId, remote);
       this.#idAt.set(formatAddress(address), remote.trackerId);
       health.up(remote.trackerId);
       const acks = this.#readAcks(wire, remote, watchdog);
@@ -269,51 +263,6 @@ export class Replicator {
       this.#open.delete(wire);
       wire.close();
     }
-  }
-
-  /**
-   * A tracker whose key the cluster already holds must prove that key: an impostor with the
-   * cluster key but another key is refused. A tracker not yet known proves its key by the
-   * cluster key alone (and registers it).
-   *
-   * @throws {ProtocolError} `wrong_key`
-   */
-  #checkKey(trackerId: string, key: Uint8Array): void {
-    const known = this.#options.state.trackerKeys().find((entry) => entry.trackerId === trackerId);
-    if (known && !sameBytes(known.publicKey, key)) {
-      throw new ProtocolError(
-        "wrong_key",
-        `Tracker "${trackerId}" proved key ${keyFingerprint(key)}, but the cluster holds ` +
-          `${keyFingerprint(known.publicKey)} for it`,
-      );
-    }
-  }
-
-  async #handshakeAsConnector(wire: WireConnection): Promise<RemoteTracker> {
-    const { trackerId } = this.#options;
-    const acceptor = wire.remote.id;
-    const channel = wire.conn.handshakeHash;
-    this.#checkKey(acceptor, wire.remoteKey);
-    const challenge = await readFrame(wire, ReplFrame.CHALLENGE);
-    const { nonce: theirNonce } = decodeMessage(ReplChallengeSchema, challenge, "challenge");
-    const nonce = ReplicationAuth.nonce();
-    const mac = this.#auth.mac("connector", theirNonce, trackerId, acceptor, channel);
-    await wire.send(ReplFrame.AUTH, { nonce, mac, port: this.#options.self.port });
-    const welcome = decodeMessage(
-      ReplWelcomeSchema,
-      await readFrame(wire, ReplFrame.WELCOME),
-      "welcome",
-    );
-    if (!this.#auth.check(welcome.mac, "acceptor", nonce, trackerId, acceptor, channel)) {
-      throw new ProtocolError("auth_failed", `Tracker "${acceptor}" does not hold the cluster key`);
-    }
-    const remote: RemoteTracker = {
-      trackerId: acceptor,
-      vector: welcome.vector,
-      clock: welcome.clock,
-    };
-    this.#remotes.set(acceptor, remote);
-    return remote;
   }
 
   /** Push what the remote lacks, then wait for more; returns when the link breaks. */
@@ -387,19 +336,6 @@ export class Replicator {
     }
   }
 
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const signal = this.#abort.signal;
-      function done() {
-        signal.removeEventListener("abort", done);
-        clearTimeout(timer);
-        resolve();
-      }
-      signal.addEventListener("abort", done, { once: true });
-    });
-  }
-
   // --- incoming: another tracker connected to us and pushes ---
 
   /**
@@ -412,30 +348,9 @@ export class Replicator {
   async accept(wire: WireConnection, onAuthenticated: () => void = () => {}): Promise<void> {
     this.#open.add(wire);
     try {
-      const connector = wire.remote.id;
-      const channel = wire.conn.handshakeHash;
-      this.#checkKey(connector, wire.remoteKey);
-      if (this.#options.state.removedTrackers().has(connector)) {
-        throw new ProtocolError(
-          "tracker_removed",
-          `Tracker "${connector}" was removed from the cluster and may not replicate: to rejoin, ` +
-            `start it with a new data folder`,
-        );
-      }
-      const nonce = ReplicationAuth.nonce();
-      await wire.send(ReplFrame.CHALLENGE, { nonce });
-      const timer = setTimeout(() => wire.close(), AUTH_TIMEOUT_MS);
-      const authFrame = await readFrame(wire, ReplFrame.AUTH).finally(() => clearTimeout(timer));
-      const auth = decodeMessage(ReplAuthSchema, authFrame, "auth");
-      const { trackerId } = this.#options;
-      if (!this.#auth.check(auth.mac, "connector", nonce, connector, trackerId, channel)) {
-        throw new ProtocolError("auth_failed", "Replication refused: wrong cluster key");
-      }
-      wire.reader.setLimits(REPL_FRAME_LIMIT_BYTES); // proven: full-size frames from now on
-      const mac = this.#auth.mac("acceptor", auth.nonce, connector, trackerId, channel);
-      await wire.send(ReplFrame.WELCOME, { mac, ...this.#ack() });
+      const port = await authenticateAsAcceptor(wire, this.#side(), () => this.#ack());
       onAuthenticated();
-      this.#linkBack({ host: wire.remoteHost, port: auth.port });
+      this.#linkBack({ host: wire.remoteHost, port });
       const watchdog = watchSilence(wire);
       try {
         await this.#receive(wire, watchdog);
@@ -451,6 +366,11 @@ export class Replicator {
       this.#open.delete(wire);
       wire.close();
     }
+  }
+
+  /** This end of a link, for the handshake (repl_auth.ts). */
+  #side(): LinkSide {
+    return { trackerId: this.#options.trackerId, auth: this.#auth, state: this.#options.state };
   }
 
   #ack(): { vector: Record<string, number>; clock: Hlc } {
@@ -484,23 +404,4 @@ export class Replicator {
       }
     }
   }
-}
-
-async function readFrame(wire: WireConnection, type: number): Promise<Uint8Array> {
-  const frame = await wire.reader.read();
-  if (frame === null) throw new ProtocolError("truncated", "Link closed during the handshake");
-  if (frame.type === FrameType.ERROR) {
-    // Its reason is worth the operator's line (a wrong key, a removed tracker…).
-    let reason = "";
-    try {
-      reason = `: ${decodeMessage(ErrorFrameSchema, frame.payload, "error").message}`;
-    } catch {
-      // An error frame that does not decode says only that it refused.
-    }
-    throw new ProtocolError("refused", `The other tracker refused the link${reason}`);
-  }
-  if (frame.type !== type) {
-    throw new ProtocolError("unexpected_frame", `Expected frame ${type}, got ${frame.type}`);
-  }
-  return frame.payload;
 }
