@@ -4,9 +4,9 @@
  * PeerShare itself with its connections unencrypted (`PEERSHARE_UNENCRYPTED_BENCH`, for what
  * encryption costs it), the ideal pipeline over PeerShare's Noise channel (the same cipher), the
  * ideal pipeline in clear, and a plain local copy (bench/local_copy.ts: no network, no hashing,
- * no fsync, as PeerShare). Rounds alternate the pipelines, in a rotating order (whichever runs second finds
- * the file in the page cache and the disk flushing the first copy); the table gives the median
- * and the best. Every copy of the first round is checked against the source's SHA-1.
+ * no fsync, as PeerShare). Rounds alternate the pipelines, in a rotating order (whichever runs
+ * second finds the file in the page cache and the disk flushing the first copy); the table gives
+ * the median and the best. Every copy of the first round is checked against the source's SHA-1.
  */
 import { type BenchContext, GIB, type PartResult, sizeName, type SourceFile } from "./context.ts";
 import { UNENCRYPTED_BENCH_ENV } from "../lib/wire/mod.ts";

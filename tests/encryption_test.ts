@@ -137,7 +137,8 @@ Deno.test("a recording proxy between a downloader and a seeder sees none of the 
 Deno.test("the benchmarks' unencrypted mode takes its variable and a permission, and only its kind", async () => {
   await using dir = await tempDir();
   await using cluster = await Cluster.create(dir.path);
-  // Children started while the variable is set get it and the permission to read it.
+  // Children started while the variable is set get it and the permission to read it. This
+  // process opens no encrypted connection meanwhile (its own mode is read once, at its first).
   Deno.env.set(UNENCRYPTED_BENCH_ENV, "1");
   const started = (async () => {
     const tracker = await cluster.start(1);

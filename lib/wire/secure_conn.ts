@@ -79,6 +79,10 @@ export const UNENCRYPTED_BENCH_ENV = "PEERSHARE_UNENCRYPTED_BENCH";
 
 let unencryptedBench: boolean | undefined;
 
+/** Why an ordinary process refuses one in the benchmarks' unencrypted mode. */
+const REMOTE_UNENCRYPTED =
+  `The remote runs unencrypted (${UNENCRYPTED_BENCH_ENV}, for benchmarks only): refused`;
+
 /** Whether this process runs unencrypted for benchmarks; the first call says so on stderr. */
 export function isUnencryptedBench(): boolean {
   unencryptedBench ??= readUnencryptedBench();
@@ -166,7 +170,7 @@ export async function secureConnect(
         answer !== null
           ? `The remote answered ${answer} to an opening with ${cipher}`
           : sameBytes(magic, UNENCRYPTED_BENCH_MAGIC)
-          ? `The remote runs unencrypted (${UNENCRYPTED_BENCH_ENV}, for benchmarks only): refused`
+          ? REMOTE_UNENCRYPTED
           : "Wrong magic: the remote is not PeerShare",
       );
     }
@@ -261,19 +265,7 @@ export async function secureAccept(
   const writer = conn.writable.getWriter();
   try {
     const isUnencrypted = options.isUnencrypted ?? isUnencryptedBench();
-    if (isUnencrypted) {
-      const magic = await reader.required(NOISE_MAGIC.length, "the magic");
-      if (!sameBytes(magic, UNENCRYPTED_BENCH_MAGIC)) {
-        if (sameBytes(magic, MAGIC)) throw new PlaintextOpening();
-        // Our magic alone tells an encrypted connector why (it reads no further).
-        await writer.write(UNENCRYPTED_BENCH_MAGIC);
-        throw new ProtocolError(
-          WireErrorCode.BAD_MAGIC,
-          `This process runs unencrypted (${UNENCRYPTED_BENCH_ENV}, for benchmarks) and takes ` +
-            "only connections run the same way",
-        );
-      }
-    }
+    if (isUnencrypted) await unencryptedOpening(reader, writer);
     let cipher = isUnencrypted ? "ChaChaPoly" : await openingCipher(reader);
     if (cipher === "AESGCM" && (options.cipher ?? preferredCipher()) !== "AESGCM") {
       await reader.handshakeRecord("handshake message 1");
@@ -308,6 +300,25 @@ export async function secureAccept(
   }
 }
 
+/**
+ * The remote's magic, for an acceptor in the benchmarks' unencrypted mode: its own, or refused
+ * (answered with that magic alone, which tells an encrypted connector why: it reads no further).
+ */
+async function unencryptedOpening(
+  reader: RawReader,
+  writer: WritableStreamDefaultWriter<Uint8Array>,
+): Promise<void> {
+  const magic = await reader.required(NOISE_MAGIC.length, "the magic");
+  if (sameBytes(magic, UNENCRYPTED_BENCH_MAGIC)) return;
+  if (sameBytes(magic, MAGIC)) throw new PlaintextOpening();
+  await writer.write(UNENCRYPTED_BENCH_MAGIC);
+  throw new ProtocolError(
+    WireErrorCode.BAD_MAGIC,
+    `This process runs unencrypted (${UNENCRYPTED_BENCH_ENV}, for benchmarks) and takes only ` +
+      "connections run the same way",
+  );
+}
+
 /** The cipher the remote's magic asks for; protocol 1's magic is a {@linkcode PlaintextOpening}. */
 async function openingCipher(reader: RawReader): Promise<NoiseCipher> {
   const magic = await reader.required(NOISE_MAGIC.length, "the magic");
@@ -317,7 +328,7 @@ async function openingCipher(reader: RawReader): Promise<NoiseCipher> {
     throw new ProtocolError(
       WireErrorCode.BAD_MAGIC,
       sameBytes(magic, UNENCRYPTED_BENCH_MAGIC)
-        ? `The remote runs unencrypted (${UNENCRYPTED_BENCH_ENV}, for benchmarks only): refused`
+        ? REMOTE_UNENCRYPTED
         : "Wrong magic: this is not a PeerShare connection",
     );
   }
@@ -359,6 +370,8 @@ export class SecureConn implements ByteConn, ByteSource {
   /**
    * The channel over `conn` once `handshake` is done; {@linkcode secureConnect} and
    * {@linkcode secureAccept} make one.
+   *
+   * @param isUnencrypted records in clear, after the handshake (the benchmarks' mode)
    */
   constructor(
     conn: Deno.Conn,
