@@ -301,8 +301,9 @@ export async function secureAccept(
 }
 
 /**
- * The remote's magic, for an acceptor in the benchmarks' unencrypted mode: its own, or refused
- * (answered with that magic alone, which tells an encrypted connector why: it reads no further).
+ * The remote's magic, for an acceptor in the benchmarks' unencrypted mode: its own, or refused.
+ * A refusal first answers that magic, which tells an encrypted connector why (it reads no further;
+ * the caller's refusal in clear follows, as for any wrong magic).
  */
 async function unencryptedOpening(
   reader: RawReader,
