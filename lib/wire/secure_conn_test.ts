@@ -19,6 +19,15 @@ async function readExactly(conn: SecureConn, length: number): Promise<Uint8Array
   return view;
 }
 
+/** A MiB of random data written by `from` arrives whole at `to`. */
+async function assertCarriesMiB(from: SecureConn, to: SecureConn): Promise<void> {
+  const data = crypto.getRandomValues(new Uint8Array(65_536));
+  const mib = new Uint8Array(1 << 20);
+  for (let at = 0; at < mib.length; at += data.length) mib.set(data, at);
+  const [received] = await Promise.all([readExactly(to, mib.length), from.write(mib)]);
+  assert.deepEqual(received, mib);
+}
+
 const CIPHERS = ["ChaChaPoly", "AESGCM"] as const;
 
 for (const asked of CIPHERS) {
@@ -44,14 +53,7 @@ for (const asked of CIPHERS) {
           assert.equal(server.cipher, expected);
           assert.deepEqual(server.remoteKey, CLIENT.identityKey);
           assert.deepEqual(client.handshakeHash, server.handshakeHash);
-          const data = crypto.getRandomValues(new Uint8Array(65_536));
-          const mib = new Uint8Array(1 << 20);
-          for (let at = 0; at < mib.length; at += data.length) mib.set(data, at);
-          const [received] = await Promise.all([
-            readExactly(server, mib.length),
-            client.write(mib),
-          ]);
-          assert.deepEqual(received, mib);
+          await assertCarriesMiB(client, server);
         } finally {
           client.close();
           server.close();
@@ -183,14 +185,7 @@ Deno.test({
       assert.ok(client.isUnencrypted && server.isUnencrypted);
       assert.deepEqual(server.remoteKey, CLIENT.identityKey);
       assert.deepEqual(client.remoteKey, SERVER.identityKey);
-      const mib = crypto.getRandomValues(new Uint8Array(65_536)).slice();
-      const whole = new Uint8Array(1 << 20);
-      for (let at = 0; at < whole.length; at += mib.length) whole.set(mib, at);
-      const [received] = await Promise.all([
-        readExactly(server, whole.length),
-        client.write(whole),
-      ]);
-      assert.deepEqual(received, whole);
+      await assertCarriesMiB(client, server);
     } finally {
       client.close();
       server.close();
