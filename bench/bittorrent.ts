@@ -17,6 +17,7 @@
  * set-up, not transfer.
  */
 import { Buffer } from "node:buffer";
+import { waitUntil } from "../lib/common/test_util.ts";
 import { Child, freePort } from "../tests/helpers/processes.ts";
 
 /** The programs, found on PATH. */
@@ -144,15 +145,6 @@ const ARIA2_COMMON = [
   "--no-conf=true",
 ];
 
-/** Wait until `ready()` holds, polling; throws `what` after `limitMs`. */
-async function until(ready: () => boolean | Promise<boolean>, what: string, limitMs: number) {
-  const deadline = performance.now() + limitMs;
-  while (!(await ready())) {
-    if (performance.now() > deadline) throw new Error(`${what} within ${limitMs / 1000} s`);
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-}
-
 /** `promise`, or `what` thrown after `limitMs` (the timer is cleared either way). */
 async function within<T>(promise: Promise<T>, what: string, limitMs: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -200,11 +192,10 @@ export async function bittorrentTransfer(
   const sourceDir = source.path.slice(0, source.path.lastIndexOf("/"));
   const seeders = Array.from({ length: options.seeders }, () => aria2Seeder(torrent, sourceDir));
   try {
-    await until(
-      () => tracker.seeders >= options.seeders,
-      "The aria2 seeders did not announce",
-      START_LIMIT_MS,
-    );
+    await waitUntil("the aria2 seeders announced", () => tracker.seeders >= options.seeders, {
+      timeoutMs: START_LIMIT_MS,
+      intervalMs: POLL_MS,
+    });
     const name = source.path.split("/").at(-1)!;
     const seconds = options.client === "aria2"
       ? await aria2Download(torrent, `${options.dir}/into`)
@@ -295,10 +286,10 @@ class Qbittorrent implements AsyncDisposable {
     });
     const client = new Qbittorrent(child, `http://127.0.0.1:${webPort}/api/v2`);
     try {
-      await until(
+      await waitUntil(
+        "qBittorrent's Web API answered",
         () => client.#get("/app/version").then((r) => r.text()).then(() => true, () => false),
-        "qBittorrent's Web API did not answer",
-        START_LIMIT_MS,
+        { timeoutMs: START_LIMIT_MS, intervalMs: POLL_MS },
       );
     } catch (error) {
       await child[Symbol.asyncDispose]();
@@ -349,14 +340,14 @@ async function qbittorrentDownload(torrent: string, dir: string): Promise<number
   const started = performance.now();
   await client.add(torrent, `${dir}/into`);
   let seconds = 0;
-  await until(
+  await waitUntil(
+    "qBittorrent finished",
     async () => {
       const isComplete = await client.isComplete();
       seconds = (performance.now() - started) / 1000;
       return isComplete;
     },
-    "qBittorrent did not finish",
-    DOWNLOAD_LIMIT_MS,
+    { timeoutMs: DOWNLOAD_LIMIT_MS, intervalMs: POLL_MS },
   );
   return seconds;
 }
