@@ -39,7 +39,7 @@ export function saveCheckpoint(db: DatabaseSync, checkpoint: State, at: Checkpoi
   for (const [key, entity] of checkpoint.rows()) putRow.run(key, encodeRow(entity));
   const putId = db.prepare("INSERT INTO checkpoint_requests (request_id) VALUES (?)");
   for (const id of checkpoint.requestIds()) putId.run(id);
-  savePoint(db, checkpoint, at);
+  savePoint(db, { ...at, lastOrderKey: checkpoint.lastOrderKey });
   checkpoint.takeDirty();
 }
 
@@ -53,20 +53,68 @@ export function saveCheckpointChanges(
   requestIds: readonly string[],
   at: CheckpointPoint,
 ): void {
+  const rows = checkpoint.takeDirty();
+  saveCheckpointRows(db, rows, requestIds, { ...at, lastOrderKey: checkpoint.lastOrderKey });
+}
+
+/**
+ * The checkpoint becomes the live state, when every operation folds into it: the rows at `keys`
+ * (those changed since it last was) copied from table `entities`, which holds the live state
+ * then, and every operation's request id; the log is emptied.
+ */
+export function copyLiveRows(
+  db: DatabaseSync,
+  keys: Iterable<string>,
+  at: CheckpointPoint & { lastOrderKey: string },
+): void {
+  const copyRow = db.prepare(
+    "INSERT OR REPLACE INTO checkpoint (key, value) SELECT key, value FROM entities WHERE key = ?",
+  );
+  const dropRow = db.prepare("DELETE FROM checkpoint WHERE key = ?");
+  for (const key of [...keys].sort()) {
+    if (copyRow.run(key).changes === 0) dropRow.run(key);
+  }
+  db.exec(`INSERT OR IGNORE INTO checkpoint_requests (request_id)
+    SELECT request_id FROM ops WHERE request_id IS NOT NULL ORDER BY request_id;
+    DELETE FROM ops;`);
+  savePoint(db, at);
+}
+
+/**
+ * Save changed rows of the checkpoint (null: deleted), the ids of the operations folded in, and
+ * where it now stands, its last order key among it.
+ */
+function saveCheckpointRows(
+  db: DatabaseSync,
+  rows: Iterable<readonly [string, Entity | null]>,
+  requestIds: readonly string[],
+  at: CheckpointPoint & { lastOrderKey: string },
+): void {
   const putRow = db.prepare("INSERT OR REPLACE INTO checkpoint (key, value) VALUES (?, ?)");
   const dropRow = db.prepare("DELETE FROM checkpoint WHERE key = ?");
-  for (const [key, entity] of checkpoint.takeDirty()) {
+  for (const [key, entity] of byKey(rows)) {
     if (entity === null) dropRow.run(key);
     else putRow.run(key, encodeRow(entity));
   }
   const putId = db.prepare("INSERT OR IGNORE INTO checkpoint_requests (request_id) VALUES (?)");
-  for (const id of requestIds) putId.run(id);
-  savePoint(db, checkpoint, at);
+  for (const id of [...requestIds].sort()) putId.run(id);
+  savePoint(db, at);
 }
 
-function savePoint(db: DatabaseSync, checkpoint: State, { point, base }: CheckpointPoint): void {
+/**
+ * Rows in key order: B-tree inserts at scattered keys cost 2-3 times as much as the same
+ * inserts sorted (20,000 rows into a table of 100,000: 9-11 µs each against 4).
+ */
+export function byKey<T>(rows: Iterable<readonly [string, T]>): Array<readonly [string, T]> {
+  return [...rows].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
+function savePoint(
+  db: DatabaseSync,
+  { point, base, lastOrderKey }: CheckpointPoint & { lastOrderKey: string },
+): void {
   const putMeta = db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
   putMeta.run("checkpoint_point", point);
-  putMeta.run("checkpoint_order_key", checkpoint.lastOrderKey);
+  putMeta.run("checkpoint_order_key", lastOrderKey);
   putMeta.run("base_vector", JSON.stringify(base));
 }

@@ -1,7 +1,7 @@
 import { encode } from "@msgpack/msgpack";
 import { deepStrictEqual, equal } from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { type OpBody, type Operation, orderKey, State } from "./state/mod.ts";
+import { formatHlc, type OpBody, type Operation, orderKey, State } from "./state/mod.ts";
 import { Store } from "./store.ts";
 import { keyOf } from "./state/ops.ts";
 
@@ -142,6 +142,138 @@ Deno.test("Store.open() upgrades a schema 1 database: each kept answer moves ont
     const reopened = Store.open(path);
     try {
       deepStrictEqual(reopened.answerFor("r10"), { ok: 1 }, "found again after a restart");
+    } finally {
+      await reopened.close();
+    }
+  }));
+
+/** The saved rows' vector, read straight from the database file. */
+function savedRowsVector(path: string): Record<string, number> {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    const row = db.prepare("SELECT value FROM meta WHERE key = 'rows_vector'").get();
+    return JSON.parse(String(row?.value ?? "{}"));
+  } finally {
+    db.close();
+  }
+}
+
+/** Whether a save of the rows is under way in the database file. */
+function isSaving(path: string): boolean {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    return db.prepare("SELECT 1 FROM meta WHERE key = 'rows_saving'").get() !== undefined;
+  } finally {
+    db.close();
+  }
+}
+
+Deno.test("Store: rows saved behind the log; a store opened before they were applies the operations after them", () =>
+  withDir(async (dir) => {
+    const path = `${dir}/tracker.db`;
+    // The first store never saves by time in this test: as if killed before its next save.
+    const first = Store.open(path, { rowsSaveMs: 60_000 });
+    const live = new State();
+    const ops = Array.from({ length: 100 }, (_, i) => op(i + 1));
+    await writeEach(first, live, ops.slice(0, 60));
+    first.saveRows();
+    await writeEach(first, live, ops.slice(60));
+    deepStrictEqual(savedRowsVector(path), { T1: 60 }, "the last 40 operations' rows are unsaved");
+    const second = Store.open(path);
+    try {
+      const state = second.loadState();
+      equal(state.digest(), live.digest(), "saved rows and the operations after them");
+      deepStrictEqual(state.requestIds().sort(), live.requestIds().sort());
+      equal(state.lastOrderKey, live.lastOrderKey);
+      deepStrictEqual(savedRowsVector(path), { T1: 100 }, "what it applied, saved at once");
+    } finally {
+      await second.close();
+    }
+    const third = Store.open(path);
+    try {
+      equal(third.loadState().digest(), live.digest(), "from the rows alone");
+    } finally {
+      await third.close();
+      await first.close();
+    }
+  }));
+
+Deno.test("Store: a save of the rows cut short, or operations after them that sort before, rebuild the state", () =>
+  withDir(async (dir) => {
+    const path = `${dir}/tracker.db`;
+    const store = Store.open(path, { rowsSaveMs: 60_000 });
+    const live = new State();
+    await writeEach(store, live, Array.from({ length: 30 }, (_, i) => op(i + 1)));
+    store.saveRows();
+    // T2's operation sorts before T1's last: applied late, as replication does.
+    const late: Operation = { ...op(31), origin: "T2", seq: 1, hlc: { wall: 1_000, counter: 0 } };
+    equal(live.applyLate([late]), true);
+    await store.write({ ops: [late], rows: live.takeDirty() }, live.lastOrderKey);
+    const reopened = Store.open(path);
+    try {
+      equal(reopened.loadState().digest(), live.digest(), "rebuilt: the late one sorts first");
+    } finally {
+      await reopened.close();
+    }
+
+    // Users in one write, more than a commit carries while saving: a save is left under way.
+    const saving = Store.open(path, { rowsSaveMs: 0 });
+    const state = saving.loadState();
+    const users: Operation[] = Array.from({ length: 1_200 }, (_, i) => {
+      const body: OpBody = {
+        type: "create_user",
+        user: `many${i}`,
+        salt: "",
+        hash: "",
+        params: PARAMS,
+      };
+      return {
+        origin: "T1",
+        seq: 31 + i,
+        hlc: { wall: 5_000 + i, counter: 0 },
+        key: keyOf(body),
+        requestId: null,
+        body,
+      };
+    });
+    for (const o of users) state.apply(o);
+    await saving.write({ ops: users, rows: state.takeDirty() }, state.lastOrderKey);
+    equal(isSaving(path), true, "the rows' save spans commits");
+    const cut = Store.open(path);
+    try {
+      equal(cut.loadState().digest(), state.digest(), "rebuilt from the checkpoint and the log");
+      equal(isSaving(path), false);
+    } finally {
+      await cut.close();
+      await saving.close();
+      await store.close();
+    }
+  }));
+
+Deno.test("Store.trim() past every operation makes the live state the checkpoint, read back the same", () =>
+  withDir(async (dir) => {
+    const path = `${dir}/tracker.db`;
+    const store = Store.open(path);
+    const live = new State();
+    const ops = Array.from({ length: 200 }, (_, i) => op(i + 1));
+    await writeEach(store, live, ops.slice(0, 120));
+    const past = (o: Operation) => formatHlc({ wall: o.hlc.wall + 1, counter: 0 });
+    equal(store.trim(past(ops[119]!)), 120);
+    equal(store.opCount, 0);
+    equal(store.checkpoint()?.digest(), live.digest(), "the checkpoint is the live state");
+    await writeEach(store, live, ops.slice(120));
+    // A trim that keeps operations, then one past all of them again.
+    equal(store.trim(orderKey(ops[149]!)), 29);
+    equal(store.trim(past(ops[199]!)), 51);
+    equal(store.checkpoint()?.digest(), live.digest());
+    await store.close();
+    const reopened = Store.open(path);
+    try {
+      const checkpoint = reopened.checkpoint()!;
+      equal(checkpoint.digest(), live.digest(), "on disk");
+      deepStrictEqual(checkpoint.requestIds().sort(), live.requestIds().sort());
+      equal(checkpoint.lastOrderKey, live.lastOrderKey);
+      equal(reopened.loadState().digest(), live.digest());
     } finally {
       await reopened.close();
     }
