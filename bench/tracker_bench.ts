@@ -2,7 +2,10 @@
  * The tracker part: 200 concurrent clients from another process (bench/tracker_load.ts) against
  * one tracker and against a two-tracker cluster (half the clients on each), for reads
  * (list_groups), durable writes (create_group, acknowledged after COMMIT) and mixed; ops/s, p50
- * and p99. The baseline is SQLite's own commit rate on the same disk (bench/sqlite_commits.ts,
+ * and p99. The clients are lean ones (bench/lean_client.ts: each answer checked for its `rid` and
+ * `ok`, as a load generator of another's making would), so that the figure is the tracker's; the
+ * peer's own TrackerClient, which decodes and checks every page in full, loads one tracker too,
+ * which shows what a real peer's process costs. The baseline is SQLite's own commit rate on the same disk (bench/sqlite_commits.ts,
  * WAL and synchronous = FULL as lib/tracker/store.ts), measured before and after the trackers:
  * tracker writes/s ÷ single commits/s, and ÷ batched inserts/s (what group commit could reach).
  * Beside each workload, the trackers' CPU time per op ÷ the load generator's: the generator
@@ -14,7 +17,7 @@ import type { BenchContext, PartResult } from "./context.ts";
 import { BENCH_PERMISSIONS } from "./pipelines.ts";
 import { fromRuns, type Measure, type Row } from "./report.ts";
 import { summarize } from "./stats.ts";
-import type { LoadResult } from "./tracker_load.ts";
+import type { ClientKind, LoadResult } from "./tracker_load.ts";
 
 const CLIENTS = 200;
 /** 200 users' scrypt hashes and handshakes, on a busy machine. */
@@ -27,6 +30,7 @@ interface SqliteRate {
 }
 
 interface LoadRun {
+  kind: ClientKind;
   clients: number;
   seconds: number;
   setupSeconds: number;
@@ -60,18 +64,25 @@ async function sqliteRate(ctx: BenchContext, n: number, seconds: number): Promis
  */
 class LoadTarget implements AsyncDisposable {
   readonly trackers: number;
+  readonly kind: ClientKind;
   readonly #cluster: Cluster;
   readonly #generator: Child;
 
-  private constructor(trackers: number, cluster: Cluster, generator: Child) {
+  private constructor(trackers: number, kind: ClientKind, cluster: Cluster, generator: Child) {
     this.trackers = trackers;
+    this.kind = kind;
     this.#cluster = cluster;
     this.#generator = generator;
   }
 
   /** Start the trackers and the generator; {@linkcode ready} resolves once it is set up. */
-  static async start(ctx: BenchContext, trackers: number, seconds: number): Promise<LoadTarget> {
-    const dir = `${ctx.dir}/trackers-${trackers}`;
+  static async start(
+    ctx: BenchContext,
+    trackers: number,
+    kind: ClientKind,
+    seconds: number,
+  ): Promise<LoadTarget> {
+    const dir = `${ctx.dir}/trackers-${trackers}-${kind}`;
     await Deno.mkdir(dir);
     const cluster = await Cluster.create(dir, trackers);
     const pids: number[] = [];
@@ -81,13 +92,13 @@ class LoadTarget implements AsyncDisposable {
       await cluster[Symbol.asyncDispose]();
       throw error;
     }
-    const args = [cluster.ports.join(","), String(CLIENTS), String(seconds), pids.join(",")];
+    const args = [kind, cluster.ports.join(","), String(CLIENTS), String(seconds), pids.join(",")];
     const script = `${ROOT}bench/tracker_load.ts`;
     // Deno lets only --allow-all read another process's /proc/PID/stat (its CPU time).
     const generator = new Child(["run", "--no-prompt", "--allow-all", script, ...args], {
       stdin: true,
     });
-    return new LoadTarget(trackers, cluster, generator);
+    return new LoadTarget(trackers, kind, cluster, generator);
   }
 
   async ready(): Promise<void> {
@@ -101,7 +112,7 @@ class LoadTarget implements AsyncDisposable {
 
   /** Run the loops; every request must have succeeded. */
   async run(): Promise<LoadRun> {
-    console.log(`  ${this.trackers} tracker(s), ${CLIENTS} clients…`);
+    console.log(`  ${this.trackers} tracker(s), ${CLIENTS} ${this.kind} clients…`);
     await this.#generator.write("go");
     const status = await this.#generator.exited();
     if (!status.success) {
@@ -127,7 +138,7 @@ const OP_NAMES = { read: "list_groups", write: "create_group", mixed: "mixed, ½
 
 function rowsOf(target: string, run: LoadRun, sqlite: { single: Measure; batched: Measure }) {
   return run.results.flatMap((r): Row[] => {
-    const scenario = `${target}, ${run.clients} clients, ${r.workload}`;
+    const scenario = `${target}, ${run.clients} ${run.kind} clients, ${r.workload}`;
     const figure: Measure = { name: OP_NAMES[r.workload], unit: "ops/s", value: r.opsPerS };
     const note = `(p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms)`;
     // What one op costs the trackers, beside what it costs the client: both share two cores.
@@ -147,20 +158,26 @@ function rowsOf(target: string, run: LoadRun, sqlite: { single: Measure; batched
 }
 
 /** One target: set up, loaded, stopped. */
-async function load(ctx: BenchContext, trackers: number, seconds: number): Promise<LoadRun> {
-  console.log(`  setting up ${trackers} tracker(s) and ${CLIENTS} clients…`);
-  await using target = await LoadTarget.start(ctx, trackers, seconds);
+async function load(
+  ctx: BenchContext,
+  trackers: number,
+  kind: ClientKind,
+  seconds: number,
+): Promise<LoadRun> {
+  console.log(`  setting up ${trackers} tracker(s) and ${CLIENTS} ${kind} clients…`);
+  await using target = await LoadTarget.start(ctx, trackers, kind, seconds);
   await target.ready();
   return await target.run();
 }
 
-/** SQLite, one tracker, two trackers, SQLite again. */
+/** SQLite, one tracker (lean clients, then the peer's), two trackers, SQLite again. */
 export async function trackerPart(ctx: BenchContext): Promise<PartResult> {
   const seconds = ctx.isQuick ? 3 : 15;
   const sqliteSeconds = ctx.isQuick ? 0.5 : 3;
   const before = await sqliteRate(ctx, 1, sqliteSeconds);
-  const one = await load(ctx, 1, seconds);
-  const two = await load(ctx, 2, seconds);
+  const one = await load(ctx, 1, "lean", seconds);
+  const onePeer = await load(ctx, 1, "peer", seconds);
+  const two = await load(ctx, 2, "lean", seconds);
   const after = await sqliteRate(ctx, 2, sqliteSeconds);
   const rates = [before, after];
   const sqlite = {
@@ -176,7 +193,11 @@ export async function trackerPart(ctx: BenchContext): Promise<PartResult> {
     ),
   };
   return {
-    rows: [...rowsOf("1 tracker", one, sqlite), ...rowsOf("2 trackers", two, sqlite)],
-    details: { sqlite: rates, oneTracker: one, twoTrackers: two },
+    rows: [
+      ...rowsOf("1 tracker", one, sqlite),
+      ...rowsOf("1 tracker", onePeer, sqlite),
+      ...rowsOf("2 trackers", two, sqlite),
+    ],
+    details: { sqlite: rates, oneTracker: one, oneTrackerPeerClients: onePeer, twoTrackers: two },
   };
 }

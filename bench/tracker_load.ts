@@ -1,8 +1,11 @@
 /**
  * The tracker load generator, a process of its own: `clients` real encrypted connections, each
- * the peer's own TrackerClient (lib/peer/client/tracker_client.ts) with its own key, user and
- * session, spread over the given trackers (client i prefers tracker i mod n, as
- * tests/cluster_load_test.ts). The set-up, not timed: create_user, login and one create_group per
+ * with its own key, user and session, spread over the given trackers (client i prefers tracker i
+ * mod n, as tests/cluster_load_test.ts). Of one of two kinds: `peer`, the peer's own
+ * TrackerClient (lib/peer/client/tracker_client.ts), which decodes and checks every result in
+ * full, or `lean` (bench/lean_client.ts), which checks each answer's type, `rid` and `ok` only, as
+ * a load generator of another's making would, so that the tracker, not this process, is what
+ * runs out first. The set-up, not timed: create_user, login and one create_group per
  * client (so that list_groups answers a full first page of 200 groups), `SETUP_BATCH` clients at
  * a time. It prints `ready` and waits for a line on stdin; then each client runs a closed loop,
  * one request at a time, for `seconds` per workload, in this order:
@@ -17,12 +20,13 @@
  * process ids are given (Linux: /proc), of the trackers: on a machine of two cores both are
  * busy, so ops/s alone says as much about this generator as about the trackers.
  *
- * Usage: tracker_load.ts <port,port…> <clients> <seconds> [<tracker pid,pid…>]
+ * Usage: tracker_load.ts <peer|lean> <port,port…> <clients> <seconds> [<tracker pid,pid…>]
  */
 import { cpuUsage } from "node:process";
 import { describeError } from "../lib/common/errors.ts";
 import { TrackerClient } from "../lib/peer/client/tracker_client.ts";
 import { testIdentity } from "../lib/peer/testing/identities.ts";
+import { LeanClient } from "./lean_client.ts";
 import { percentile } from "./stats.ts";
 
 /** A workload's figures. */
@@ -43,13 +47,38 @@ export interface LoadResult {
 /** What the clients do in a loop. */
 export type Workload = "write" | "read" | "mixed";
 
+/** Which client makes the load. */
+export type ClientKind = "peer" | "lean";
+
+/** One loaded connection: a closed loop awaits each op before its next. */
+interface LoadClient {
+  op(isWrite: boolean, name: string): Promise<void>;
+  close(): Promise<void> | void;
+}
+
 const WORKLOADS: Workload[] = ["read", "mixed", "write"];
 const REQUEST_TIMEOUT_MS = 30_000;
 const KEPT_ERRORS = 3;
 const SETUP_BATCH = 50;
 
-/** One client, its user made and logged in. */
-async function connectOne(ports: number[], i: number, run: string): Promise<TrackerClient> {
+/** One client of `kind`, its user made and logged in. */
+async function connectOne(
+  kind: ClientKind,
+  ports: number[],
+  i: number,
+  run: string,
+): Promise<LoadClient> {
+  const user = `load-${run}-${i}`;
+  if (kind === "lean") {
+    const lean = await LeanClient.open(ports[i % ports.length]!, user);
+    return {
+      op: (isWrite, name) =>
+        isWrite
+          ? lean.quick("create_group", { group: name }, true)
+          : lean.quick("list_groups", {}, false),
+      close: () => lean.close(),
+    };
+  }
   const me = await testIdentity();
   const order = ports.map((_, k) => ({ host: "127.0.0.1", port: ports[(i + k) % ports.length]! }));
   const client = new TrackerClient(order, {
@@ -58,24 +87,33 @@ async function connectOne(ports: number[], i: number, run: string): Promise<Trac
     requestTimeoutMs: REQUEST_TIMEOUT_MS,
     connectTimeoutMs: REQUEST_TIMEOUT_MS,
   });
-  const user = `load-${run}-${i}`;
   await client.request("create_user", { user, password: "pw" });
   await client.login({ user, password: "pw", port: 1 });
   await client.request("create_group", { group: `${user}-seed` });
-  return client;
+  return {
+    op: async (isWrite, name) => {
+      if (isWrite) await client.request("create_group", { group: name });
+      else await client.request("list_groups", {});
+    },
+    close: () => client.close(),
+  };
 }
 
 /** `clients` clients, set up `SETUP_BATCH` at a time (200 handshakes at once overrun 3 s). */
-async function connect(ports: number[], clients: number): Promise<TrackerClient[]> {
+async function connect(
+  kind: ClientKind,
+  ports: number[],
+  clients: number,
+): Promise<LoadClient[]> {
   const run = crypto.randomUUID().slice(0, 8);
-  const connected: TrackerClient[] = [];
+  const connected: LoadClient[] = [];
   try {
     for (let first = 0; first < clients; first += SETUP_BATCH) {
       const batch = Array.from(
         { length: Math.min(SETUP_BATCH, clients - first) },
         (_, k) => first + k,
       );
-      connected.push(...await Promise.all(batch.map((i) => connectOne(ports, i, run))));
+      connected.push(...await Promise.all(batch.map((i) => connectOne(kind, ports, i, run))));
     }
     return connected;
   } catch (error) {
@@ -84,13 +122,8 @@ async function connect(ports: number[], clients: number): Promise<TrackerClient[
   }
 }
 
-async function oneOp(client: TrackerClient, isWrite: boolean, name: string): Promise<void> {
-  if (isWrite) await client.request("create_group", { group: name });
-  else await client.request("list_groups", {});
-}
-
 /** Every client in a closed loop until `seconds` have passed. */
-async function loop(clients: TrackerClient[], workload: Workload, seconds: number) {
+async function loop(clients: LoadClient[], workload: Workload, seconds: number) {
   const latencies: number[] = [];
   const errors: string[] = [];
   const started = performance.now();
@@ -101,7 +134,7 @@ async function loop(clients: TrackerClient[], workload: Workload, seconds: numbe
       const isWrite = workload === "write" || (workload === "mixed" && k % 2 === 0);
       const sent = performance.now();
       try {
-        await oneOp(client, isWrite, `${tag}-${i}-${k}`);
+        await client.op(isWrite, `${tag}-${i}-${k}`);
         latencies.push(performance.now() - sent);
       } catch (error) {
         errors.push(`client ${i}: ${describeError(error)}`);
@@ -127,7 +160,7 @@ function processCpuUs(pids: readonly number[]): number {
 }
 
 async function measure(
-  clients: TrackerClient[],
+  clients: LoadClient[],
   workload: Workload,
   seconds: number,
   trackerPids: readonly number[],
@@ -164,19 +197,21 @@ async function goSignal(): Promise<void> {
 }
 
 async function main(args: string[]): Promise<void> {
-  const [portsText, clientsText, secondsText, pidsText] = args;
+  const [kind, portsText, clientsText, secondsText, pidsText] = args;
   const trackerPids = pidsText ? pidsText.split(",").map(Number) : [];
   const ports = (portsText ?? "").split(",").map(Number);
   const clients = Number(clientsText);
   const seconds = Number(secondsText);
   if (
-    !ports.every((p) => p > 0) || !(clients > 0) || !(seconds > 0) ||
-    !trackerPids.every((pid) => pid > 0)
+    (kind !== "peer" && kind !== "lean") || !ports.every((p) => p > 0) || !(clients > 0) ||
+    !(seconds > 0) || !trackerPids.every((pid) => pid > 0)
   ) {
-    throw new TypeError("Usage: tracker_load.ts <port,port…> <clients> <seconds> [<pid,pid…>]");
+    throw new TypeError(
+      "Usage: tracker_load.ts <peer|lean> <port,port…> <clients> <seconds> [<pid,pid…>]",
+    );
   }
   const setupStarted = performance.now();
-  const connected = await connect(ports, clients);
+  const connected = await connect(kind, ports, clients);
   const setupSeconds = (performance.now() - setupStarted) / 1000;
   try {
     console.log("ready");
@@ -185,7 +220,7 @@ async function main(args: string[]): Promise<void> {
     for (const workload of WORKLOADS) {
       results.push(await measure(connected, workload, seconds, trackerPids));
     }
-    console.log(JSON.stringify({ clients, seconds, setupSeconds, results }));
+    console.log(JSON.stringify({ kind, clients, seconds, setupSeconds, results }));
   } finally {
     await Promise.all(connected.map((client) => client.close()));
   }
