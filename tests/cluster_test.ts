@@ -215,6 +215,8 @@ Deno.test("three trackers stay in sync with writes on each", async () => {
   // Tracker 3 down; the others keep writing; it returns and catches up.
   await cluster.kill(3);
   await s1.client.request("join_group", { group: "g2" }, { token: s1.token });
+  // The request was made on tracker 1: tracker 2 knows of it once replicated, not before.
+  await cluster.converged();
   await s2.client.request("accept_request", { group: "g2", user: "u1" }, { token: s2.token });
   await cluster.start(3);
   await cluster.converged();
