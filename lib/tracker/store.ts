@@ -11,56 +11,14 @@
  * whole log.
  */
 import { decode } from "@msgpack/msgpack";
-import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { randomId } from "../common/ids.ts";
-import {
-  copyLiveRows,
-  encodeRow as encode,
-  loadCheckpoint,
-  saveCheckpoint,
-  saveCheckpointChanges,
-} from "./checkpoint_rows.ts";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { Checkpoint } from "./checkpoint.ts";
+import { encodeRow as encode } from "./checkpoint_rows.ts";
 import { ROWS_META, RowSaver } from "./row_saver.ts";
-import {
-  type Entity,
-  type Hlc,
-  type OpBody,
-  type Operation,
-  orderKey,
-  State,
-} from "./state/mod.ts";
+import { decodeStoredOp, openDatabase, type StoredOp, storedOpOf } from "./store_schema.ts";
+import { type Entity, type Hlc, type Operation, orderKey, State } from "./state/mod.ts";
 
-/** An operation as stored: `[origin, seq, wall, counter, key, requestId, encoded body]`. */
-export type StoredOp = [string, number, number, number, string, string | null, Uint8Array];
-
-/** Bump when the schema changes; `PRAGMA user_version` holds it. */
-export const SCHEMA_VERSION = 2;
-
-/**
- * A write's answer, kept for a retry of its request id, is a column of the operation that carries
- * that id (schema 2): the log's key is (origin, seq), in the order writes come, where a table and
- * an index keyed by request ids (schema 1) took an insert at a scattered place each, and SQLite
- * then wrote and synced a page of each per commit (writes/s +55% without them).
- */
-const SCHEMA = `
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE ops (
-  origin TEXT NOT NULL, seq INTEGER NOT NULL, wall INTEGER NOT NULL, counter INTEGER NOT NULL,
-  key TEXT NOT NULL, request_id TEXT, body BLOB NOT NULL, answer BLOB, PRIMARY KEY (origin, seq)
-) WITHOUT ROWID;
-CREATE TABLE entities (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
-CREATE TABLE checkpoint (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
-CREATE TABLE checkpoint_requests (request_id TEXT PRIMARY KEY) WITHOUT ROWID;
-`;
-
-/** Schema 1 to 2: each kept answer moves onto its operation (one no longer in the log is let go). */
-const UPGRADE_FROM_1 = `
-ALTER TABLE ops ADD COLUMN answer BLOB;
-UPDATE ops SET answer = (SELECT result FROM answers WHERE answers.request_id = ops.request_id)
-  WHERE request_id IS NOT NULL;
-DROP INDEX IF EXISTS ops_by_request;
-DROP TABLE answers;
-`;
+export { SCHEMA_VERSION, type StoredOp } from "./store_schema.ts";
 
 /** One write: operations, the state rows they changed, and the answer to keep for retries. */
 export interface WriteBatch {
@@ -96,16 +54,11 @@ export class Store {
   #opCount: number;
   /** Highest sequence number held per origin, including writes queued but not yet committed. */
   readonly #vector = new Map<string, number>();
-  #checkpoint: State | undefined;
+  readonly #checkpoint: Checkpoint;
   /** Where the answer to a request id is kept: the operation in the log that carries it. */
   readonly #answered = new Map<string, { origin: string; seq: number }>();
   /** Rows changed by queued and committed writes, and their saving. */
   readonly #rows: RowSaver;
-  /**
-   * The rows written since the checkpoint last was the whole live state (after a trim that left
-   * nothing in the log); null when it has not been since this store opened.
-   */
-  #sinceCheckpoint: Set<string> | null = null;
   #rowsTimer: ReturnType<typeof setTimeout> | undefined;
 
   private constructor(db: DatabaseSync, options: StoreOptions) {
@@ -119,8 +72,7 @@ export class Store {
     const row = db.prepare("SELECT MAX(seq) AS seq FROM ops WHERE origin = ?").get(this.trackerId);
     this.#seq = Number(row?.seq ?? 0);
     this.#opCount = Number(db.prepare("SELECT COUNT(*) AS n FROM ops").get()?.n ?? 0);
-    // With the log empty, the state is the checkpoint.
-    if (this.#opCount === 0) this.#sinceCheckpoint = new Set();
+    this.#checkpoint = new Checkpoint(db, this.#opCount === 0);
     const answered = db.prepare(
       "SELECT request_id, origin, seq FROM ops WHERE answer IS NOT NULL",
     ).all();
@@ -130,11 +82,8 @@ export class Store {
     for (const r of db.prepare("SELECT origin, MAX(seq) AS seq FROM ops GROUP BY origin").all()) {
       this.#vector.set(String(r.origin), Number(r.seq));
     }
-    const base = this.getMeta("base_vector");
-    if (base !== undefined) {
-      for (const [origin, seq] of Object.entries(JSON.parse(base) as Record<string, number>)) {
-        if ((this.#vector.get(origin) ?? 0) < seq) this.#vector.set(origin, seq);
-      }
+    for (const [origin, seq] of Object.entries(this.#checkpoint.baseVector())) {
+      if ((this.#vector.get(origin) ?? 0) < seq) this.#vector.set(origin, seq);
     }
     // A new database, or one whose rows were saved with every commit: they reflect everything.
     if (this.getMeta(ROWS_META.vector) === undefined) {
@@ -164,42 +113,19 @@ export class Store {
   opsAfter(origin: string, afterSeq: number, limit: number): StoredOp[] {
     return this.#db.prepare(
       "SELECT origin, seq, wall, counter, key, request_id, body FROM ops WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?",
-    ).all(origin, afterSeq, limit).map((r) => [
-      String(r.origin),
-      Number(r.seq),
-      Number(r.wall),
-      Number(r.counter),
-      String(r.key),
-      r.request_id === null ? null : String(r.request_id),
-      r.body as Uint8Array,
-    ]);
+    ).all(origin, afterSeq, limit).map(storedOpOf);
   }
 
   /** The state at the trim point, when the log has been trimmed; undefined otherwise. */
   checkpoint(): State | undefined {
-    return this.#keptCheckpoint()?.copy();
-  }
-
-  /** The checkpoint itself (read once, then kept), not a copy. */
-  #keptCheckpoint(): State | undefined {
-    if (this.#checkpoint === undefined && this.trimmedAt !== "") {
-      this.#checkpoint = loadCheckpoint(this.#db, this.getMeta("checkpoint_order_key") ?? "");
-    }
-    return this.#checkpoint;
+    return this.#checkpoint.state()?.copy();
   }
 
   /** Every operation in the log and in the write queue, decoded (for a rebuild of the state). */
   allOperations(): Operation[] {
-    const ops: Operation[] = this.#db.prepare(
+    const ops = this.#db.prepare(
       "SELECT origin, seq, wall, counter, key, request_id, body FROM ops",
-    ).all().map((r) => ({
-      origin: String(r.origin),
-      seq: Number(r.seq),
-      hlc: { wall: Number(r.wall), counter: Number(r.counter) },
-      key: String(r.key),
-      requestId: r.request_id === null ? null : String(r.request_id),
-      body: decode(r.body as Uint8Array) as OpBody,
-    }));
+    ).all().map((row) => decodeStoredOp(storedOpOf(row)));
     for (const { batch } of this.#queue) ops.push(...batch.ops);
     return ops;
   }
@@ -210,28 +136,7 @@ export class Store {
    * @throws {Error} when the file is from a newer schema version
    */
   static open(path: string, options: StoreOptions = {}): Store {
-    const db = new DatabaseSync(path);
-    db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
-    const version = Number(db.prepare("PRAGMA user_version").get()?.user_version ?? 0);
-    if (version > SCHEMA_VERSION) {
-      db.close();
-      throw new Error(
-        `Database "${path}" has schema ${version}; this build knows ${SCHEMA_VERSION}`,
-      );
-    }
-    if (version === 0) {
-      db.exec("BEGIN");
-      db.exec(SCHEMA);
-      db.prepare("INSERT INTO meta (key, value) VALUES ('tracker_id', ?)").run(randomId());
-      db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
-      db.exec("COMMIT");
-    } else if (version === 1) {
-      db.exec("BEGIN");
-      db.exec(UPGRADE_FROM_1);
-      db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
-      db.exec("COMMIT");
-    }
-    return new Store(db, options);
+    return new Store(openDatabase(path), options);
   }
 
   /** A value from the meta table. */
@@ -290,7 +195,7 @@ export class Store {
     }
     const state = State.load(rows, requestIds, this.getMeta(ROWS_META.orderKey) ?? "");
     const later = [...this.#vector.keys()].flatMap((origin) =>
-      this.#decoded(this.opsAfter(origin, saved[origin] ?? 0, Number.MAX_SAFE_INTEGER))
+      this.opsAfter(origin, saved[origin] ?? 0, Number.MAX_SAFE_INTEGER).map(decodeStoredOp)
     ).sort((a, b) => (orderKey(a) < orderKey(b) ? -1 : 1));
     this.#pendingOrderKey = state.lastOrderKey;
     if (later.length === 0) return state;
@@ -309,18 +214,6 @@ export class Store {
     this.#pendingOrderKey = state.lastOrderKey;
     this.saveRows();
     return state;
-  }
-
-  /** Stored operations decoded. */
-  #decoded(stored: readonly StoredOp[]): Operation[] {
-    return stored.map(([origin, seq, wall, counter, key, requestId, body]) => ({
-      origin,
-      seq,
-      hlc: { wall, counter },
-      key,
-      requestId,
-      body: decode(body) as OpBody,
-    }));
   }
 
   /**
@@ -350,127 +243,43 @@ export class Store {
 
   /** The point the log was trimmed at ("" when never trimmed). */
   get trimmedAt(): string {
-    return this.getMeta("checkpoint_point") ?? "";
+    return this.#checkpoint.trimmedAt;
   }
 
   /** Per origin, the highest sequence number folded into the checkpoint. */
   baseVector(): Record<string, number> {
-    const text = this.getMeta("base_vector");
-    return text === undefined ? {} : JSON.parse(text) as Record<string, number>;
+    return this.#checkpoint.baseVector();
   }
 
   /**
-   * Fold every operation that sorts below `point` into the checkpoint and drop it from the log.
-   * Nothing is trimmed while writes are queued (they would have to be folded too).
+   * Fold every operation that sorts below `point` into the checkpoint and drop it from the log
+   * (checkpoint.ts). Nothing is trimmed while writes are queued (they would have to be folded
+   * too).
    *
    * @returns how many operations left the log
    */
   trim(point: string): number {
-    if (point <= this.trimmedAt || this.#queue.length > 0) return 0;
-    if (this.#sinceCheckpoint !== null && this.#pendingOrderKey < point) {
-      return this.#trimEverything(point, this.#sinceCheckpoint);
+    if (this.#queue.length > 0) return 0;
+    const left = this.#checkpoint.trim(point, {
+      lastOrderKey: this.#pendingOrderKey,
+      vector: this.#vector,
+      allOperations: () => this.allOperations(),
+      saveRows: () => this.#rows.writeAll(this.#rowsPoint()),
+    });
+    if (left === "all") {
+      const trimmed = this.#opCount;
+      this.#opCount = 0;
+      this.#answered.clear();
+      return trimmed;
     }
-    // Each key made once: made in the sort's comparisons, they cost a tenth of a trim.
-    const keyed = this.allOperations().map((op) => ({ op, key: orderKey(op) }));
-    const below = keyed.filter(({ key }) => key < point)
-      .sort((a, b) => (a.key < b.key ? -1 : 1)).map(({ op }) => op);
-    if (below.length === 0) return 0;
-    // Folded into the kept checkpoint itself and saved as the rows that changed: a copy and a
-    // rewrite of every row on each trim (every 10 s) stopped a tracker for seconds once it held
-    // tens of thousands of rows. A failed commit drops it, to be read again from the database.
-    const checkpoint = this.#keptCheckpoint() ?? new State();
-    const requestIds: string[] = [];
-    // An operation the checkpoint already covers (a snapshot's point passed it) is not applied
-    // again: applying below the last applied key would throw.
-    for (const op of below) {
-      if (!checkpoint.canAppend(op)) {
-        checkpoint.absorbLate(op);
-        continue;
-      }
-      checkpoint.apply(op);
-      if (op.requestId !== null) requestIds.push(op.requestId);
-    }
-    checkpoint.clearJournal();
-    const base = this.baseVector();
-    for (const op of below) base[op.origin] = Math.max(base[op.origin] ?? 0, op.seq);
-    this.#db.exec("BEGIN IMMEDIATE");
-    try {
-      // Rows first: operations they do not reflect must not leave the log (loadState).
-      const saved = this.#rows.writeAll(this.#rowsPoint());
-      this.#dropFolded(below, keyed.filter(({ key }) => key >= point).map(({ op }) => op));
-      saveCheckpointChanges(this.#db, checkpoint, requestIds, { point, base });
-      this.#db.exec("COMMIT");
-      saved();
-    } catch (error) {
-      this.#db.exec("ROLLBACK");
-      this.#checkpoint = undefined;
-      throw error;
-    }
-    this.#checkpoint = checkpoint;
-    this.#opCount -= below.length;
+    this.#opCount -= left.length;
     // Their answers left the log with them: a retry from now on is answered from the state.
-    for (const op of below) {
+    for (const op of left) {
       if (op.requestId === null) continue;
       const at = this.#answered.get(op.requestId);
       if (at?.origin === op.origin && at.seq === op.seq) this.#answered.delete(op.requestId);
     }
-    // With nothing left above the point, the checkpoint is the live state.
-    this.#sinceCheckpoint = below.length === keyed.length ? new Set() : null;
-    return below.length;
-  }
-
-  /**
-   * Trim everything, when the point is past every operation held and the checkpoint was the live
-   * state at the last trim: the live state is the new checkpoint, so the rows changed since are
-   * copied from the saved live rows, without reading the log back or folding it again (a tracker
-   * alone always trims so; under 200 writing clients a trim of ~100,000 operations took ~30 µs
-   * each folding, 10-12 µs so).
-   */
-  #trimEverything(point: string, changed: ReadonlySet<string>): number {
-    const base = this.baseVector();
-    for (const [origin, seq] of this.#vector) base[origin] = Math.max(base[origin] ?? 0, seq);
-    const at = { point, base, lastOrderKey: this.#pendingOrderKey };
-    this.#db.exec("BEGIN IMMEDIATE");
-    try {
-      // The saved rows become the live state, and the checkpoint's changed rows copies of them.
-      const saved = this.#rows.writeAll(this.#rowsPoint());
-      copyLiveRows(this.#db, changed, at);
-      this.#db.exec("COMMIT");
-      saved();
-    } catch (error) {
-      this.#db.exec("ROLLBACK");
-      throw error;
-    }
-    // Read back when next needed (a rebuild, a snapshot for another tracker).
-    this.#checkpoint = undefined;
-    const trimmed = this.#opCount;
-    this.#opCount = 0;
-    this.#answered.clear();
-    this.#sinceCheckpoint = new Set();
-    return trimmed;
-  }
-
-  /**
-   * Delete the folded operations from the log: per origin one range (`seq <= highest folded`)
-   * where every operation of that origin up to it was folded (an origin's clock only moves
-   * forward, so it always is), else one by one. A trim folds tens of thousands of operations:
-   * a statement for each cost a sixth of it.
-   */
-  #dropFolded(folded: readonly Operation[], kept: readonly Operation[]): void {
-    const highestFolded = new Map<string, number>();
-    for (const op of folded) {
-      highestFolded.set(op.origin, Math.max(highestFolded.get(op.origin) ?? 0, op.seq));
-    }
-    const interleaved = new Set<string>();
-    for (const op of kept) {
-      if (op.seq < (highestFolded.get(op.origin) ?? 0)) interleaved.add(op.origin);
-    }
-    const dropUpTo = this.#db.prepare("DELETE FROM ops WHERE origin = ? AND seq <= ?");
-    for (const [origin, seq] of highestFolded) {
-      if (!interleaved.has(origin)) dropUpTo.run(origin, seq);
-    }
-    const drop = this.#db.prepare("DELETE FROM ops WHERE origin = ? AND seq = ?");
-    for (const op of folded) if (interleaved.has(op.origin)) drop.run(op.origin, op.seq);
+    return left.length;
   }
 
   /**
@@ -478,22 +287,7 @@ export class Store {
    * becomes the checkpoint, and held operations it covers leave the log.
    */
   installSnapshot(snapshot: State, point: string, vector: Record<string, number>): void {
-    const base = this.baseVector();
-    for (const [origin, seq] of Object.entries(vector)) {
-      base[origin] = Math.max(base[origin] ?? 0, seq);
-    }
-    this.#db.exec("BEGIN IMMEDIATE");
-    try {
-      const drop = this.#db.prepare("DELETE FROM ops WHERE origin = ? AND seq <= ?");
-      for (const [origin, seq] of Object.entries(vector)) drop.run(origin, seq);
-      saveCheckpoint(this.#db, snapshot, { point, base });
-      this.#db.exec("COMMIT");
-    } catch (error) {
-      this.#db.exec("ROLLBACK");
-      throw error;
-    }
-    this.#checkpoint = snapshot;
-    this.#sinceCheckpoint = null;
+    const base = this.#checkpoint.installSnapshot(snapshot, point, vector);
     // Kept answers on the operations the snapshot covers left the log with them.
     for (const [requestId, at] of this.#answered) {
       if (at.seq <= (vector[at.origin] ?? 0)) this.#answered.delete(requestId);
@@ -544,7 +338,7 @@ export class Store {
     this.#queue = [];
     for (const { batch } of queue) {
       this.#rows.note(batch.rows);
-      if (this.#sinceCheckpoint) { for (const [key] of batch.rows) this.#sinceCheckpoint.add(key); }
+      this.#checkpoint.noteRows(batch.rows);
     }
     const isSaving = this.#rows.isDue;
     if (queue.length === 0 && !isSaving) return;
