@@ -51,6 +51,8 @@ export class RowIndexes {
   readonly answersSetAside = new Multi();
   /** Groups each user has a pending request to. */
   readonly requestedBy = new Multi();
+  /** The cluster's own rows (trackers' keys, addresses, removals) by key: a few among many. */
+  readonly trackerRows = new Map<string, Entity>();
   #groupsVersion = 0;
 
   /** A number that changes whenever a group row does. */
@@ -75,6 +77,7 @@ export class RowIndexes {
     this.lostGroups.clear();
     this.answersSetAside.clear();
     this.requestedBy.clear();
+    this.trackerRows.clear();
     this.#groupsVersion++;
   }
 
@@ -93,6 +96,12 @@ export class RowIndexes {
       case "file":
         this.filesByGroup[change](entity.group, entity.name);
         this.filesById[change](entity.fileId, key);
+        return;
+      case "tracker_key":
+      case "tracker_address":
+      case "tracker_removed":
+        if (change === "add") this.trackerRows.set(key, entity);
+        else this.trackerRows.delete(key);
         return;
     }
   }

@@ -17,7 +17,7 @@ import {
   trackerKeys,
   type TrackerRows,
 } from "./tracker_rules.ts";
-import { Journal } from "./journal.ts";
+import { Journal, type JournalEntry } from "./journal.ts";
 import type {
   AnswersEntity,
   Entity,
@@ -65,7 +65,7 @@ export class State {
   };
   /** The rows the tracker rules read and change. */
   readonly #trackerRows: TrackerRows = {
-    has: (key) => this.#entities.has(key),
+    has: (key) => this.#row(key) !== undefined,
     put: (key, entity) => this.#put(key, entity),
   };
   /** The rows the membership rules read and change. */
@@ -133,9 +133,11 @@ export class State {
   }
 
   /**
-   * Apply operations of which some sort before the last one applied: undo the operations after
-   * the earliest of them, newest first, and apply them all in order. The rows end as a rebuild
-   * would leave them, and only those touched are marked dirty.
+   * Apply operations of which some sort before the last one applied. Each that touches no row
+   * (or request id, or list of a group's files) that an operation after it touches is applied
+   * where it stands; from the first that does, the operations after it are undone, newest first,
+   * and all applied again in order. The rows end as a rebuild would leave them, and only those
+   * touched are marked dirty.
    *
    * @returns false, changing nothing, when the journal does not reach back that far (rebuild)
    */
@@ -144,19 +146,49 @@ export class State {
     const sorted = ops.map((op) => ({ op, key: orderKey(op) }))
       .sort((a, b) => (a.key < b.key ? -1 : 1));
     if (!this.#journal.reaches(sorted[0]!.key)) return false;
-    const undone = this.#journal.takeAfter(sorted[0]!.key);
+    // Most late operations touch nothing those after them touch (two trackers creating groups of
+    // different names): each such is applied now, where it stands, and nothing is undone.
+    const aside: JournalEntry[] = [];
+    while (aside.length < sorted.length && sorted[aside.length]!.key <= this.#lastOrderKey) {
+      const entry = this.#applyAside(sorted[aside.length]!.op, sorted[aside.length]!.key);
+      if (entry === null) break;
+      aside.push(entry);
+    }
+    this.#journal.place(aside);
+    const rest = sorted.slice(aside.length);
+    if (rest.length === 0) return true;
+    const undone = this.#journal.takeAfter(rest[0]!.key);
     for (const entry of undone) {
-      for (const [key, before] of entry.before) {
-        if (before === undefined) this.#delete(key);
-        else this.#put(key, before);
-      }
-      if (entry.addedRequest) this.#requestIds.delete(entry.op.requestId!);
+      this.#undo(entry);
       this.#lastOrderKey = entry.previousOrderKey;
     }
     const again = new Map(undone.map((entry) => [entry.key, entry.op]));
-    for (const { op, key } of sorted) again.set(key, op);
+    for (const { op, key } of rest) again.set(key, op);
     for (const key of [...again.keys()].sort()) this.apply(again.get(key)!);
     return true;
+  }
+
+  /**
+   * Apply `op`, which sorts before the last one applied, at the end; keep it there when it
+   * touches nothing the operations after it touch, else undo it.
+   *
+   * @returns its journal entry, to place; null when it was undone
+   */
+  #applyAside(op: Operation, key: string): JournalEntry | null {
+    const entry = this.#journal.beginAside(op, key);
+    this.#applyEntry(op, key, entry);
+    if (!this.#journal.clashes(entry)) return entry;
+    this.#undo(entry);
+    return null;
+  }
+
+  /** Put back what the entry's operation changed. */
+  #undo(entry: JournalEntry): void {
+    for (const [key, before] of entry.before) {
+      if (before === undefined) this.#delete(key);
+      else this.#put(key, before);
+    }
+    if (entry.addedRequest) this.#requestIds.delete(entry.op.requestId!);
   }
 
   /**
@@ -204,26 +236,27 @@ export class State {
   }
 
   get(key: string): Entity | undefined {
-    return this.#entities.get(key);
+    return this.#row(key);
   }
 
   user(name: string): UserEntity | undefined {
-    const entity = this.#entities.get(`user/${name}`);
+    const entity = this.#row(`user/${name}`);
     return entity?.kind === "user" ? entity : undefined;
   }
 
   group(name: string): GroupEntity | undefined {
-    const entity = this.#entities.get(`group/${name}`);
+    const entity = this.#row(`group/${name}`);
     return entity?.kind === "group" ? entity : undefined;
   }
 
   file(group: string, name: string): FileEntity | undefined {
-    const entity = this.#entities.get(`file/${group}/${name}`);
+    const entity = this.#row(`file/${group}/${name}`);
     return entity?.kind === "file" ? entity : undefined;
   }
 
   /** The files of a group, sorted by name. */
   files(group: string): FileEntity[] {
+    this.#journal.noteRead(filesMark(group));
     const names = this.#indexes.filesByGroup.sorted(group);
     return names.map((name) => this.file(group, name)).filter((f) => f !== undefined);
   }
@@ -242,7 +275,7 @@ export class State {
 
   /** One chunk of a file's piece hashes. */
   hashes(fileId: string, chunk: number): HashesEntity | undefined {
-    const entity = this.#entities.get(`hashes/${fileId}/${chunk}`);
+    const entity = this.#row(`hashes/${fileId}/${chunk}`);
     return entity?.kind === "hashes" ? entity : undefined;
   }
 
@@ -254,28 +287,28 @@ export class State {
 
   /** The owners' answers to `user`'s join requests, oldest first (see `AnswersEntity`). */
   answersOf(user: string): readonly RequestAnswer[] {
-    const entity = this.#entities.get(`answers/${user}`);
+    const entity = this.#row(`answers/${user}`);
     return entity?.kind === "answers" ? entity.answers : [];
   }
 
   /** Where each tracker of the cluster said it listens, by tracker id (removed ones left out). */
   trackerAddresses(): Map<string, string> {
-    return trackerAddresses(this.#entities.values(), this.removedTrackers(), false);
+    return trackerAddresses(this.#indexes.trackerRows.values(), this.removedTrackers(), false);
   }
 
   /** Where removed trackers last said they listened, by tracker id. */
   removedAddresses(): Map<string, string> {
-    return trackerAddresses(this.#entities.values(), this.removedTrackers(), true);
+    return trackerAddresses(this.#indexes.trackerRows.values(), this.removedTrackers(), true);
   }
 
   /** The ids of trackers removed from the cluster for good. */
   removedTrackers(): Set<string> {
-    return removedTrackers(this.#entities.values());
+    return removedTrackers(this.#indexes.trackerRows.values());
   }
 
   /** Every tracker public key. */
   trackerKeys(): TrackerKeyEntity[] {
-    return trackerKeys(this.#entities.values());
+    return trackerKeys(this.#indexes.trackerRows.values());
   }
 
   /** Every group, sorted by name. */
@@ -325,8 +358,16 @@ export class State {
     }
     const entry = this.#journal.begin(op, key, this.#lastOrderKey);
     this.#lastOrderKey = key;
+    return this.#applyEntry(op, key, entry);
+  }
+
+  /** Apply `op` as the journal's current `entry`, noting what it reads and changes. */
+  #applyEntry(op: Operation, key: string, entry: JournalEntry): ApplyOutcome {
     try {
       if (op.requestId !== null) {
+        const mark = `\0request/${op.requestId}`;
+        this.#journal.noteRead(mark);
+        this.#journal.noteMark(mark);
         if (this.#requestIds.has(op.requestId)) return "duplicate";
         this.#requestIds.add(op.requestId);
         entry.addedRequest = true;
@@ -369,7 +410,7 @@ export class State {
         return leaveGroup(this.#memberRows, body);
       case "add_hashes": {
         const key = `hashes/${body.fileId}/${body.chunk}`;
-        if (this.#entities.has(key)) return true; // content-addressed: the same bytes again
+        if (this.#row(key) !== undefined) return true; // content-addressed: the same bytes again
         const { fileId, chunk, hashes } = body;
         this.#put(key, { kind: "hashes", fileId, chunk, hashes });
         return true;
@@ -390,7 +431,7 @@ export class State {
         if (!this.#isCurrentUser(body.user, body.userCreation)) return false;
         const { user, userCreation, peerId } = body;
         const key = `logout/${user}/${peerId}`;
-        const previous = this.#entities.get(key);
+        const previous = this.#row(key);
         const at = formatHlc(op.hlc);
         const previousAt = previous?.kind === "logout" ? previous.at : "";
         this.#put(key, {
@@ -427,9 +468,9 @@ export class State {
     return keys.map((key) => this.#entities.get(key)).filter((e) => e?.kind === "answer_set_aside");
   }
 
-  /** Groups made by this user (by its creation id) that lost their name to an earlier one. */
+  /** Groups made by this user (by its creation id) that lost their name to an earlier one, by creation. */
   lostGroupsOf(userCreation: string): Array<{ name: string; creation: string }> {
-    return [...this.#indexes.lostGroups.get(userCreation)].map((creation) => {
+    return this.#indexes.lostGroups.sorted(userCreation).map((creation) => {
       const entity = this.#entities.get(`conflict/${creation}`);
       return { name: entity?.kind === "conflict" ? entity.name : "", creation };
     });
@@ -448,9 +489,16 @@ export class State {
     this.#put(`group/${group.name}`, group);
   }
 
+  /** Row `key`, noted as read by the operation being applied, if any. */
+  #row(key: string): Entity | undefined {
+    this.#journal.noteRead(key);
+    return this.#entities.get(key);
+  }
+
   #put(key: string, entity: Entity): void {
     const before = this.#entities.get(key);
     this.#journal.note(key, before);
+    this.#noteFiles(before, entity);
     this.#indexes.update(key, before, entity);
     this.#entities.set(key, entity);
     this.#dirty.add(key);
@@ -459,13 +507,25 @@ export class State {
   #delete(key: string): void {
     const before = this.#entities.get(key);
     this.#journal.note(key, before);
+    this.#noteFiles(before, undefined);
     this.#indexes.update(key, before, undefined);
     this.#entities.delete(key);
     this.#dirty.add(key);
+  }
+
+  /** A file row changing changes its group's list of files, which `files` reads. */
+  #noteFiles(before: Entity | undefined, after: Entity | undefined): void {
+    const file = before?.kind === "file" ? before : after?.kind === "file" ? after : undefined;
+    if (file !== undefined) this.#journal.noteMark(filesMark(file.group));
   }
 
   /** SHA-256 over every row in key order: equal digests mean equal state. */
   digest(): string {
     return stateDigest(this.#entities);
   }
+}
+
+/** The mark of a group's list of files (no row key starts with a NUL). */
+function filesMark(group: string): string {
+  return `\0files/${group}`;
 }

@@ -237,76 +237,110 @@ Deno.test("State.digest() differs for different states and matches after load()"
 const USERS = ["u1", "u2", "u3", "u4"];
 const GROUPS = ["g1", "g2", "g3"];
 
-/** Random operations from three trackers with colliding names, clocks and request ids. */
-const operationsArb = fc.array(
-  fc.record({
-    origin: fc.constantFrom("A", "B", "C"),
-    jitter: fc.integer({ min: -3, max: 3 }),
-    kind: fc.constantFrom(0, 0, 1, 1, 2, 2, 2, 3, 3, 3, 3, 4, 5),
-    user: fc.constantFrom(...USERS),
-    other: fc.constantFrom(...USERS),
-    group: fc.constantFrom(...GROUPS),
-    accept: fc.boolean(),
-    userPick: fc.nat(),
-    groupPick: fc.nat(),
-    requestId: fc.oneof(
-      { weight: 8, arbitrary: fc.constant(null) },
-      { weight: 1, arbitrary: fc.constantFrom("r1", "r2") },
-    ),
-  }),
-  { maxLength: 80, size: "max" },
-).map((specs) => {
-  const seqs = new Map<string, number>();
-  // A live state picks creations that are current at generation time, so most operations
-  // are meaningful; the stale pick (and the clock jitter) makes some of them conflict.
-  const live = new State();
-  const stale = (n: number) => (n % 7 === 3 ? `X:${n}` : undefined);
-  const ops: Operation[] = [];
-  for (const [i, s] of specs.entries()) {
-    const seq = (seqs.get(s.origin) ?? 0) + 1;
-    seqs.set(s.origin, seq);
-    const u = stale(s.userPick) ?? live.user(s.user)?.creation ?? "none";
-    const g = stale(s.groupPick) ?? live.group(s.group)?.creation ?? "none";
-    const bodies: OpBody[] = [
-      { type: "create_user", user: s.user, salt: "", hash: "", params: PARAMS },
-      { type: "create_group", group: s.group, owner: s.user, ownerCreation: u },
-      {
-        type: "join_request",
-        group: s.group,
-        groupCreation: g,
-        user: s.user,
-        userCreation: u,
-      },
-      {
-        type: "resolve_request",
-        group: s.group,
-        groupCreation: g,
-        user: s.other,
-        accept: s.accept,
-      },
-      {
-        type: "leave_group",
-        group: s.group,
-        groupCreation: g,
-        user: s.user,
-        userCreation: u,
-      },
-      { type: "logout", user: s.user, userCreation: u, peerId: "p" },
-    ];
-    const body = bodies[s.kind]!;
-    const op: Operation = {
-      origin: s.origin,
-      seq,
-      hlc: { wall: Math.max(1, i * 2 + s.jitter), counter: seq },
-      key: keyOf(body),
-      requestId: s.requestId,
-      body,
-    };
-    if (live.canAppend(op)) live.apply(op);
-    ops.push(op);
-  }
-  return ops;
-});
+const FILE_IDS = ["a".repeat(40), "b".repeat(40)];
+
+/**
+ * Random operations from three trackers with colliding names, clocks and request ids: among
+ * `users` and `groups` (the fewer, the more they collide).
+ */
+const operationsOf = (users: readonly string[], groups: readonly string[]) =>
+  fc.array(
+    fc.record({
+      origin: fc.constantFrom("A", "B", "C"),
+      jitter: fc.integer({ min: -3, max: 3 }),
+      kind: fc.constantFrom(0, 0, 1, 1, 2, 2, 2, 3, 3, 3, 3, 4, 5, 6, 6, 7),
+      user: fc.constantFrom(...users),
+      other: fc.constantFrom(...users),
+      group: fc.constantFrom(...groups),
+      file: fc.constantFrom(0, 1),
+      accept: fc.boolean(),
+      userPick: fc.nat(),
+      groupPick: fc.nat(),
+      requestId: fc.oneof(
+        { weight: 8, arbitrary: fc.constant(null) },
+        { weight: 1, arbitrary: fc.constantFrom("r1", "r2") },
+      ),
+    }),
+    { maxLength: 80, size: "max" },
+  ).map((specs) => {
+    const seqs = new Map<string, number>();
+    // A live state picks creations that are current at generation time, so most operations
+    // are meaningful; the stale pick (and the clock jitter) makes some of them conflict.
+    const live = new State();
+    const stale = (n: number) => (n % 7 === 3 ? `X:${n}` : undefined);
+    const ops: Operation[] = [];
+    for (const [i, s] of specs.entries()) {
+      const seq = (seqs.get(s.origin) ?? 0) + 1;
+      seqs.set(s.origin, seq);
+      const u = stale(s.userPick) ?? live.user(s.user)?.creation ?? "none";
+      const g = stale(s.groupPick) ?? live.group(s.group)?.creation ?? "none";
+      const bodies: OpBody[] = [
+        { type: "create_user", user: s.user, salt: "", hash: "", params: PARAMS },
+        { type: "create_group", group: s.group, owner: s.user, ownerCreation: u },
+        {
+          type: "join_request",
+          group: s.group,
+          groupCreation: g,
+          user: s.user,
+          userCreation: u,
+        },
+        {
+          type: "resolve_request",
+          group: s.group,
+          groupCreation: g,
+          user: s.other,
+          accept: s.accept,
+        },
+        {
+          type: "leave_group",
+          group: s.group,
+          groupCreation: g,
+          user: s.user,
+          userCreation: u,
+        },
+        { type: "logout", user: s.user, userCreation: u, peerId: "p" },
+        {
+          type: "share_file",
+          group: s.group,
+          groupCreation: g,
+          name: `f${s.file}`,
+          fileId: FILE_IDS[s.userPick % 2]!,
+          size: 10,
+          pieceLength: 4,
+          sha1: FILE_IDS[s.userPick % 2]!,
+          user: s.user,
+          userCreation: u,
+          peerId: `p${s.groupPick % 2}`,
+        },
+        {
+          type: "unshare_file",
+          group: s.group,
+          groupCreation: g,
+          name: `f${s.file}`,
+          fileId: FILE_IDS[s.userPick % 2]!,
+          user: s.user,
+          peerId: `p${s.groupPick % 2}`,
+        },
+      ];
+      const body = bodies[s.kind]!;
+      const op: Operation = {
+        origin: s.origin,
+        seq,
+        hlc: { wall: Math.max(1, i * 2 + s.jitter), counter: seq },
+        key: keyOf(body),
+        requestId: s.requestId,
+        body,
+      };
+      if (live.canAppend(op)) live.apply(op);
+      ops.push(op);
+    }
+    return ops;
+  });
+
+const operationsArb = operationsOf(USERS, GROUPS);
+/** Operations that mostly touch different rows: most late ones are applied where they stand. */
+const WIDE_USERS = Array.from({ length: 12 }, (_, i) => `w${i}`);
+const wideOperationsArb = operationsOf(WIDE_USERS, Array.from({ length: 16 }, (_, i) => `h${i}`));
 
 Deno.test("State.fromOperations() gives the same digest for any order of the same operations", () => {
   fc.assert(
@@ -408,9 +442,10 @@ Deno.test("every row any operations make passes the snapshot row check", () => {
   );
 });
 
-Deno.test("State.applyLate() on late arrivals ends as the sorted fold, rows and dirty keys alike", () => {
+/** applyLate on late arrivals of `arb`'s operations ends as the sorted fold, rows and dirty keys alike. */
+function checkApplyLate(arb: fc.Arbitrary<Operation[]>, users: readonly string[]): void {
   fc.assert(
-    fc.property(operationsArb, fc.integer({ min: 1, max: 6 }), (ops, batch) => {
+    fc.property(arb, fc.integer({ min: 1, max: 6 }), (ops, batch) => {
       // Origin-grouped arrival, as replication streams deliver it, in batches of `batch`.
       const arrival = [...ops].sort((a, b) => a.origin.localeCompare(b.origin) || a.seq - b.seq);
       const state = new State();
@@ -437,13 +472,21 @@ Deno.test("State.applyLate() on late arrivals ends as the sorted fold, rows and 
         deepStrictEqual(state.lostGroupsOf(creation), folded.lostGroupsOf(creation), creation);
         deepStrictEqual(state.setAsideOf(creation), folded.setAsideOf(creation), creation);
       }
-      for (const user of USERS) {
+      for (const user of users) {
         deepStrictEqual(state.pendingRequestsOf(user), folded.pendingRequestsOf(user), user);
       }
       deepStrictEqual(state.groups(), folded.groups());
     }),
     { numRuns: 300 },
   );
+}
+
+Deno.test("State.applyLate() on late arrivals ends as the sorted fold, rows and dirty keys alike", () => {
+  checkApplyLate(operationsArb, USERS);
+});
+
+Deno.test("State.applyLate() ends as the sorted fold when most late operations stand aside", () => {
+  checkApplyLate(wideOperationsArb, WIDE_USERS);
 });
 
 Deno.test("State.applyLate() declines, changing nothing, when the journal does not reach", () => {
@@ -472,4 +515,43 @@ Deno.test("State.applyLate() declines, changing nothing, when the journal does n
   equal(loaded.digest(), before);
   ok(state.applyLate([op("B", 3)]), "the state that applied A can undo it");
   equal(state.digest(), State.fromOperations([op("A", 5), op("B", 3)]).digest());
+});
+
+Deno.test("State.applyLate() applies a late operation where it stands when nothing after it touches its rows", () => {
+  const a = new OpMaker("A");
+  const b = new OpMaker("B");
+  const state = new State();
+  const alice = userOp(a, "alice", { wall: 10, counter: 0 });
+  const bob = userOp(b, "bob", { wall: 11, counter: 0 });
+  state.apply(alice);
+  state.apply(bob);
+  const group = (m: OpMaker, name: string, owner: Operation, wall: number) =>
+    m.make(
+      {
+        type: "create_group",
+        group: name,
+        owner: owner.body.type === "create_user" ? owner.body.user : "",
+        ownerCreation: opId(owner),
+      },
+      null,
+      { wall, counter: 0 },
+    );
+  const later = [20, 30, 40].map((wall) => group(a, `a${wall}`, alice, wall));
+  for (const op of later) state.apply(op);
+  state.takeDirty();
+  // B's group sorts between A's first and second: it touches none of their rows.
+  const late = group(b, "b25", bob, 25);
+  ok(state.applyLate([late]));
+  deepStrictEqual(state.takeDirty().map(([key]) => key), ["group/b25"], "nothing undone");
+  // One that takes the name of a later group is applied in order: the later one loses it.
+  const taking = group(b, "a40", bob, 35);
+  ok(state.applyLate([taking]));
+  equal(state.group("a40")?.owner, "bob");
+  const all = [alice, bob, ...later, late, taking];
+  equal(state.digest(), State.fromOperations(all).digest());
+  // Either way the journal stays in order: a later arrival still undoes what sorts after it.
+  const earlier = group(b, "a30", bob, 21);
+  ok(state.applyLate([earlier]));
+  equal(state.group("a30")?.owner, "bob");
+  equal(state.digest(), State.fromOperations([...all, earlier]).digest());
 });
