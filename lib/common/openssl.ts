@@ -12,6 +12,7 @@ const LIBRARY_NAMES = ["libcrypto.so.3"];
 
 const SYMBOLS = {
   EVP_CIPHER_CTX_new: { parameters: [], result: "pointer" },
+  EVP_CIPHER_CTX_free: { parameters: ["pointer"], result: "void" },
   EVP_chacha20_poly1305: { parameters: [], result: "pointer" },
   EVP_aes_256_gcm: { parameters: [], result: "pointer" },
   EVP_CipherInit_ex: {

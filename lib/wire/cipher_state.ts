@@ -121,7 +121,8 @@ export class CipherState {
   ) {
     if (key.length !== 32) throw new TypeError(`${cipher} key must be 32 bytes`);
     this.cipher = cipher;
-    this.#key = key;
+    // Our own copy: the native cipher keys a context per key object, once, so it must not change.
+    this.#key = key.slice();
     this.#native = native;
     this.#isLittleEndian = cipher === "ChaChaPoly";
   }

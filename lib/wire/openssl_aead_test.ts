@@ -104,6 +104,33 @@ for (const cipher of CIPHERS) {
     },
   });
 
+  Deno.test({
+    name:
+      `${cipher}: OpenSSL keys each direction once; interleaved keys and a refused message change nothing`,
+    ignore,
+    fn() {
+      const keys = [random(32), random(32)];
+      const senders = keys.map((key) => new CipherState(key, cipher, null));
+      const receivers = keys.map((key) => new CipherState(key, cipher, native));
+      const checkers = keys.map((key) => new CipherState(key, cipher, native));
+      for (let i = 0; i < 40; i++) {
+        const side = i % 3 === 0 ? 1 : 0;
+        const plaintext = random(i * 37);
+        const sealed = senders[side]!.encrypt(plaintext);
+        // The native sealer of the same key and counter writes node:crypto's bytes.
+        assert.deepEqual(checkers[side]!.encrypt(plaintext), sealed, `message ${i}`);
+        if (i % 5 === 4) {
+          // A tampered copy is refused, and the counter has moved on as for any message.
+          const tampered = sealed.slice();
+          tampered[0]! ^= 1;
+          assert.throws(() => receivers[side]!.decryptInPlace(tampered), ProtocolError);
+          continue;
+        }
+        assert.deepEqual(receivers[side]!.decryptInPlace(sealed), plaintext, `message ${i}`);
+      }
+    },
+  });
+
   Deno.test(`${cipher}: decryptInto() writes the plaintext at an offset with either implementation, and refuses a bad tag`, () => {
     const key = random(32);
     const plaintext = random(5000);
