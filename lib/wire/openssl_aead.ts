@@ -18,7 +18,10 @@ const EVP_CTRL_AEAD_SET_TAG = 0x11;
 /** The Noise names of the ciphers a connection may use. */
 export type NoiseCipher = "ChaChaPoly" | "AESGCM";
 
-/** One message at a time, in place or into a target: every call is whole and synchronous. */
+/**
+ * One message at a time, in place or into a target: every call is whole and synchronous. A key
+ * is an array whose bytes never change: OpenSSL's keys a context per array, once.
+ */
 export interface Aead {
   /** Encrypt `plaintext` into `target` at `offset`: ciphertext, then the 16-byte tag. */
   seal(

@@ -43,7 +43,10 @@ export class Journal {
   readonly #lastChanged = new Map<string, string>();
   readonly #lastRead = new Map<string, string>();
 
-  /** Start the entry of `op`, the last in the order; what it reads and changes is noted until {@linkcode end}. */
+  /**
+   * Start the entry of `op`, the last in the order; what it reads and changes is noted until
+   * {@linkcode end}.
+   */
   begin(op: Operation, key: string, previousOrderKey: string): JournalEntry {
     const entry = this.beginAside(op, key);
     entry.previousOrderKey = previousOrderKey;
@@ -56,7 +59,7 @@ export class Journal {
     return entry;
   }
 
-  /** Start the entry of `op`, which sorts before the last: {@linkcode place} it after, or undo it. */
+  /** Start the entry of `op`, which sorts before the last: {@linkcode place} it, or undo it. */
   beginAside(op: Operation, key: string): JournalEntry {
     const entry: JournalEntry = {
       op,

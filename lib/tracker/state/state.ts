@@ -468,7 +468,7 @@ export class State {
     return keys.map((key) => this.#entities.get(key)).filter((e) => e?.kind === "answer_set_aside");
   }
 
-  /** Groups made by this user (by its creation id) that lost their name to an earlier one, by creation. */
+  /** Groups made by this user (by its creation id) that lost their name, by creation id. */
   lostGroupsOf(userCreation: string): Array<{ name: string; creation: string }> {
     return this.#indexes.lostGroups.sorted(userCreation).map((creation) => {
       const entity = this.#entities.get(`conflict/${creation}`);
