@@ -1,8 +1,9 @@
 /**
  * The ideal pipeline's seeder: serves 512 KiB pieces of one file over TCP, nothing else. A
  * request is a u32 piece index; the answer is the u32 index followed by the piece, read with a
- * positional read straight into the send buffer. No handshake, no tickets, no limits: the
- * floor PeerShare's seeder is measured against. With `noise`, each connection first runs
+ * positional read straight into the send buffer, one per connection used again for every piece
+ * (as PeerShare's seeder does). No handshake, no tickets, no limits: the floor PeerShare's seeder
+ * is measured against. With `noise`, each connection first runs
  * PeerShare's Noise handshake and everything after it goes through the same cipher
  * (lib/wire/secure_conn.ts), so the floor pays what encryption costs and nothing else.
  *
@@ -28,13 +29,15 @@ async function serve(tcp: Deno.TcpConn): Promise<void> {
   const conn = mode === "noise" ? await secureAccept(tcp, identity) : tcp;
   const reader = conn.readable.getReader({ mode: "byob" });
   const writer = conn.writable.getWriter();
+  // Each piece is written (the write resolved) before the next is read into the same buffer.
+  let frame = new Uint8Array(4 + PIECE_BYTES);
   try {
     while (true) {
       const { value } = await reader.read(new Uint8Array(4), { min: 4 });
       if (!value || value.length < 4) return;
       const index = new DataView(value.buffer, value.byteOffset, 4).getUint32(0);
       const length = Math.min(PIECE_BYTES, size - index * PIECE_BYTES);
-      const frame = new Uint8Array(4 + length);
+      if (frame.length !== 4 + length) frame = new Uint8Array(4 + length); // the last piece
       new DataView(frame.buffer).setUint32(0, index);
       await file.read(frame, 4, length, index * PIECE_BYTES);
       await writer.write(frame);
