@@ -21,10 +21,13 @@
  * Flags: `--quick` (256 MiB transfers, 64 MiB for memory, 3 s tracker loops, one round: under 2
  * minutes), `--only a,b`, `--transfer-only` (= `--only transfer`), `--rounds N` (default 3).
  * A part that fails is reported in one line and the others still run; the exit code is then 1.
+ * What new memory costs is probed at the start and the end (bench/memory_probe.ts) and printed
+ * under the table: on these VMs it moves every transfer's figures.
  */
 import { parseArgs } from "node:util";
 import { cipherPart } from "./cipher.ts";
 import { BenchContext, type PartResult } from "./context.ts";
+import { describeProbe, type MemoryProbe, probeMemory } from "./memory_probe.ts";
 import { formatTable, type Row, writeSuite } from "./report.ts";
 import { rssPart } from "./rss.ts";
 import { sizesPart } from "./sizes.ts";
@@ -160,11 +163,15 @@ async function main(args: string[]): Promise<number> {
   const loadAtStart = Deno.loadavg();
   const { parts, isQuick, rounds } = settings(args);
   let outcome: Outcome;
+  let memoryAtStart: MemoryProbe;
+  let memoryAtEnd: MemoryProbe;
   {
     await using ctx = await BenchContext.create({ isQuick, rounds });
     const stopWatching = cleanUpOnSignal(ctx.dir);
     try {
+      memoryAtStart = probeMemory(ctx.dir);
       outcome = await runParts(ctx, parts);
+      memoryAtEnd = probeMemory(ctx.dir);
     } finally {
       stopWatching();
     }
@@ -176,9 +183,12 @@ async function main(args: string[]): Promise<number> {
       "memory: below 1 is within the bound)",
   );
   for (const note of notes) console.log(note);
+  console.log(describeProbe("at start", memoryAtStart));
+  console.log(describeProbe("at end", memoryAtEnd));
   const load = (values: number[]) => values.map((v) => v.toFixed(1)).join(" ");
   console.log(`Load average at start ${load(loadAtStart)}, at end ${load(Deno.loadavg())}`);
-  const path = await writeSuite({ started, loadAtStart, args, ...outcome });
+  const memory = { start: memoryAtStart, end: memoryAtEnd };
+  const path = await writeSuite({ started, loadAtStart, memory, args, ...outcome });
   console.log(`Results: ${path}`);
   for (const failure of failures) console.log(`FAILED ${failure}`);
   return failures.length === 0 ? 0 : 1;

@@ -7,6 +7,7 @@
  * bound.
  */
 import { ROOT } from "../tests/helpers/processes.ts";
+import type { MemoryProbe } from "./memory_probe.ts";
 import type { Runs } from "./stats.ts";
 
 /** A measured quantity: its unit, and the runs behind it when there were several. */
@@ -32,6 +33,8 @@ export interface SuiteRun {
   readonly started: Date;
   /** The 1, 5 and 15 minute load averages when the run started. */
   readonly loadAtStart: number[];
+  /** What new memory cost at the start and the end (bench/memory_probe.ts). */
+  readonly memory: Readonly<Record<"start" | "end", MemoryProbe>>;
   readonly args: string[];
   readonly rows: Row[];
   /** Part → the details it measured (per-run figures, settings), as JSON. */
@@ -138,6 +141,7 @@ export async function writeSuite(run: SuiteRun): Promise<string> {
     finished: new Date().toISOString(),
     args: run.args,
     loadAtStart: run.loadAtStart,
+    memory: run.memory,
     machine: await machineInfo(),
     ratio: "figure ÷ baseline, same unit (time: > 1 is slower; rate: < 1 is slower; " +
       "memory: < 1 is within the bound)",
