@@ -2,9 +2,9 @@
  * What new memory costs on this machine, measured at the start and the end of a run and printed
  * under the table: the first touch of fresh anonymous memory (page faults) beside touching it
  * again, and writing a new file from one buffer (the page cache's fresh pages). On the project's
- * VMs these move by 10× from one day (or hour) to the next (a first touch of 1 GiB took 0.3 s on
- * some days and 3 s on others, a second 0.05), and every transfer here writes a new file, so a
- * run's figures are read beside them: they say what kind of machine the run had.
+ * VM a first touch of 1 GiB took 2.7–3.3 s, a second 0.05, and the same 1 GiB written into a new
+ * file took 0.12 s in one run and 0.8–1.1 s in the next; every transfer here writes a new file,
+ * so a run's figures are read beside these: they say what kind of machine the run had.
  */
 
 const MIB = 1024 * 1024;
