@@ -3,9 +3,9 @@
  * request is a u32 piece index; the answer is the u32 index followed by the piece, read with a
  * positional read straight into the send buffer, one per connection used again for every piece
  * (as PeerShare's seeder does). No handshake, no tickets, no limits: the floor PeerShare's seeder
- * is measured against. With `noise`, each connection first runs
- * PeerShare's Noise handshake and everything after it goes through the same cipher
- * (lib/wire/secure_conn.ts), so the floor pays what encryption costs and nothing else.
+ * is measured against. With `noise`, each connection first runs PeerShare's Noise handshake and
+ * everything after it goes through the same cipher (lib/wire/secure_conn.ts), so the floor pays
+ * what encryption costs and nothing else.
  *
  * Usage: ideal_seeder.ts plain|noise <file> <port>
  */

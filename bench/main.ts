@@ -27,8 +27,8 @@
 import { parseArgs } from "node:util";
 import { cipherPart } from "./cipher.ts";
 import { BenchContext, type PartResult } from "./context.ts";
-import { describeProbe, type MemoryProbe, probeMemory } from "./memory_probe.ts";
-import { formatTable, type Row, writeSuite } from "./report.ts";
+import { describeProbe, probeMemory } from "./memory_probe.ts";
+import { formatTable, type Row, type SuiteRun, writeSuite } from "./report.ts";
 import { rssPart } from "./rss.ts";
 import { sizesPart } from "./sizes.ts";
 import { crowdPart, swarmPart } from "./swarm_parts.ts";
@@ -163,15 +163,14 @@ async function main(args: string[]): Promise<number> {
   const loadAtStart = Deno.loadavg();
   const { parts, isQuick, rounds } = settings(args);
   let outcome: Outcome;
-  let memoryAtStart: MemoryProbe;
-  let memoryAtEnd: MemoryProbe;
+  let memory: SuiteRun["memory"];
   {
     await using ctx = await BenchContext.create({ isQuick, rounds });
     const stopWatching = cleanUpOnSignal(ctx.dir);
     try {
-      memoryAtStart = probeMemory(ctx.dir);
+      const start = probeMemory(ctx.dir);
       outcome = await runParts(ctx, parts);
-      memoryAtEnd = probeMemory(ctx.dir);
+      memory = { start, end: probeMemory(ctx.dir) };
     } finally {
       stopWatching();
     }
@@ -183,11 +182,10 @@ async function main(args: string[]): Promise<number> {
       "memory: below 1 is within the bound)",
   );
   for (const note of notes) console.log(note);
-  console.log(describeProbe("at start", memoryAtStart));
-  console.log(describeProbe("at end", memoryAtEnd));
+  console.log(describeProbe("at start", memory.start));
+  console.log(describeProbe("at end", memory.end));
   const load = (values: number[]) => values.map((v) => v.toFixed(1)).join(" ");
   console.log(`Load average at start ${load(loadAtStart)}, at end ${load(Deno.loadavg())}`);
-  const memory = { start: memoryAtStart, end: memoryAtEnd };
   const path = await writeSuite({ started, loadAtStart, memory, args, ...outcome });
   console.log(`Results: ${path}`);
   for (const failure of failures) console.log(`FAILED ${failure}`);
