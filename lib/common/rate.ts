@@ -61,6 +61,11 @@ export class RateLimiter {
     return turn;
   }
 
+  /** Bytes taken and then not sent after all: those behind need not wait for them. */
+  giveBack(bytes: number): void {
+    if (this.isLimited) this.#tokens += bytes;
+  }
+
   async #wait(bytes: number, signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
     this.#refill();

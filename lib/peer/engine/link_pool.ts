@@ -100,8 +100,6 @@ export class LinkPool implements LinkHandler {
   /** Addresses whose last connection failed and was logged: the next failures are not. */
   readonly #failing = new Set<string>();
   readonly #tasks = new Set<Promise<void>>();
-  /** Pieces with the sink, not yet written or refused: a copy arriving meanwhile is dropped. */
-  readonly #checking = new Set<number>();
   #known: PeerEndpoint[] = [];
   #hasRefreshed = false;
   /** The last peer-list refresh failed (and that was said once). */
@@ -194,10 +192,14 @@ export class LinkPool implements LinkHandler {
     const { peerId } = link.endpoint;
     receivedByPeer?.set(peerId, (receivedByPeer.get(peerId) ?? 0) + data.length);
     await limiter?.take(data.length, this.#abort.signal);
-    if (this.#checking.has(index)) {
-      picker.release(link.address, index); // the copy being checked decides
-    } else if (!picker.isDone(index)) {
-      this.#checking.add(index);
+    if (!picker.isDone(index) && !picker.isChecking(index)) {
+      // The others asked for it are cancelled now, not after the check: in endgame a seeder
+      // that has it queued would otherwise send it while the worker hashes this copy.
+      for (const address of picker.markArrived(link.address, index)) {
+        const other = this.#links.get(address);
+        other?.cancel(index);
+        if (other) this.#fill(other);
+      }
       void sink.put(index, data).then((result) => this.#onChecked(link, index, result));
       await sink.room();
     }
@@ -205,21 +207,19 @@ export class LinkPool implements LinkHandler {
   }
 
   #onChecked(link: PeerLink, index: number, result: PutResult): void {
-    this.#checking.delete(index);
-    if (result === "corrupt") return this.#strike(link, index);
-    if (result === "failed") return;
-    this.#options.onWritten?.(index, link.address);
-    for (const address of this.#options.picker.markDone(index)) {
-      const other = this.#links.get(address);
-      other?.cancel(index);
-      if (other && other !== link) this.#fill(other);
+    const { picker } = this.#options;
+    if (result === "written") {
+      picker.markDone(index);
+      return this.#options.onWritten?.(index, link.address);
     }
-    this.#fill(link); // its checked pieces no longer count as its own (endgame)
+    picker.markFailed(index); // missing again
+    if (result === "failed") return; // the store told onError: the download stops
+    for (const other of this.#links.values()) if (other !== link) this.#fill(other);
+    this.#strike(link, index);
   }
 
   #strike(link: PeerLink, index: number): void {
-    const { picker, verdicts, maxStrikes } = this.#options;
-    picker.release(link.address, index);
+    const { verdicts, maxStrikes } = this.#options;
     // Pieces still with the worker when the seeder was banned come back bad too: banned once.
     if (verdicts.banned.has(link.address)) return;
     const strikes = (verdicts.strikes.get(link.address) ?? 0) + 1;

@@ -15,6 +15,8 @@
  * may also be asked for pieces already asked of others (at most `maxDuplicates` peers per
  * piece, fewest first); the duplicates are
  * cancelled when the first copy arrives, so a download never hangs on one slow peer at 99%.
+ * A piece that arrived is nobody's while it is checked (`markArrived`): it is not asked for
+ * again unless the check fails (`markFailed`).
  */
 import { Bitfield } from "../../wire/peer_frames.ts";
 
@@ -42,7 +44,9 @@ export class PiecePicker {
   readonly #done: Bitfield;
   /** Piece → peers it is asked of now. */
   readonly #assigned = new Map<number, Set<string>>();
-  /** Missing pieces that nobody is asked for; 0 means endgame. */
+  /** Pieces that arrived and are being checked. */
+  readonly #checking = new Set<number>();
+  /** Missing pieces that nobody is asked for and that are not being checked; 0 means endgame. */
   #unassigned: number;
   /** No piece below this is missing. */
   #lowestMissing = 0;
@@ -76,9 +80,14 @@ export class PiecePicker {
     return this.#done.has(index);
   }
 
-  /** The pieces asked of some peer now, in no particular order. */
+  /** Whether a copy of piece `index` arrived and is being checked. */
+  isChecking(index: number): boolean {
+    return this.#checking.has(index);
+  }
+
+  /** The pieces asked of some peer now or being checked, in no particular order. */
   requested(): number[] {
-    return [...this.#assigned.keys()];
+    return [...this.#assigned.keys(), ...this.#checking];
   }
 
   /** A peer's whole bitfield (on connect); replaces what was known of it. */
@@ -144,6 +153,27 @@ export class PiecePicker {
   }
 
   /**
+   * A copy of piece `index` came from `from` and goes to be checked: nobody else need send it,
+   * and it is not asked for again unless {@linkcode markFailed} says so.
+   *
+   * @returns the other peers it was asked of, whose requests can be cancelled now
+   */
+  markArrived(from: string, index: number): string[] {
+    if (this.#done.has(index) || this.#checking.has(index)) return [];
+    this.#checking.add(index);
+    const peers = this.#assigned.get(index);
+    this.#assigned.delete(index);
+    if (!peers) this.#unassigned--;
+    peers?.delete(from);
+    return peers ? [...peers] : [];
+  }
+
+  /** The copy of piece `index` being checked was bad or not written: it is missing again. */
+  markFailed(index: number): void {
+    if (this.#checking.delete(index)) this.#unassigned++;
+  }
+
+  /**
    * Piece `index` is verified (or was found on disk at start).
    *
    * @returns the peers it was also asked of, whose requests can now be cancelled
@@ -152,7 +182,7 @@ export class PiecePicker {
     if (!this.#done.set(index)) return [];
     const peers = this.#assigned.get(index);
     this.#assigned.delete(index);
-    if (!peers) this.#unassigned--;
+    if (!peers && !this.#checking.delete(index)) this.#unassigned--;
     while (this.#lowestMissing < this.#count && this.#done.has(this.#lowestMissing)) {
       this.#lowestMissing++;
     }
@@ -184,7 +214,9 @@ export class PiecePicker {
     let ties = 0;
     let chosen: number | null = null;
     for (let i = this.#lowestMissing; i < this.#count; i++) {
-      if (this.#done.has(i) || !field.has(i) || this.#assigned.has(i)) continue;
+      if (this.#done.has(i) || !field.has(i) || this.#assigned.has(i) || this.#checking.has(i)) {
+        continue;
+      }
       const available = this.#availability[i]!;
       if (available < rarity) {
         rarity = available;
@@ -203,10 +235,13 @@ export class PiecePicker {
     let own = 0;
     for (const peers of this.#assigned.values()) if (peers.has(peer)) own++;
     if (own >= ENDGAME_BUSY_REQUESTS) return null;
+    // Of the pieces asked of the fewest peers, the one asked last (the map keeps request order):
+    // the others are likely on their way already, and it is likely still in a seeder's queue,
+    // where the CANCEL sent when our copy arrives stops it.
     let best: number | null = null;
-    let fewest = this.#maxDuplicates;
+    let fewest = this.#maxDuplicates - 1;
     for (const [index, peers] of this.#assigned) {
-      if (peers.size < fewest && !peers.has(peer) && field.has(index)) {
+      if (peers.size <= fewest && !peers.has(peer) && field.has(index)) {
         best = index;
         fewest = peers.size;
       }

@@ -133,3 +133,40 @@ Deno.test("PiecePicker in endgame gives duplicates only to a peer with little le
   assert.notEqual(picker.next("b"), null, "b waits for one: it may take over one of a's");
   assert.equal(picker.next("b"), null, "b now waits for two");
 });
+
+Deno.test("PiecePicker in endgame duplicates the piece asked for last, of those asked of fewest", () => {
+  const picker = new PiecePicker(3, { random: FIRST });
+  picker.addBitfield("a", Bitfield.full(3));
+  picker.addBitfield("b", Bitfield.full(3));
+  picker.addBitfield("c", Bitfield.full(3));
+  assert.equal(picker.next("a"), 0);
+  assert.equal(picker.next("a"), 1);
+  assert.equal(picker.next("a"), 2);
+  assert.equal(picker.next("b"), 2, "2 is likely still in a's queue; 0 is on its way");
+  assert.equal(picker.next("c"), 1, "1 is asked of one peer, 2 of two");
+});
+
+Deno.test("PiecePicker: a piece being checked is asked of nobody, and again only if it fails", () => {
+  const picker = new PiecePicker(2, { random: FIRST });
+  picker.addBitfield("a", Bitfield.full(2));
+  picker.addBitfield("b", Bitfield.full(2));
+  picker.addBitfield("c", Bitfield.full(2));
+  assert.equal(picker.next("a"), 0);
+  assert.equal(picker.next("b"), 1);
+  assert.equal(picker.next("c"), 1, "endgame: c duplicates b's piece 1");
+  assert.deepEqual(picker.markArrived("b", 1), ["c"], "c's request can be cancelled at once");
+  assert.equal(picker.isChecking(1), true);
+  assert.deepEqual(picker.requested().sort(), [0, 1], "still in progress");
+  assert.equal(picker.next("b"), 0, "b may duplicate a's piece, never the one being checked");
+  assert.equal(picker.next("c"), 0);
+  assert.deepEqual(picker.markArrived("b", 1), [], "a second copy changes nothing");
+  picker.markFailed(1);
+  assert.equal(picker.isEndgame, false, "the bad copy's piece is missing again");
+  assert.equal(picker.next("a"), 1);
+  assert.deepEqual(picker.markArrived("a", 1), []);
+  assert.deepEqual(picker.markDone(1), []);
+  assert.deepEqual(picker.markArrived("c", 0).sort(), ["a", "b"]);
+  assert.deepEqual(picker.markDone(0), []);
+  assert.equal(picker.remaining, 0);
+  assert.equal(picker.isEndgame, false);
+});

@@ -31,6 +31,7 @@ import { SeederServer } from "./server.ts";
 import { ServedFiles } from "./served_files.ts";
 import { testIdentity } from "../testing/identities.ts";
 import { PIECE_SIZE_BYTES } from "../../common/hash.ts";
+import { waitUntil } from "../../common/test_util.ts";
 
 const LOCALHOST = { host: "127.0.0.1", port: 0 };
 const NO_KEYS = { get: () => Promise.resolve(undefined) };
@@ -229,6 +230,47 @@ Deno.test("SeederServer serves requested pieces after a valid handshake, honours
       identity.peerId,
       2 * PIECE_SIZE_BYTES + 100,
     ]]);
+  } finally {
+    wire.close();
+  }
+});
+
+/** A real limiter that also lists what it was asked for, so a test knows a piece's turn began. */
+class WatchedLimiter extends RateLimiter {
+  readonly asked: number[] = [];
+  override take(bytes: number, signal?: AbortSignal): Promise<void> {
+    this.asked.push(bytes);
+    return super.take(bytes, signal);
+  }
+}
+
+Deno.test("SeederServer drops a piece cancelled while it waits for the upload limit, and gives its turn back", async () => {
+  const { dir, file, tracker, identity, content } = await fixture();
+  await using _dir = dir;
+  const rate = 1024 * 1024;
+  const limiter = new WatchedLimiter(rate);
+  await using seeder = await startSeeder(tracker, file, { uploadLimiter: limiter });
+  const { ticket } = await tracker.ticket(file.fileId, identity.publicKey);
+  const wire = await handshake(seeder.server.address.port, ticket, identity);
+  try {
+    await join(wire, 4);
+    await wire.sendRaw(encodeIndexFrame(PeerFrame.REQUEST, 0));
+    await waitUntil("piece 0 waits for the limiter", () => limiter.asked.length === 1, {
+      intervalMs: 5,
+    });
+    const started = performance.now();
+    await wire.sendRaw(encodeIndexFrame(PeerFrame.CANCEL, 0));
+    await wire.sendRaw(encodeIndexFrame(PeerFrame.REQUEST, 1));
+    const frame = await wire.reader.read();
+    const seconds = (performance.now() - started) / 1000;
+    assert.equal(frame?.type, PeerFrame.PIECE);
+    const { index, data } = decodePiece(frame!.payload);
+    assert.equal(index, 1, "piece 0 was cancelled while it waited");
+    assert.deepEqual(data, content.subarray(PIECE_SIZE_BYTES, 2 * PIECE_SIZE_BYTES));
+    assert.equal(seeder.source.uploaded, PIECE_SIZE_BYTES);
+    // Piece 1 waits for one piece's worth of the rate, not for piece 0's turn as well.
+    const one = (PIECE_SIZE_BYTES - 64 * 1024) / rate; // the bucket starts with 64 KiB
+    assert.ok(seconds < one + 0.35, `${seconds.toFixed(2)} s; one piece takes ${one.toFixed(2)}`);
   } finally {
     wire.close();
   }

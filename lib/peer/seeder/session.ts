@@ -71,6 +71,8 @@ export class SeederSession implements SwarmMember {
   readonly #context: SessionContext;
   readonly #abort = new AbortController();
   readonly #queue: number[] = [];
+  /** The piece the writer has taken off the queue and not yet sent: a CANCEL still stops it. */
+  #current: { readonly index: number; readonly cancel: AbortController } | null = null;
   /** Frames sent before the next piece: HAVE, CHOKE, UNCHOKE, PEERS. */
   readonly #control: Uint8Array[] = [];
   #source: PieceSource | null = null;
@@ -337,6 +339,7 @@ export class SeederSession implements SwarmMember {
   #onCancel(index: number): void {
     const at = this.#queue.indexOf(index);
     if (at >= 0) this.#queue.splice(at, 1);
+    else if (this.#current?.index === index) this.#current.cancel.abort();
   }
 
   #pushHave(index: number): void {
@@ -374,17 +377,33 @@ export class SeederSession implements SwarmMember {
       return true;
     }
     const { length } = pieceSpan(index, source.size, source.pieceLength);
-    await this.#context.uploadLimiter?.take(length, this.#abort.signal);
-    const frame = this.#frameFor(index, length);
+    // Under an upload limit the wait is long: in endgame the downloader may get the piece from
+    // another seeder meanwhile, and its CANCEL stops this one until the frame goes out.
+    const cancel = new AbortController();
+    this.#current = { index, cancel };
+    let frame: Uint8Array;
     try {
+      await this.#context.uploadLimiter?.take(
+        length,
+        AbortSignal.any([this.#abort.signal, cancel.signal]),
+      );
+      frame = this.#frameFor(index, length);
       await source.readPiece(index, frame.subarray(PIECE_DATA_OFFSET));
     } catch (error) {
-      if (this.#isClosed) return false;
+      if (this.#isClosed) return false; // the limiter's wait ends only so, or by the CANCEL
+      if (cancel.signal.aborted) return true; // the limiter gave the turn back
       this.#context.onReadFailed(source, error);
       await this.#fail(SeederRefusal.NOT_SERVED, "This file can no longer be served");
       return false;
+    } finally {
+      this.#current = null;
     }
     if (this.#isClosed) return false;
+    if (cancel.signal.aborted) {
+      this.#spare = frame;
+      this.#context.uploadLimiter?.giveBack(length);
+      return true;
+    }
     await this.wire.sendRaw(frame);
     // The socket has taken the bytes once the write resolved: the buffer can carry the next piece.
     this.#spare = frame;
