@@ -2,13 +2,13 @@
  * The connections of one running download: which seeders to connect to (the tracker's list,
  * refreshed every second for the first `FAST_REFRESHES` and then every `peerRefreshMs`, plus the
  * peers that seeders tell us of (PEERS), in random order, minus banned ones and ones that just
- * failed), what to ask each for (the picker, `requestsPerPeer` at a time, only while the seeder
- * has us unchoked), our HAVEs to every seeder, and what came back: every piece goes to the
- * {@linkcode PieceSink}, which checks its SHA-1 before writing it (on the piece worker's thread);
- * a piece is done for the picker only once written, and a bad one is a strike against its
- * seeder: `maxStrikes` strikes ban it for the rest of the download. A seeder that leaves requests
- * unanswered for `requestTimeoutMs` is dropped (no strike: it may just be slow) and its requests
- * go to the others.
+ * failed), what to ask each for (the picker, up to `requestsPerPeer` at a time, asked again when
+ * half are answered, only while the seeder has us unchoked), our HAVEs to every seeder, and what
+ * came back: every piece goes to the {@linkcode PieceSink}, which checks its SHA-1 before writing
+ * it (on the piece worker's thread); a piece is done for the picker only once written, and a bad
+ * one is a strike against its seeder: `maxStrikes` strikes ban it for the rest of the download. A
+ * seeder that leaves requests unanswered for `requestTimeoutMs` is dropped (no strike: it may just
+ * be slow) and its requests go to the others.
  */
 import { parseAddress } from "../../common/address.ts";
 import { sleep } from "../../common/async.ts";
@@ -233,11 +233,17 @@ export class LinkPool implements LinkHandler {
     this.#options.onEvent({ type: "peer_banned", peer: link.address, reason });
   }
 
-  /** Ask `link` for pieces until it has `requestsPerPeer` in flight or nothing is left. */
+  /**
+   * Once `link` has half its `requestsPerPeer` or fewer in flight, ask it for pieces until it
+   * has them all or nothing is left. The requests go in one write: asking again after every
+   * piece made a write, and a wake-up of the seeder, per piece (measured in PERFORMANCE.md).
+   */
   #fill(link: PeerLink): void {
     if (link.isClosed || link.isChoked || this.#abort.signal.aborted) return;
+    const { requestsPerPeer } = this.#options;
+    if (link.inflightCount > Math.floor(requestsPerPeer / 2)) return;
     const batch: number[] = [];
-    for (let n = link.inflightCount; n < this.#options.requestsPerPeer; n++) {
+    for (let n = link.inflightCount; n < requestsPerPeer; n++) {
       const index = this.#options.picker.next(link.address);
       if (index === null) break;
       batch.push(index);
