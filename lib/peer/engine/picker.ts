@@ -12,11 +12,11 @@
  * hold; measured in docs/PERFORMANCE.md).
  *
  * Endgame: once every missing piece is assigned, a peer that has almost nothing left to receive
- * may also be asked for pieces already asked of others (at most `maxDuplicates` peers per
- * piece, fewest first); the duplicates are
- * cancelled when the first copy arrives, so a download never hangs on one slow peer at 99%.
- * A piece that arrived is nobody's while it is checked (`markArrived`): it is not asked for
- * again unless the check fails (`markFailed`).
+ * may also be asked for pieces already asked of others (at most `maxDuplicates` peers per piece;
+ * of those asked of fewest, the one asked last); the duplicates are cancelled when the first copy
+ * arrives, so a download never hangs on one slow peer at 99%. A piece that arrived is nobody's
+ * while it is checked (`markArrived`): it is not asked for again unless the check fails
+ * (`markFailed`).
  */
 import { Bitfield } from "../../wire/peer_frames.ts";
 
